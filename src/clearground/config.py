@@ -1,0 +1,110 @@
+"""Settings: defaults, then a TOML file, then ``CLEARGROUND_*`` environment variables.
+
+Built once where the program starts and passed down; nothing reads configuration at import time.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from clearground.domain.errors import BadInput
+from clearground.domain.validation import Region
+
+__all__ = ["Settings", "load_settings", "SETTINGS_HELP"]
+
+
+def _default_author() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class Settings(BaseSettings):
+    """Every setting has a default and a help line (``SETTINGS_HELP``), tested to match."""
+
+    model_config = SettingsConfigDict(env_prefix="CLEARGROUND_", extra="forbid")
+
+    db: str = Field(
+        "sqlite:///clearground.db",
+        description="Database URL: sqlite:///FILE (embedded) or postgresql://USER@HOST/DB.",
+    )
+    region: tuple[float, float, float, float] = Field(
+        (22.0, 44.0, 40.5, 52.5),
+        description=(
+            "Bounding box of the operating region as min_lon, min_lat, max_lon, max_lat; imports "
+            "refuse features that lie outside it but inside it with lat/lon swapped. "
+            "Default: Ukraine."
+        ),
+    )
+    author: str = Field(
+        default_factory=_default_author,
+        description="Name recorded as the author of every change (default: the login name).",
+    )
+    progress_threshold: int = Field(
+        5000,
+        description="Show a progress bar on imports of more features than this (terminals only).",
+    )
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _parse_region(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v for v in value.replace(" ", ",").split(",") if v]
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _check_region(cls, value: tuple[float, float, float, float]) -> tuple[float, ...]:
+        min_lon, min_lat, max_lon, max_lat = value
+        if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+            raise ValueError("region must be min_lon, min_lat, max_lon, max_lat in degrees")
+        return value
+
+    @property
+    def operating_region(self) -> Region:
+        return Region(*self.region)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        from pydantic_settings import TomlConfigSettingsSource
+
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+SETTINGS_HELP: dict[str, str] = {
+    name: field.description or "" for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(config_file: str | None = None, **overrides: Any) -> Settings:
+    """Settings from overrides, then the environment, then the TOML file, then defaults.
+
+    The TOML file is ``config_file``, else ``$CLEARGROUND_CONFIG``, else none.
+    """
+    from pydantic import ValidationError
+
+    path = config_file or os.environ.get("CLEARGROUND_CONFIG")
+    cls = Settings
+    if path:
+        if not Path(path).is_file():
+            raise BadInput(f"{path}: configuration file not found")
+        cls = type("Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": path}})
+    try:
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise BadInput("bad configuration: " + "; ".join(lines)) from None

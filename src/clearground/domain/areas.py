@@ -1,0 +1,112 @@
+"""Geodesic areas on the WGS 84 ellipsoid, in square metres (never square degrees).
+
+Areas are computed by mapping the ellipsoid onto the sphere of equal surface (authalic latitude),
+which preserves area exactly, and summing the polygon in the cylindrical equal-area plane of that
+sphere. For hazard-sized polygons this agrees with ``pyproj.Geod`` (geodesic edges) to better than
+one part in a million, and it runs vectorised over arrays: 100,000 polygons in a fraction of a
+second instead of seconds of per-feature calls. ``tests/unit/test_areas.py`` checks it against
+``pyproj.Geod`` and against the closed-form area of an ellipsoidal quadrangle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+__all__ = [
+    "geodesic_area",
+    "geodesic_areas",
+    "metres_per_degree",
+    "to_local_metres",
+    "WGS84_A",
+    "WGS84_F",
+]
+
+WGS84_A = 6378137.0
+WGS84_F = 1 / 298.257223563
+_E2 = WGS84_F * (2 - WGS84_F)
+_E = np.sqrt(_E2)
+
+
+def _q(sin_phi: np.ndarray | float) -> np.ndarray:
+    """The authalic function q(phi) of Snyder (1987, eq. 3-12)."""
+    s = np.asarray(sin_phi, dtype=float)
+    return (1 - _E2) * (s / (1 - _E2 * s**2) - np.log((1 - _E * s) / (1 + _E * s)) / (2 * _E))
+
+
+_QP = float(_q(1.0))
+_RQ2 = WGS84_A**2 * _QP / 2  # squared radius of the authalic sphere
+
+
+def geodesic_areas(geometries: np.ndarray | list) -> np.ndarray:
+    """Area in m² of each polygon or multipolygon (lon/lat, EPSG:4326); 0 for anything else.
+
+    Parameters
+    ----------
+    geometries : array of shapely geometries
+
+    Returns
+    -------
+    numpy.ndarray of float, one area per geometry.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> a = geodesic_areas([shapely.box(30.0, 50.0, 30.01, 50.01), None])
+    >>> round(float(a[0]))
+    797383
+    >>> float(a[1])
+    0.0
+    """
+    geoms = np.asarray(geometries, dtype=object)
+    n = len(geoms)
+    out = np.zeros(n)
+    if n == 0:
+        return out
+    polygonal = shapely.get_type_id(geoms)
+    mask = np.isin(polygonal, (3, 6))  # Polygon, MultiPolygon
+    if not mask.any():
+        return out
+    sub = geoms[mask]
+    parts, part_owner = shapely.get_parts(sub, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
+    lam = np.radians(coords[:, 0])
+    y = _q(np.sin(np.radians(coords[:, 1]))) / _QP
+    same_ring = ring_idx[1:] == ring_idx[:-1]
+    cross = (lam[:-1] * y[1:] - lam[1:] * y[:-1]) * same_ring
+    ring_area = np.abs(np.bincount(ring_idx[:-1], weights=cross, minlength=len(rings))) * 0.5 * _RQ2
+    first_of_part = np.r_[True, ring_part[1:] != ring_part[:-1]]
+    signed = np.where(first_of_part, ring_area, -ring_area)
+    part_area = np.bincount(ring_part, weights=signed, minlength=len(parts))
+    out[mask] = np.bincount(part_owner, weights=part_area, minlength=len(sub))
+    return out
+
+
+def geodesic_area(geometry: BaseGeometry | None) -> float:
+    """Area in m² of one polygonal geometry (lon/lat); 0 for empty or non-polygonal input."""
+    if geometry is None:
+        return 0.0
+    return float(geodesic_areas([geometry])[0])
+
+
+def metres_per_degree(lat: float) -> tuple[float, float]:
+    """Metres per degree of longitude and of latitude at ``lat`` on WGS 84."""
+    phi = np.radians(lat)
+    w = np.sqrt(1 - _E2 * np.sin(phi) ** 2)
+    m_lat = np.pi / 180 * WGS84_A * (1 - _E2) / w**3
+    m_lon = np.pi / 180 * WGS84_A * np.cos(phi) / w
+    return float(m_lon), float(m_lat)
+
+
+def to_local_metres(geometry: BaseGeometry, lat0: float, lon0: float) -> BaseGeometry:
+    """Geometry in a local plane in metres around (lon0, lat0).
+
+    Used for tolerances of a metre or so on hazard-sized shapes, where the error of a local
+    equirectangular plane (well under 1 % within a few kilometres) does not matter.
+    """
+    mx, my = metres_per_degree(lat0)
+    return shapely.transform(
+        geometry, lambda xy: np.column_stack(((xy[:, 0] - lon0) * mx, (xy[:, 1] - lat0) * my))
+    )

@@ -1,0 +1,75 @@
+"""One family of errors for the whole program.
+
+Each class carries the exit code the CLI uses and the HTTP status the web layer uses, so both
+apply them in one place. ``message`` is for the user; ``detail`` is for logs only.
+"""
+
+from __future__ import annotations
+
+
+class CleargroundError(Exception):
+    """Base of every error clearground raises on purpose."""
+
+    exit_code: int = 1
+    http_status: int = 500
+    title: str = "Internal error"
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class BadInput(CleargroundError):
+    """The user's input is wrong: a file, an argument, a value."""
+
+    exit_code = 2
+    http_status = 400
+    title = "Bad input"
+
+
+class ImportRejected(BadInput):
+    """An import found problems; nothing was written.
+
+    ``problems`` holds one line per problem, each ``FILE:feature N: reason``.
+    """
+
+    title = "Import rejected"
+
+    def __init__(self, problems: list[str], *, source: str = "") -> None:
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{source}: " if source else ""
+        super().__init__(
+            f"{head}{n} problem{'s' if n != 1 else ''}; nothing was imported\n"
+            + "\n".join(self.problems)
+        )
+
+
+class ReleaseRefused(BadInput):
+    """An attempt to lower or close a hazard without land release evidence (IMAS 07.11)."""
+
+    http_status = 422
+    title = "Land release refused"
+
+
+class NotFound(CleargroundError):
+    exit_code = 4
+    http_status = 404
+    title = "Not found"
+
+
+class Conflict(CleargroundError):
+    """An update named a version that is no longer the newest (optimistic concurrency)."""
+
+    exit_code = 3
+    http_status = 409
+    title = "Conflict"
+
+
+class StoreError(CleargroundError):
+    """The database cannot be opened or is not in the expected state."""
+
+    exit_code = 5
+    http_status = 503
+    title = "Database unavailable"

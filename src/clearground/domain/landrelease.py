@@ -1,0 +1,292 @@
+"""The land release state machine (IMAS 07.11): only evidence releases land.
+
+A hazard's area is cancelled by non-technical survey, reduced by technical survey and cleared by
+clearance. Nothing else lowers it: not an edit of its status, not an expiry date, not a claimed
+self-destruct or self-deactivation feature, not the battery life of the devices thought to be there.
+Such claims may be recorded as attributes; they are never evidence.
+
+Tolerances (stated here once, used everywhere):
+
+- ``WITHIN_TOLERANCE_M``: an activity polygon may stick out of its hazard by at most 1 m
+  (GPS and digitising error); the part outside is never counted as released.
+- ``SLIVER_TOLERANCE_M``: when the land left after an activity is nowhere wider than 2 m (it
+  vanishes when shrunk by 1 m), it is a digitising sliver: the hazard closes and the sliver is
+  counted with the closing activity's outcome, so that a closed hazard has no remaining area.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import shapely
+from shapely.geometry import MultiPolygon
+from shapely.geometry.base import BaseGeometry
+
+from clearground.domain.areas import geodesic_area, to_local_metres
+from clearground.domain.errors import BadInput, ReleaseRefused
+from clearground.domain.records import (
+    OUTCOME_OF,
+    ActivityKind,
+    Classification,
+    HazardArea,
+    HazardStatus,
+    LandReleaseActivity,
+)
+
+__all__ = [
+    "DEVICE_CLAIMS",
+    "PROTECTED_FIELDS",
+    "EDITABLE_FIELDS",
+    "SLIVER_TOLERANCE_M",
+    "WITHIN_TOLERANCE_M",
+    "HazardEvent",
+    "apply_activity",
+    "edit_hazard",
+    "parse_activity_kind",
+    "polygonal",
+    "refuse_release",
+    "require_release_evidence",
+]
+
+WITHIN_TOLERANCE_M = 1.0
+SLIVER_TOLERANCE_M = 1.0
+
+#: Device properties that may be recorded but never release land.
+DEVICE_CLAIMS = frozenset(
+    {
+        "self_destruct",
+        "self_deactivation",
+        "self_neutralisation",
+        "battery_life",
+        "battery_life_days",
+        "expiry_date",
+        "expires",
+        "deactivation_date",
+    }
+)
+
+#: Fields that change only through land release activities (or are computed).
+PROTECTED_FIELDS = frozenset(
+    {
+        "id",
+        "version",
+        "status",
+        "area_m2",
+        "released_m2",
+        "remaining_m2",
+        "cancelled",
+        "reduced",
+        "cleared",
+        "released",
+        "released_geometry",
+        "geometry",
+    }
+)
+
+EDITABLE_FIELDS = (
+    "name",
+    "classification",
+    "eo_types",
+    "date_reported",
+    "source",
+    "admin_pcode",
+    "land_use",
+    "notes",
+)
+
+
+@dataclass(frozen=True)
+class HazardEvent:
+    """Something that happened to a hazard, with its evidence. Names are past tense."""
+
+    kind: str  # "AreaReleased", "HazardClosed", ...
+    hazard_id: str
+    evidence: str  # the id of the activity (or other record) that caused it
+    detail: dict[str, Any]
+
+
+def polygonal(geometry: BaseGeometry | None) -> MultiPolygon:
+    """The polygonal part of any geometry, as a MultiPolygon (empty when there is none)."""
+    if geometry is None or geometry.is_empty:
+        return MultiPolygon()
+    parts = [
+        p
+        for p in shapely.get_parts(geometry)
+        if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty
+    ]
+    polys = []
+    for p in parts:
+        polys.extend(shapely.get_parts(p) if p.geom_type == "MultiPolygon" else [p])
+    return MultiPolygon(polys)
+
+
+def parse_activity_kind(value: Any) -> ActivityKind:
+    """The activity kind named by ``value``, or a refusal that says why it cannot release land."""
+    text = str(value if value is not None else "").strip().lower().replace("-", "_").replace(" ", "_")
+    aliases = {
+        "nts": ActivityKind.NTS,
+        "non_technical_survey": ActivityKind.NTS,
+        "ts": ActivityKind.TS,
+        "technical_survey": ActivityKind.TS,
+        "clearance": ActivityKind.CLEARANCE,
+    }
+    if text in aliases:
+        return aliases[text]
+    refuse_release(f"kind {value!r}")
+
+
+def refuse_release(what: str) -> None:
+    """Raise the refusal for anything that is not land release evidence."""
+    raise ReleaseRefused(
+        f"{what} cannot release land: only a non-technical survey (nts: cancelled), a technical "
+        "survey (ts: reduced) or clearance (clearance: cleared) can (IMAS 07.11)"
+    )
+
+
+def require_release_evidence(evidence: object) -> LandReleaseActivity:
+    """Return ``evidence`` if it is an NTS, TS or clearance activity; refuse anything else."""
+    if isinstance(evidence, LandReleaseActivity) and isinstance(evidence.kind, ActivityKind):
+        return evidence
+    if isinstance(evidence, dict):
+        claimed = sorted(k for k in evidence if k in DEVICE_CLAIMS)
+        refuse_release(", ".join(claimed) if claimed else f"a record of fields {sorted(evidence)}")
+    refuse_release(type(evidence).__name__)
+    raise AssertionError  # pragma: no cover  (refuse_release always raises)
+
+
+def _centre(geometry: BaseGeometry) -> tuple[float, float]:
+    minx, miny, maxx, maxy = geometry.bounds
+    return (minx + maxx) / 2, (miny + maxy) / 2
+
+
+def _outside_by_more_than(inner: BaseGeometry, outer: BaseGeometry, metres: float) -> bool:
+    lon0, lat0 = _centre(outer)
+    a = to_local_metres(inner, lat0, lon0)
+    b = to_local_metres(outer, lat0, lon0)
+    return not a.difference(b.buffer(metres, quad_segs=4)).is_empty
+
+
+def _is_sliver(remaining: BaseGeometry, metres: float) -> bool:
+    if remaining.is_empty:
+        return True
+    lon0, lat0 = _centre(remaining)
+    return to_local_metres(remaining, lat0, lon0).buffer(-metres, quad_segs=4).is_empty
+
+
+def apply_activity(
+    hazard: HazardArea, activity: LandReleaseActivity
+) -> tuple[HazardArea, LandReleaseActivity, list[HazardEvent]]:
+    """Release the part of ``hazard`` that ``activity`` worked and that was not released before.
+
+    Returns the new hazard, the activity with its ``released_m2`` and the events it caused.
+    Refuses anything but an NTS, TS or clearance activity, an activity on another hazard or on a
+    closed or handed-over one, and a polygon that lies outside the hazard by more than
+    ``WITHIN_TOLERANCE_M``.
+    """
+    require_release_evidence(activity)
+    if activity.hazard_id != hazard.id:
+        raise BadInput(f"activity {activity.id} is for hazard {activity.hazard_id}, not {hazard.id}")
+    if hazard.status in (HazardStatus.CLOSED, HazardStatus.HANDED_OVER):
+        raise ReleaseRefused(
+            f"hazard {hazard.id} is {hazard.status}: it has no remaining area to release"
+        )
+    worked = polygonal(activity.geometry)
+    if worked.is_empty:
+        raise BadInput(f"activity {activity.id} has no polygon")
+    if _outside_by_more_than(worked, hazard.geometry, WITHIN_TOLERANCE_M):
+        raise BadInput(
+            f"activity {activity.id} polygon lies outside hazard {hazard.id} by more than "
+            f"{WITHIN_TOLERANCE_M:g} m"
+        )
+    new_part = polygonal(worked.intersection(hazard.geometry).difference(hazard.released_geometry))
+    released_geometry = polygonal(shapely.union(hazard.released_geometry, new_part))
+    m2 = min(geodesic_area(new_part), hazard.remaining_m2)
+    outcome = OUTCOME_OF[activity.kind]
+    remaining_geometry = polygonal(hazard.geometry.difference(released_geometry))
+    closes = _is_sliver(remaining_geometry, SLIVER_TOLERANCE_M)
+    sliver_m2 = 0.0
+    if closes:
+        sliver_m2 = max(0.0, hazard.remaining_m2 - m2)
+        m2 += sliver_m2
+        released_geometry = polygonal(hazard.geometry)
+    released = hazard.released.plus(outcome, m2)
+    if closes:
+        status = HazardStatus.CLOSED
+    elif released.total > 0:
+        status = HazardStatus.IN_PROGRESS
+    else:
+        status = hazard.status
+    new_hazard = dataclasses.replace(
+        hazard, released=released, released_geometry=released_geometry, status=status
+    )
+    events = [
+        HazardEvent(
+            "AreaReleased",
+            hazard.id,
+            activity.id,
+            {"outcome": outcome, "m2": m2, "kind": str(activity.kind), "date": str(activity.date)},
+        )
+    ]
+    if status != hazard.status:
+        name = {
+            HazardStatus.IN_PROGRESS: "HazardReleaseStarted",
+            HazardStatus.CLOSED: "HazardClosed",
+        }[status]
+        detail: dict[str, Any] = {"from": str(hazard.status), "to": str(status)}
+        if closes and sliver_m2 > 0:
+            detail["sliver_m2"] = sliver_m2
+        events.append(HazardEvent(name, hazard.id, activity.id, detail))
+    return new_hazard, dataclasses.replace(activity, released_m2=m2), events
+
+
+def _parse_field(field: str, value: str) -> Any:
+    if field == "name":
+        if not value.strip():
+            raise BadInput("name: must not be empty")
+        return value.strip()
+    if field == "classification":
+        try:
+            return Classification(value.strip().upper())
+        except ValueError:
+            raise BadInput(f"classification: {value!r} is not SHA or CHA") from None
+    if field == "eo_types":
+        return tuple(t.strip() for t in value.split(",") if t.strip())
+    if field == "date_reported":
+        if not value.strip():
+            return None
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise BadInput(f"date_reported: {value!r} is not an ISO 8601 date") from None
+    return value
+
+
+def edit_hazard(hazard: HazardArea, changes: dict[str, str]) -> HazardArea:
+    """A copy of ``hazard`` with attribute ``changes``; refuses status, area and released area.
+
+    Fields outside :data:`EDITABLE_FIELDS` are kept as free attributes (for example a claimed
+    ``self_destruct``): recorded as stated, they never change status or area.
+    """
+    if not changes:
+        raise BadInput("nothing to change: give at least one FIELD=VALUE")
+    updates: dict[str, Any] = {}
+    attributes = dict(hazard.attributes)
+    for field, value in changes.items():
+        key = field.strip()
+        if key in PROTECTED_FIELDS:
+            if key == "status":
+                refuse_release("an edit of status")
+            raise ReleaseRefused(
+                f"{key} cannot be edited: area is computed from the polygon and released area "
+                "changes only through land release activities (nts, ts, clearance)"
+            )
+        if not key.isidentifier():
+            raise BadInput(f"{key!r} is not a field name")
+        if key in EDITABLE_FIELDS:
+            updates[key] = _parse_field(key, value)
+        else:
+            attributes[key] = value
+    return dataclasses.replace(hazard, **updates, attributes=attributes)

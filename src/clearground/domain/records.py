@@ -1,0 +1,126 @@
+"""The records of mine action, in IMAS words (04.10 glossary, 07.11 land release).
+
+Plain classes: the store maps them from outside, and nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from shapely.geometry import MultiPolygon
+from shapely.geometry.base import BaseGeometry
+
+__all__ = [
+    "ActivityKind",
+    "Classification",
+    "HazardArea",
+    "HazardStatus",
+    "LandReleaseActivity",
+    "Released",
+    "EMPTY_AREA",
+    "OUTCOME_OF",
+]
+
+EMPTY_AREA = MultiPolygon()
+
+
+class Classification(StrEnum):
+    """SHA: suspected (indirect evidence); CHA: confirmed (direct evidence)."""
+
+    SHA = "SHA"
+    CHA = "CHA"
+
+
+class HazardStatus(StrEnum):
+    ACTIVE = "active"  # nothing released yet
+    IN_PROGRESS = "in_progress"  # some area released
+    CLOSED = "closed"  # all area cancelled, reduced or cleared
+    HANDED_OVER = "handed_over"  # released land formally handed to its users
+    REOPENED = "reopened"  # new evidence fell inside a closed hazard
+
+
+class ActivityKind(StrEnum):
+    """The only three activities that release land (IMAS 07.11)."""
+
+    NTS = "nts"  # non-technical survey: cancels
+    TS = "ts"  # technical survey: reduces
+    CLEARANCE = "clearance"  # clearance: clears
+
+
+OUTCOME_OF: dict[ActivityKind, str] = {
+    ActivityKind.NTS: "cancelled",
+    ActivityKind.TS: "reduced",
+    ActivityKind.CLEARANCE: "cleared",
+}
+
+
+@dataclass(frozen=True)
+class Released:
+    """Released area of a hazard in geodesic m², by outcome."""
+
+    cancelled: float = 0.0
+    reduced: float = 0.0
+    cleared: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.cancelled + self.reduced + self.cleared
+
+    def plus(self, outcome: str, m2: float) -> Released:
+        return dataclasses.replace(self, **{outcome: getattr(self, outcome) + m2})
+
+    def as_dict(self) -> dict[str, float]:
+        return {"cancelled": self.cancelled, "reduced": self.reduced, "cleared": self.cleared}
+
+
+@dataclass
+class HazardArea:
+    """Land suspected (SHA) or confirmed (CHA) to hold explosive ordnance.
+
+    ``status``, ``area_m2``, ``released`` and ``released_geometry`` are never set by users: area is
+    computed from the polygon and the rest changes only through land release activities.
+    """
+
+    id: str
+    name: str
+    geometry: BaseGeometry
+    area_m2: float
+    classification: Classification = Classification.SHA
+    status: HazardStatus = HazardStatus.ACTIVE
+    released: Released = field(default_factory=Released)
+    released_geometry: BaseGeometry = EMPTY_AREA
+    eo_types: tuple[str, ...] = ()
+    date_reported: date | None = None
+    source: str = ""
+    admin_pcode: str = ""
+    land_use: str = ""
+    notes: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def remaining_m2(self) -> float:
+        return max(0.0, self.area_m2 - self.released.total)
+
+
+@dataclass
+class LandReleaseActivity:
+    """A non-technical survey, technical survey or clearance carried out on a hazard."""
+
+    id: str
+    hazard_id: str
+    kind: ActivityKind
+    date: date
+    organisation: str
+    geometry: BaseGeometry
+    released_m2: float = 0.0  # what this activity released that was not released before
+    task_id: str = ""
+    notes: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def outcome(self) -> str:
+        return OUTCOME_OF[self.kind]

@@ -1,0 +1,167 @@
+"""Checks of incoming geometries, vectorised over a whole file.
+
+Each check returns, per feature, either nothing or a reason that a field IM officer can act on.
+The importer turns the reasons into ``FILE:feature N: reason`` lines and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from clearground.domain.landrelease import polygonal
+
+__all__ = ["Region", "GeometryCheck", "check_geometries", "UKRAINE"]
+
+
+@dataclass(frozen=True)
+class Region:
+    """The bounding box of the operating region (lon/lat), used to spot swapped coordinates."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    def contains(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        return (
+            (lon >= self.min_lon) & (lon <= self.max_lon) & (lat >= self.min_lat) & (lat <= self.max_lat)
+        )
+
+
+UKRAINE = Region(22.0, 44.0, 40.5, 52.5)
+
+
+@dataclass
+class GeometryCheck:
+    """What :func:`check_geometries` found: cleaned geometries, refusals and repairs by index."""
+
+    geometries: np.ndarray
+    problems: dict[int, str] = field(default_factory=dict)
+    repaired: dict[int, str] = field(default_factory=dict)
+
+
+_POLYGONAL = (3, 6)
+_TYPE_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+
+
+def _first_bad_coordinate(geom: shapely.Geometry, ok) -> tuple[float, float]:
+    xy = shapely.get_coordinates(geom)
+    bad = ~ok(xy[:, 0], xy[:, 1])
+    x, y = xy[np.argmax(bad)]
+    return float(x), float(y)
+
+
+def check_geometries(
+    geometries: np.ndarray,
+    *,
+    region: Region = UKRAINE,
+    repair: bool = False,
+    allowed_types: tuple[int, ...] = _POLYGONAL,
+    expected: str = "a polygon",
+) -> GeometryCheck:
+    """Check every geometry; return cleaned ones (2D, repaired if asked) and a reason per problem.
+
+    Parameters
+    ----------
+    geometries : array of shapely geometries or None, in lon/lat (EPSG:4326).
+    region : operating region; a feature outside it whose swapped coordinates fall inside it is
+        refused as "likely swapped lat/lon".
+    repair : repair invalid polygons with ``shapely.make_valid`` (and report each repair) instead
+        of refusing them.
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> bowtie = shapely.Polygon([(30, 50), (30.01, 50.01), (30.01, 50), (30, 50.01)])
+    >>> check_geometries(np.array([bowtie, None])).problems[1]
+    'no geometry (null)'
+    """
+    geoms = np.asarray(geometries, dtype=object).copy()
+    n = len(geoms)
+    result = GeometryCheck(geometries=geoms)
+    problems = result.problems
+    if n == 0:
+        return result
+    missing = shapely.is_missing(geoms)
+    for i in np.flatnonzero(missing):
+        problems[int(i)] = "no geometry (null)"
+    present = ~missing
+    empty = np.zeros(n, bool)
+    empty[present] = shapely.is_empty(geoms[present])
+    for i in np.flatnonzero(empty):
+        problems[int(i)] = "empty geometry"
+    live = present & ~empty
+    types = np.full(n, -1)
+    types[live] = shapely.get_type_id(geoms[live])
+    wrong = live & ~np.isin(types, allowed_types)
+    for i in np.flatnonzero(wrong):
+        problems[int(i)] = f"geometry is a {_TYPE_NAMES.get(int(types[i]), 'geometry')}, not {expected}"
+    live &= ~wrong
+    if not live.any():
+        return result
+    idx = np.flatnonzero(live)
+    geoms[idx] = shapely.force_2d(geoms[idx])
+    coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
+    lon, lat = coords[:, 0], coords[:, 1]
+    finite = np.isfinite(lon) & np.isfinite(lat)
+    nonfinite = np.bincount(owner, weights=~finite, minlength=len(idx)) > 0
+    for j in np.flatnonzero(nonfinite):
+        problems[int(idx[j])] = "a coordinate is not a finite number (NaN or infinite)"
+    in_range = finite & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    in_region = region.contains(lon, lat)
+    swapped_in_region = region.contains(lat, lon)
+    all_in_range = np.bincount(owner, weights=in_range, minlength=len(idx)) == np.bincount(
+        owner, minlength=len(idx)
+    )
+    any_in_region = np.bincount(owner, weights=in_region, minlength=len(idx)) > 0
+    all_swapped_in = np.bincount(owner, weights=swapped_in_region, minlength=len(idx)) == np.bincount(
+        owner, minlength=len(idx)
+    )
+    for j in range(len(idx)):
+        i = int(idx[j])
+        if i in problems:
+            continue
+        if not any_in_region[j] and all_swapped_in[j]:
+            x, y = _first_bad_coordinate(geoms[i], region.contains)
+            problems[i] = (
+                f"likely swapped lat/lon: ({x:g}, {y:g}) read as lon, lat lies outside the "
+                f"operating region, and swapped it lies inside; write coordinates as lon, lat"
+            )
+        elif not all_in_range[j]:
+            x, y = _first_bad_coordinate(
+                geoms[i], lambda a, b: (np.abs(a) <= 180) & (np.abs(b) <= 90)
+            )
+            problems[i] = (
+                f"coordinates outside lon/lat range: ({x:g}, {y:g}); is the layer in a projected "
+                "CRS without its definition?"
+            )
+    ok = np.array([int(i) not in problems for i in idx], bool)
+    idx = idx[ok]
+    if len(idx) == 0:
+        return result
+    valid = shapely.is_valid(geoms[idx])
+    for i in idx[~valid]:
+        reason = shapely.is_valid_reason(geoms[i])
+        if repair:
+            fixed = shapely.make_valid(geoms[i])
+            fixed = polygonal(fixed) if allowed_types == _POLYGONAL else fixed
+            if fixed.is_empty:
+                problems[int(i)] = f"invalid polygon ({reason}) and repair left nothing"
+            else:
+                geoms[i] = fixed
+                result.repaired[int(i)] = f"repaired invalid polygon ({reason})"
+        else:
+            problems[int(i)] = f"invalid polygon: {reason} (use --repair to repair it)"
+    return result

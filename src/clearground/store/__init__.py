@@ -1,0 +1,50 @@
+"""Persistence of domain records behind one interface, with two engines.
+
+``open_store(url)`` is the one place that picks the engine. Each engine module is imported inside
+its own branch, so psycopg loads only for ``postgresql://`` URLs.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from clearground.domain.errors import BadInput, StoreError
+from clearground.store.base import Store, Transaction, Version
+
+__all__ = ["Store", "Transaction", "Version", "open_store", "strip_password"]
+
+ACCEPTED = (
+    "sqlite:///relative/path.db, sqlite:////absolute/path.db, "
+    "postgresql://user[:password]@host[:port]/database"
+)
+
+
+def strip_password(url: str) -> str:
+    """``url`` with any password replaced by ``***``, safe for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = re.sub(r":[^:@]*@", ":***@", parts.netloc, count=1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def open_store(url: str) -> Store:
+    """Open the database named by ``url``; the schema is not created (see ``migrate``)."""
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///") :]
+        if not path or path == ":memory:":
+            raise BadInput(f"{url}: give a file path; accepted forms: {ACCEPTED}")
+        from clearground.store.sqlite import SqliteStore
+
+        return SqliteStore(path, url=url)
+    if url.startswith(("postgresql://", "postgres://")):
+        try:
+            from clearground.store.postgis import PostgisStore
+        except ImportError as exc:
+            raise StoreError(
+                f"{strip_password(url)}: the PostGIS engine needs psycopg: "
+                "pip install 'clearground[postgis]'"
+            ) from exc
+        return PostgisStore(url)
+    raise BadInput(f"{strip_password(url)}: not a database URL; accepted forms: {ACCEPTED}")

@@ -1,0 +1,141 @@
+"""The one interface every store engine implements, and the errors and values it uses.
+
+A store keeps every record as versions: (id, version, valid_from, author, reason, payload,
+geometry). The current state is the newest version; a delete is a tombstone; ``as_of`` reads any
+past state. Updates name the version they read, and a stale one is refused with ``Conflict``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+
+from clearground.domain.errors import BadInput
+
+__all__ = [
+    "Event",
+    "Store",
+    "Transaction",
+    "Version",
+    "format_time",
+    "now_utc",
+    "parse_as_of",
+]
+
+
+@dataclass(frozen=True)
+class Version:
+    """One stored version of a record; ``record`` is None for a tombstone."""
+
+    kind: str
+    id: str
+    version: int
+    valid_from: str
+    author: str
+    reason: str
+    deleted: bool
+    record: Any | None
+
+
+@dataclass(frozen=True)
+class Event:
+    """A stored event of a hazard (past tense: AreaReleased, HazardClosed, ...)."""
+
+    hazard_id: str
+    kind: str
+    evidence: str
+    at: str
+    author: str
+    detail: dict[str, Any]
+
+
+def format_time(t: datetime) -> str:
+    """UTC time as sortable ISO 8601 text with microseconds, the form every engine stores."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def now_utc() -> str:
+    return format_time(datetime.now(UTC))
+
+
+def parse_as_of(text: str | None) -> str | None:
+    """``--as-of`` text (ISO 8601 date or date-time; naive means UTC) in stored form."""
+    if text is None:
+        return None
+    raw = text.strip()
+    try:
+        t = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(
+            f"--as-of {text!r}: not an ISO 8601 time (e.g. 2026-05-01 or 2026-05-01T12:00:00Z)"
+        ) from None
+    if len(raw) == 10:  # a date alone means the end of that day
+        t = t.replace(hour=23, minute=59, second=59, microsecond=999999)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    return format_time(t)
+
+
+class Transaction(Protocol):
+    """Writes of one use case; nothing is kept unless ``commit()`` is reached."""
+
+    time: str
+
+    def next_ids(self, kind: str, n: int) -> list[str]: ...
+
+    def insert(self, kind: str, records: Sequence[Any], *, author: str, reason: str) -> None: ...
+
+    def update(
+        self, kind: str, record: Any, *, expected_version: int, author: str, reason: str
+    ) -> int: ...
+
+    def delete(
+        self, kind: str, record_id: str, *, expected_version: int, author: str, reason: str
+    ) -> int: ...
+
+    def get(self, kind: str, record_id: str) -> Version | None: ...
+
+    def get_many(self, kind: str, record_ids: Sequence[str]) -> dict[str, Version]: ...
+
+    def existing_ids(self, kind: str, record_ids: Sequence[str]) -> set[str]: ...
+
+    def add_events(self, events: Sequence[Any], *, author: str) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What services need from a database, whatever the engine."""
+
+    url: str
+
+    def migrate(self) -> list[int]: ...
+
+    def schema_version(self) -> int: ...
+
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+
+    def get(self, kind: str, record_id: str, *, as_of: str | None = None) -> Version | None: ...
+
+    def list(self, kind: str, *, as_of: str | None = None) -> list[Version]: ...
+
+    def history(self, kind: str, record_id: str) -> list[Version]: ...
+
+    def in_bbox(
+        self, kind: str, bounds: tuple[float, float, float, float], *, as_of: str | None = None
+    ) -> list[Version]: ...
+
+    def events(self, hazard_id: str) -> list[Event]: ...
+
+    def count(self, kind: str) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def chunks(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(seq), size):
+        yield seq[start : start + size]

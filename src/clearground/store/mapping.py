@@ -1,0 +1,160 @@
+"""How domain records become stored rows and back, for every record kind.
+
+The domain knows nothing of storage; this module maps from outside. A row is the record's id, a
+JSON payload of its attributes and one geometry (WKB). Both engines use these mappings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import shapely
+
+from clearground.domain.records import (
+    EMPTY_AREA,
+    ActivityKind,
+    Classification,
+    HazardArea,
+    HazardStatus,
+    LandReleaseActivity,
+    Released,
+)
+
+__all__ = ["KINDS", "KindMapping", "mapping_for", "payloads_json"]
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _hazard_payload(h: HazardArea) -> dict[str, Any]:
+    return {
+        "name": h.name,
+        "classification": str(h.classification),
+        "status": str(h.status),
+        "area_m2": h.area_m2,
+        "released": h.released.as_dict(),
+        "released_geometry": (
+            None if h.released_geometry.is_empty else shapely.to_wkb(h.released_geometry, hex=True)
+        ),
+        "eo_types": list(h.eo_types),
+        "date_reported": h.date_reported.isoformat() if h.date_reported else None,
+        "source": h.source,
+        "admin_pcode": h.admin_pcode,
+        "land_use": h.land_use,
+        "notes": h.notes,
+        "attributes": h.attributes,
+    }
+
+
+def _hazard_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> HazardArea:
+    released_wkb = p.get("released_geometry")
+    return HazardArea(
+        id=id_,
+        name=p["name"],
+        geometry=geometry,
+        area_m2=p["area_m2"],
+        classification=Classification(p["classification"]),
+        status=HazardStatus(p["status"]),
+        released=Released(**p["released"]),
+        released_geometry=shapely.from_wkb(released_wkb) if released_wkb else EMPTY_AREA,
+        eo_types=tuple(p.get("eo_types") or ()),
+        date_reported=_date(p.get("date_reported")),
+        source=p.get("source", ""),
+        admin_pcode=p.get("admin_pcode", ""),
+        land_use=p.get("land_use", ""),
+        notes=p.get("notes", ""),
+        attributes=p.get("attributes") or {},
+    )
+
+
+def _activity_payload(a: LandReleaseActivity) -> dict[str, Any]:
+    return {
+        "hazard_id": a.hazard_id,
+        "kind": str(a.kind),
+        "outcome": a.outcome,
+        "date": a.date.isoformat(),
+        "organisation": a.organisation,
+        "released_m2": a.released_m2,
+        "task_id": a.task_id,
+        "notes": a.notes,
+        "attributes": a.attributes,
+    }
+
+
+def _activity_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> LandReleaseActivity:
+    return LandReleaseActivity(
+        id=id_,
+        hazard_id=p["hazard_id"],
+        kind=ActivityKind(p["kind"]),
+        date=date.fromisoformat(p["date"]),
+        organisation=p["organisation"],
+        geometry=geometry,
+        released_m2=p.get("released_m2", 0.0),
+        task_id=p.get("task_id", ""),
+        notes=p.get("notes", ""),
+        attributes=p.get("attributes") or {},
+    )
+
+
+@dataclass(frozen=True)
+class KindMapping:
+    """One record kind: its table stem, id prefix, payload mapping and the view's columns."""
+
+    kind: str
+    table: str  # stem: {table}_versions, {table}_rtree; view {view}
+    view: str
+    prefix: str
+    record_type: type
+    to_payload: Callable[[Any], dict[str, Any]]
+    from_row: Callable[[str, dict[str, Any], Any], Any]
+    geometry_type: str
+
+
+KINDS: dict[str, KindMapping] = {
+    "hazard": KindMapping(
+        kind="hazard",
+        table="hazard_area",
+        view="hazard_areas_current",
+        prefix="HA",
+        record_type=HazardArea,
+        to_payload=_hazard_payload,
+        from_row=_hazard_from,
+        geometry_type="MULTIPOLYGON",
+    ),
+    "activity": KindMapping(
+        kind="activity",
+        table="land_release_activity",
+        view="land_release_activities_current",
+        prefix="LR",
+        record_type=LandReleaseActivity,
+        to_payload=_activity_payload,
+        from_row=_activity_from,
+        geometry_type="MULTIPOLYGON",
+    ),
+}
+
+
+def mapping_for(kind: str) -> KindMapping:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown record kind {kind!r}; known: {', '.join(KINDS)}") from None
+
+
+def payloads_json(kind: str, records: Sequence[Any]) -> list[str]:
+    """JSON payloads of ``records``, compactly encoded."""
+    to_payload = mapping_for(kind).to_payload
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return [dumps(to_payload(r)) for r in records]
+
+
+def geometries_wkb(records: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """WKB and bounds (minx, miny, maxx, maxy) of the records' geometries, vectorised."""
+    geoms = np.array([r.geometry for r in records], dtype=object)
+    return shapely.to_wkb(geoms), shapely.bounds(geoms)

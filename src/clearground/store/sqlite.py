@@ -1,0 +1,398 @@
+"""The embedded engine: stdlib sqlite3, WAL, one writer, geometry as WKB with an R*Tree.
+
+All writes go through one connection with ``BEGIN IMMEDIATE``; reads open their own connections,
+so readers never wait for a writer (WAL). Exact spatial predicates run in shapely on candidates
+found by the R*Tree's bounding boxes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
+from clearground.store.base import Event, Version, chunks, now_utc
+from clearground.store.mapping import geometries_wkb, mapping_for, payloads_json
+from clearground.store.migrations import MIGRATIONS
+
+__all__ = ["SqliteStore"]
+
+_COLUMNS = "id, version, valid_from, author, reason, deleted, payload, geom"
+
+
+def _version(kind: str, row: tuple) -> Version:
+    id_, version, valid_from, author, reason, deleted, payload, geom = row
+    record = None
+    if not deleted:
+        record = mapping_for(kind).from_row(id_, json.loads(payload), shapely.from_wkb(geom))
+    return Version(kind, id_, version, valid_from, author, reason, bool(deleted), record)
+
+
+def _versions(kind: str, rows: list[tuple]) -> list[Version]:
+    """Versions of many rows, geometry decoded in one vectorised call."""
+    if not rows:
+        return []
+    from_row = mapping_for(kind).from_row
+    geoms = shapely.from_wkb(np.array([r[7] for r in rows], dtype=object))
+    out = []
+    for row, geom in zip(rows, geoms, strict=True):
+        id_, version, valid_from, author, reason, deleted, payload, _ = row
+        record = None if deleted else from_row(id_, json.loads(payload), geom)
+        out.append(Version(kind, id_, version, valid_from, author, reason, bool(deleted), record))
+    return out
+
+
+class SqliteTransaction:
+    """Writes of one use case on the writer connection, inside ``BEGIN IMMEDIATE``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.time = now_utc()
+        self.committed = False
+
+    def next_ids(self, kind: str, n: int) -> list[str]:
+        m = mapping_for(kind)
+        row = self._conn.execute(
+            "SELECT last_value FROM sequences WHERE kind = ?", (kind,)
+        ).fetchone()
+        start = row[0] if row else 0
+        self._conn.execute(
+            "INSERT INTO sequences (kind, last_value) VALUES (?, ?) "
+            "ON CONFLICT (kind) DO UPDATE SET last_value = excluded.last_value",
+            (kind, start + n),
+        )
+        return [f"{m.prefix}-{i:06d}" for i in range(start + 1, start + n + 1)]
+
+    def existing_ids(self, kind: str, record_ids: Sequence[str]) -> set[str]:
+        table = mapping_for(kind).table
+        found: set[str] = set()
+        for part in chunks(list(record_ids), 500):
+            marks = ",".join("?" * len(part))
+            found.update(
+                r[0]
+                for r in self._conn.execute(
+                    f"SELECT DISTINCT id FROM {table}_versions WHERE id IN ({marks})", part
+                )
+            )
+        return found
+
+    def insert(self, kind: str, records: Sequence[Any], *, author: str, reason: str) -> None:
+        """Insert new records as version 1, in bulk; refuses ids that already exist."""
+        if not records:
+            return
+        table = mapping_for(kind).table
+        clash = self.existing_ids(kind, [r.id for r in records])
+        if clash:
+            raise BadInput(f"{kind} ids already exist: {', '.join(sorted(clash)[:10])}")
+        wkb, bounds = geometries_wkb(records)
+        payloads = payloads_json(kind, records)
+        # Fill the R*Tree in space order: neighbouring inserts touch the same nodes.
+        order = np.lexsort(((bounds[:, 1] * 100).round(), (bounds[:, 0] * 100).round()))
+        cur = self._conn.execute(f"SELECT coalesce(max(fid), 0) FROM {table}_versions")
+        first = cur.fetchone()[0] + 1
+        fids = np.arange(first, first + len(records))
+        t = self.time
+        self._conn.executemany(
+            f"INSERT INTO {table}_versions (fid, {_COLUMNS}, is_current) "
+            "VALUES (?, ?, 1, ?, ?, ?, 0, ?, ?, 1)",
+            (
+                (int(fids[i]), records[i].id, t, author, reason, payloads[i], wkb[i])
+                for i in order
+            ),
+        )
+        self._conn.executemany(
+            f"INSERT INTO {table}_rtree (fid, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)",
+            (
+                (int(fids[i]), *(float(v) for v in bounds[i][[0, 2, 1, 3]]))
+                for i in order
+            ),
+        )
+
+    def _current(self, table: str, record_id: str) -> tuple[int, int, bool] | None:
+        return self._conn.execute(
+            f"SELECT fid, version, deleted FROM {table}_versions "
+            "WHERE id = ? AND is_current = 1",
+            (record_id,),
+        ).fetchone()
+
+    def _supersede(
+        self, kind: str, record_id: str, expected_version: int
+    ) -> tuple[str, int]:
+        table = mapping_for(kind).table
+        cur = self._current(table, record_id)
+        if cur is None or cur[2]:
+            raise NotFound(f"{kind} {record_id} not found")
+        if cur[1] != expected_version:
+            raise Conflict(
+                f"{kind} {record_id} is at version {cur[1]}, not {expected_version}: it was "
+                "changed since you read it; read it again and repeat your change"
+            )
+        self._conn.execute(f"UPDATE {table}_versions SET is_current = 0 WHERE fid = ?", (cur[0],))
+        return table, cur[1] + 1
+
+    def update(
+        self, kind: str, record: Any, *, expected_version: int, author: str, reason: str
+    ) -> int:
+        table, new = self._supersede(kind, record.id, expected_version)
+        wkb, bounds = geometries_wkb([record])
+        cur = self._conn.execute(
+            f"INSERT INTO {table}_versions ({_COLUMNS}, is_current) VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1)",
+            (record.id, new, self.time, author, reason, payloads_json(kind, [record])[0], wkb[0]),
+        )
+        b = bounds[0]
+        self._conn.execute(
+            f"INSERT INTO {table}_rtree VALUES (?, ?, ?, ?, ?)",
+            (cur.lastrowid, float(b[0]), float(b[2]), float(b[1]), float(b[3])),
+        )
+        return new
+
+    def delete(
+        self, kind: str, record_id: str, *, expected_version: int, author: str, reason: str
+    ) -> int:
+        table, new = self._supersede(kind, record_id, expected_version)
+        self._conn.execute(
+            f"INSERT INTO {table}_versions ({_COLUMNS}, is_current) "
+            "VALUES (?, ?, ?, ?, ?, 1, NULL, NULL, 1)",
+            (record_id, new, self.time, author, reason),
+        )
+        return new
+
+    def get(self, kind: str, record_id: str) -> Version | None:
+        table = mapping_for(kind).table
+        row = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM {table}_versions WHERE id = ? AND is_current = 1",
+            (record_id,),
+        ).fetchone()
+        return _version(kind, row) if row else None
+
+    def get_many(self, kind: str, record_ids: Sequence[str]) -> dict[str, Version]:
+        table = mapping_for(kind).table
+        rows: list[tuple] = []
+        for part in chunks(sorted(set(record_ids)), 500):
+            marks = ",".join("?" * len(part))
+            rows += self._conn.execute(
+                f"SELECT {_COLUMNS} FROM {table}_versions "
+                f"WHERE is_current = 1 AND deleted = 0 AND id IN ({marks})",
+                part,
+            ).fetchall()
+        return {v.id: v for v in _versions(kind, rows)}
+
+    def add_events(self, events: Sequence[Any], *, author: str) -> None:
+        self._conn.executemany(
+            "INSERT INTO hazard_events (hazard_id, kind, evidence, at, author, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (e.hazard_id, e.kind, e.evidence, self.time, author, json.dumps(e.detail))
+                for e in events
+            ],
+        )
+
+    def commit(self) -> None:
+        self._conn.execute("COMMIT")
+        self.committed = True
+
+
+class SqliteStore:
+    """A clearground database in one SQLite file."""
+
+    engine = "sqlite"
+
+    def __init__(self, path: str | Path, *, url: str | None = None) -> None:
+        self.path = Path(path)
+        self.url = url or f"sqlite:///{path}"
+        if not self.path.parent.exists():
+            raise StoreError(f"{self.url}: folder {self.path.parent} does not exist")
+        self._lock = threading.Lock()
+        self._writer = self._connect()
+        try:
+            self._writer.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as exc:
+            self._writer.close()
+            raise StoreError(f"{self.url}: not a clearground database: {exc}") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.url}: cannot open: {exc}") from exc
+        return conn
+
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        with self._reader() as conn:
+            has = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'"
+            ).fetchone()
+            if not has:
+                return 0
+            return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+    def migrate(self, *, target: int | None = None) -> list[int]:
+        """Apply every migration not yet applied (up to ``target``); return their numbers."""
+        applied: list[int] = []
+        with self._lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+                done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+                for m in MIGRATIONS:
+                    if m.number in done or (target is not None and m.number > target):
+                        continue
+                    for stmt in m.statements("sqlite"):
+                        conn.execute(stmt)
+                    conn.execute(
+                        "INSERT INTO schema_migrations VALUES (?, ?, ?)", (m.number, m.name, now_utc())
+                    )
+                    applied.append(m.number)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return applied
+
+    def _require_schema(self) -> None:
+        if self.schema_version() == 0:
+            raise StoreError(
+                f"{self.url} has no clearground schema: run `clearground --db {self.url} init`"
+            )
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqliteTransaction]:
+        """One use case's writes: rolled back unless ``commit()`` is called, and on any error."""
+        self._require_schema()
+        with self._lock:
+            self._writer.execute("BEGIN IMMEDIATE")
+            tx = SqliteTransaction(self._writer)
+            try:
+                yield tx
+            finally:
+                if not tx.committed:
+                    self._writer.execute("ROLLBACK")
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def get(self, kind: str, record_id: str, *, as_of: str | None = None) -> Version | None:
+        table = mapping_for(kind).table
+        with self._reader() as conn:
+            if as_of is None:
+                row = conn.execute(
+                    f"SELECT {_COLUMNS} FROM {table}_versions WHERE id = ? AND is_current = 1",
+                    (record_id,),
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    f"SELECT {_COLUMNS} FROM {table}_versions WHERE id = ? AND valid_from <= ? "
+                    "ORDER BY version DESC LIMIT 1",
+                    (record_id, as_of),
+                ).fetchone()
+        if row is None or row[5]:
+            return None
+        return _version(kind, row)
+
+    def list(self, kind: str, *, as_of: str | None = None) -> list[Version]:
+        table = mapping_for(kind).table
+        with self._reader() as conn:
+            if as_of is None:
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM {table}_versions "
+                    "WHERE is_current = 1 AND deleted = 0 ORDER BY id"
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM {table}_versions v WHERE valid_from <= ?1 AND "
+                    f"version = (SELECT max(version) FROM {table}_versions w "
+                    "WHERE w.id = v.id AND w.valid_from <= ?1) AND deleted = 0 ORDER BY id",
+                    (as_of,),
+                ).fetchall()
+        return _versions(kind, rows)
+
+    def history(self, kind: str, record_id: str) -> list[Version]:
+        table = mapping_for(kind).table
+        with self._reader() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM {table}_versions WHERE id = ? ORDER BY version",
+                (record_id,),
+            ).fetchall()
+        return _versions(kind, rows)
+
+    def in_bbox(
+        self, kind: str, bounds: tuple[float, float, float, float], *, as_of: str | None = None
+    ) -> list[Version]:
+        """Records whose bounding box meets ``bounds`` (minx, miny, maxx, maxy): candidates only."""
+        table = mapping_for(kind).table
+        minx, miny, maxx, maxy = (float(v) for v in bounds)
+        box = "SELECT fid FROM {t}_rtree WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?"
+        args: tuple = (maxx, minx, maxy, miny)
+        with self._reader() as conn:
+            if as_of is None:
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM {table}_versions WHERE fid IN ({box.format(t=table)}) "
+                    "AND is_current = 1 AND deleted = 0",
+                    args,
+                ).fetchall()
+            else:
+                ids = [
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT DISTINCT id FROM {table}_versions "
+                        f"WHERE fid IN ({box.format(t=table)})",
+                        args,
+                    )
+                ]
+                rows = []
+        if as_of is not None:
+            found = [self.get(kind, i, as_of=as_of) for i in ids]
+            return [
+                v
+                for v in found
+                if v is not None and _meets(v.record.geometry.bounds, (minx, miny, maxx, maxy))
+            ]
+        return _versions(kind, rows)
+
+    def events(self, hazard_id: str) -> list[Event]:
+        with self._reader() as conn:
+            rows = conn.execute(
+                "SELECT hazard_id, kind, evidence, at, author, detail FROM hazard_events "
+                "WHERE hazard_id = ? ORDER BY seq",
+                (hazard_id,),
+            ).fetchall()
+        return [Event(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    def count(self, kind: str) -> int:
+        table = mapping_for(kind).table
+        with self._reader() as conn:
+            return conn.execute(
+                f"SELECT count(*) FROM {table}_versions WHERE is_current = 1 AND deleted = 0"
+            ).fetchone()[0]
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+def _meets(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] <= b[2] and a[2] >= b[0] and a[1] <= b[3] and a[3] >= b[1]
