@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clearground.store.migrations import versioned_table_sql
+from clearground.store.migrations.ddl import versioned_table_sql
 
 NUMBER = 1
 NAME = "initial"

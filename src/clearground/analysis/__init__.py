@@ -1,0 +1,1 @@
+"""Numerical engine: arrays of geometries in, arrays out; no per-feature loops on hot paths."""

@@ -1,0 +1,74 @@
+"""Which hazards does a route or place cross or come near, and how far are they, in metres.
+
+Distances are measured in an azimuthal equidistant projection centred on the query geometry. From
+the centre (a single point) its distances are exact geodesic ones; elsewhere its scale error is
+below 0.01 % within 150 km of the centre and below 0.1 % within 500 km, which is far below GPS
+and digitising error for a buffer of metres to kilometres.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from clearground.domain.areas import metres_per_degree
+
+__all__ = ["degree_margin", "hazards_near"]
+
+
+def degree_margin(bounds: tuple[float, float, float, float], metres: float) -> tuple[float, ...]:
+    """``bounds`` (lon/lat) grown by at least ``metres`` on every side: a bounding-box prefilter."""
+    minx, miny, maxx, maxy = bounds
+    _, m_lat = metres_per_degree(0.0)  # metres per degree of latitude are fewest at the equator
+    dy = metres / m_lat * 1.01 + 1e-9
+    worst_lat = min(89.9, max(abs(miny), abs(maxy)) + dy)
+    m_lon, _ = metres_per_degree(worst_lat)
+    dx = min(360.0, metres / m_lon * 1.01 + 1e-9)
+    return (minx - dx, max(-90.0, miny - dy), maxx + dx, min(90.0, maxy + dy))
+
+
+def _aeqd(query: BaseGeometry):
+    from pyproj import Transformer
+
+    c = query.centroid if not query.is_empty else query
+    lon0, lat0 = c.x, c.y
+    return Transformer.from_crs(
+        "EPSG:4326",
+        f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m",
+        always_xy=True,
+    )
+
+
+def hazards_near(
+    query: BaseGeometry, hazards: np.ndarray, buffer_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of ``hazards`` within ``buffer_m`` metres of ``query`` and their distances in metres.
+
+    0 means the query crosses or touches the hazard. Sorted nearest first. Uses one STRtree over
+    the hazards, queried once with a ``dwithin`` predicate.
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> hz = np.array([shapely.box(30.0, 50.0, 30.01, 50.01), shapely.box(31, 50, 31.01, 50.01)])
+    >>> idx, d = hazards_near(shapely.Point(30.005, 49.999), hz, 500)
+    >>> idx.tolist(), round(float(d[0]))
+    ([0], 111)
+    """
+    hazards = np.asarray(hazards, dtype=object)
+    if len(hazards) == 0:
+        return np.empty(0, dtype=int), np.empty(0)
+    t = _aeqd(query)
+
+    def project(g):
+        return shapely.transform(g, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+
+    q = project(query)
+    projected = project(hazards)
+    tree = shapely.STRtree(projected)
+    idx = tree.query(q, predicate="dwithin", distance=buffer_m)
+    idx = np.sort(idx)
+    dist = shapely.distance(q, projected[idx])
+    order = np.lexsort((idx, dist))
+    return idx[order], dist[order]

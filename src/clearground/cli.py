@@ -1,0 +1,449 @@
+"""The command line: parse, call a service, render (tables for people, JSON for scripts).
+
+Heavy modules (GDAL, pyproj, the store engines) are imported inside commands so that
+``clearground --help`` stays fast. Errors are turned into messages and exit codes in one place,
+``main()``: bad input exits 2, a stale version 3, not found 4, a database problem 5.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from clearground.domain.errors import CleargroundError, ImportRejected
+
+__all__ = ["app", "main", "run"]
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="clearground: information management for humanitarian mine action.",
+)
+import_app = typer.Typer(no_args_is_help=True, help="Import files into the database.")
+hazards_app = typer.Typer(no_args_is_help=True, help="List hazard areas.")
+hazard_app = typer.Typer(no_args_is_help=True, help="Show or edit one hazard area.")
+app.add_typer(import_app, name="import")
+app.add_typer(hazards_app, name="hazards")
+app.add_typer(hazard_app, name="hazard")
+
+
+class OutputFormat(StrEnum):
+    json = "json"
+    table = "table"
+
+
+@dataclass
+class State:
+    config: str | None
+    db: str | None
+    _settings: Any = None
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from clearground.config import load_settings
+
+            self._settings = load_settings(self.config, db=self.db)
+        return self._settings
+
+    def store(self):
+        from clearground.store import open_store
+
+        return open_store(self.settings.db)
+
+
+def _state(ctx: typer.Context) -> State:
+    return ctx.ensure_object(State)
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=False, width=200 if not stderr else None)
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL (default sqlite:///clearground.db; also CLEARGROUND_DB).",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option("--config", help="TOML settings file (also CLEARGROUND_CONFIG)."),
+    ] = None,
+) -> None:
+    ctx.obj = State(config=config, db=db)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create an empty database (or bring an existing one up to date)."""
+    from clearground.store import strip_password
+
+    store = _state(ctx).store()
+    applied = store.migrate()
+    url = strip_password(store.url)
+    typer.echo(
+        f"{url}: schema version {store.schema_version()}"
+        + (f" (applied {', '.join(map(str, applied))})" if applied else " (already up to date)")
+    )
+
+
+@app.command()
+def migrate(ctx: typer.Context) -> None:
+    """Apply numbered schema migrations not yet applied."""
+    init(ctx)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    n: Annotated[int, typer.Option("--hazards", min=1, help="How many synthetic hazards.")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 1,
+) -> None:
+    """Build a database of SYNTHETIC hazard areas with some land release, and summarise it."""
+    from clearground.demo import build_demo
+
+    state = _state(ctx)
+    store = state.store()
+    store.migrate()
+    summary = build_demo(store, state.settings, n=n, seed=seed)
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"[bold]{summary['label']}[/bold]  ({store.url})")
+    table = Table("hazards", "active", "in_progress", "closed", "area m²", "cancelled m²",
+                  "reduced m²", "cleared m²", "remaining m²", "activities")
+    bs = summary["by_status"]
+    rel = summary["released_m2"]
+    table.add_row(
+        str(summary["hazards"]), str(bs.get("active", 0)), str(bs.get("in_progress", 0)),
+        str(bs.get("closed", 0)), f"{summary['area_m2']:,.0f}", f"{rel['cancelled']:,.0f}",
+        f"{rel['reduced']:,.0f}", f"{rel['cleared']:,.0f}", f"{summary['remaining_m2']:,.0f}",
+        str(summary["activities"]),
+    )
+    console.print(table)
+    console.print(
+        "Try: clearground --db " + store.url + " hazards list --format table"
+    )
+
+
+def _progress_reporter(state: State):
+    """A rich progress bar on stderr for big imports, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import Progress
+
+    bar = Progress(console=_console(stderr=True), transient=True)
+    tasks: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if total <= state.settings.progress_threshold:
+            return
+        if not bar.live.is_started:
+            bar.start()
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done)
+
+    return report, bar
+
+
+def _report(result, output: OutputFormat) -> None:
+    data = result.as_dict()
+    if output is OutputFormat.json:
+        _echo_json(data)
+        return
+    verb = "would import" if result.dry_run else "imported"
+    typer.echo(f"{result.source}: {verb} {result.count} {result.kind} record(s)")
+    for line in result.repaired + result.notes:
+        typer.echo(f"  {line}")
+
+
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="Read FIELD from file column COLUMN: --map name=NAME_EN (repeat)."),
+]
+LayerOption = Annotated[str | None, typer.Option("--layer", help="Layer to read.")]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")]
+RepairOption = Annotated[
+    bool, typer.Option("--repair", help="Repair invalid polygons (each repair is reported).")
+]
+FormatInOption = Annotated[
+    str | None, typer.Option("--format", help="File format, if not given by the file ending.")
+]
+OutputOption = Annotated[OutputFormat, typer.Option("--output", "-o", help="Report format.")]
+
+
+@import_app.command("hazards")
+def import_hazards_cmd(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="GeoJSON or GeoPackage of hazard polygons.")],
+    layer: LayerOption = None,
+    map_: MapOption = None,
+    dry_run: DryRunOption = False,
+    repair: RepairOption = False,
+    format_name: FormatInOption = None,
+    output: OutputOption = OutputFormat.table,
+) -> None:
+    """Import hazard areas: every feature or none (any CRS, reprojected to EPSG:4326)."""
+    from clearground.services.common import parse_map
+    from clearground.services.hazards import import_hazards
+
+    state = _state(ctx)
+    progress, bar = _progress_reporter(state)
+    try:
+        result = import_hazards(
+            state.store(), file, author=state.settings.author, layer=layer,
+            mapping=parse_map(map_), repair=repair, dry_run=dry_run,
+            region=state.settings.operating_region, format_name=format_name, progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    _report(result, output)
+
+
+@import_app.command("activities")
+def import_activities_cmd(
+    ctx: typer.Context,
+    file: Annotated[
+        str,
+        typer.Argument(help="Polygons with hazard_id, kind (nts|ts|clearance), date, organisation."),
+    ],
+    layer: LayerOption = None,
+    map_: MapOption = None,
+    dry_run: DryRunOption = False,
+    repair: RepairOption = False,
+    format_name: FormatInOption = None,
+    output: OutputOption = OutputFormat.table,
+) -> None:
+    """Record land release activities: NTS cancels, TS reduces, clearance clears; all or none."""
+    from clearground.services.activities import import_activities
+    from clearground.services.common import parse_map
+
+    state = _state(ctx)
+    result = import_activities(
+        state.store(), file, author=state.settings.author, layer=layer, mapping=parse_map(map_),
+        repair=repair, dry_run=dry_run, region=state.settings.operating_region,
+        format_name=format_name,
+    )
+    _report(result, output)
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Read the database as it was then (ISO 8601; UTC if no zone)."),
+]
+
+_TABLE_COLUMNS = ("id", "name", "classification", "status", "area_m2", "remaining_m2", "version")
+
+
+def _hazard_table(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    table = Table(*_TABLE_COLUMNS, "released (c/r/c) m²")
+    for r in rows:
+        rel = r["released_m2"]
+        table.add_row(
+            r["id"], r["name"], r["classification"], r["status"], f"{r['area_m2']:,.0f}",
+            f"{r['remaining_m2']:,.0f}", str(r["version"]),
+            f"{rel['cancelled']:,.0f}/{rel['reduced']:,.0f}/{rel['cleared']:,.0f}",
+        )
+    _console().print(table)
+
+
+@hazards_app.command("list")
+def hazards_list(
+    ctx: typer.Context, format_: FormatOption = OutputFormat.json, as_of: AsOfOption = None
+) -> None:
+    """List hazard areas (a JSON array, or a table)."""
+    from clearground.services.hazards import hazard_json, list_hazards
+    from clearground.store.base import parse_as_of
+
+    rows = [hazard_json(v) for v in list_hazards(_state(ctx).store(), as_of=parse_as_of(as_of))]
+    if format_ is OutputFormat.json:
+        _echo_json(rows)
+    else:
+        _hazard_table(rows)
+
+
+@hazard_app.command("show")
+def hazard_show(
+    ctx: typer.Context,
+    hazard_id: Annotated[str, typer.Argument(metavar="ID")],
+    format_: FormatOption = OutputFormat.json,
+    as_of: AsOfOption = None,
+) -> None:
+    """Show one hazard area."""
+    from clearground.services.hazards import hazard_json, show
+    from clearground.store.base import parse_as_of
+
+    row = hazard_json(show(_state(ctx).store(), hazard_id, as_of=parse_as_of(as_of)))
+    if format_ is OutputFormat.json:
+        _echo_json(row)
+    else:
+        _hazard_table([row])
+
+
+@hazard_app.command("edit")
+def hazard_edit(
+    ctx: typer.Context,
+    hazard_id: Annotated[str, typer.Argument(metavar="ID")],
+    set_: Annotated[
+        list[str], typer.Option("--set", help="FIELD=VALUE to change (repeat).")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why: kept in the history.")],
+    version: Annotated[
+        int, typer.Option("--version", help="The version you read: a newer one is a conflict.")
+    ],
+    format_: FormatOption = OutputFormat.json,
+) -> None:
+    """Edit attributes of a hazard. Status and areas change only through land release."""
+    from clearground.domain.errors import BadInput
+    from clearground.services.hazards import edit, hazard_json
+
+    changes: dict[str, str] = {}
+    for pair in set_:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"--set {pair!r}: write it as FIELD=VALUE")
+        changes[key.strip()] = value
+    state = _state(ctx)
+    v = edit(state.store(), hazard_id, changes, reason=reason, version=version,
+             author=state.settings.author)
+    row = hazard_json(v)
+    if format_ is OutputFormat.json:
+        _echo_json(row)
+    else:
+        _hazard_table([row])
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    record_id: Annotated[str, typer.Argument(metavar="ID")],
+    format_: FormatOption = OutputFormat.json,
+) -> None:
+    """Every version of a record, with author, time and reason (hazards and activities)."""
+    from clearground.services.hazards import hazard_json
+    from clearground.services.hazards import history as read_history
+
+    store = _state(ctx).store()
+    versions = read_history(store, record_id)
+    rows = []
+    for v in versions:
+        row = {
+            "id": v.id, "version": v.version, "valid_from": v.valid_from, "author": v.author,
+            "reason": v.reason, "deleted": v.deleted,
+        }
+        if v.kind == "hazard" and v.record is not None:
+            h = hazard_json(v)
+            row.update(status=h["status"], area_m2=h["area_m2"], released_m2=h["released_m2"],
+                       remaining_m2=h["remaining_m2"], name=h["name"])
+        rows.append(row)
+    events = [e.__dict__ for e in store.events(record_id)] if versions[0].kind == "hazard" else []
+    if format_ is OutputFormat.json:
+        _echo_json(rows if not events else {"versions": rows, "events": events}
+                   if False else rows)
+        return
+    from rich.table import Table
+
+    table = Table("version", "valid_from", "author", "reason", "status")
+    for r in rows:
+        table.add_row(str(r["version"]), r["valid_from"], r["author"], r["reason"],
+                      r.get("status", "deleted" if r["deleted"] else ""))
+    _console().print(table)
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    file: Annotated[
+        str | None, typer.Argument(help="GPX track/route, or GeoJSON/GeoPackage line.")
+    ] = None,
+    point: Annotated[
+        str | None, typer.Option("--point", help="A place instead of a route: LON,LAT.")
+    ] = None,
+    buffer: Annotated[
+        float, typer.Option("--buffer", help="Distance in metres to look around the route.")
+    ] = 200.0,
+    layer: LayerOption = None,
+    format_: FormatOption = OutputFormat.table,
+    as_of: AsOfOption = None,
+) -> None:
+    """Which recorded hazards a route or place crosses or comes within BUFFER metres of."""
+    from clearground.domain.errors import BadInput
+    from clearground.services.check import check as run_check
+    from clearground.services.check import parse_point, read_route
+    from clearground.store.base import parse_as_of
+
+    if (file is None) == (point is None):
+        raise BadInput("give either a FILE (route or track) or --point LON,LAT")
+    query = parse_point(point) if point is not None else read_route(file, layer=layer)
+    result = run_check(_state(ctx).store(), query, buffer_m=buffer, as_of=parse_as_of(as_of))
+    if format_ is OutputFormat.json:
+        _echo_json(result)
+        return
+    from rich.table import Table
+
+    console = _console()
+    if result["hazards"]:
+        table = Table("id", "name", "status", "classification", "distance m")
+        for h in result["hazards"]:
+            table.add_row(h["id"], h["name"], h["status"], h["classification"],
+                          f"{h['distance_m']:,.1f}")
+        console.print(table)
+    console.print(result["message"])
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="Output file: .geojson or .gpkg.")],
+    as_of: AsOfOption = None,
+    format_name: FormatInOption = None,
+) -> None:
+    """Write the hazard areas to GeoJSON (RFC 7946) or GeoPackage, for QGIS and GDAL."""
+    from clearground.services.hazards import export as run_export
+    from clearground.store.base import parse_as_of
+
+    n = run_export(_state(ctx).store(), file, as_of=parse_as_of(as_of), format_name=format_name)
+    typer.echo(f"{file}: wrote {n} hazard area(s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code. Every clearground error is reported here, once."""
+    try:
+        app(args=argv, prog_name="clearground")
+    except SystemExit as exc:  # typer's own ending: help, usage errors (2), success
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except ImportRejected as exc:
+        typer.echo(exc.message, err=True)
+        return exc.exit_code
+    except CleargroundError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        return exc.exit_code
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

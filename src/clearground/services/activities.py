@@ -1,0 +1,142 @@
+"""Recording land release activities: NTS cancels, TS reduces, clearance clears (IMAS 07.11)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from clearground.domain.errors import BadInput, CleargroundError, ImportRejected
+from clearground.domain.landrelease import apply_activity, parse_activity_kind, polygonal
+from clearground.domain.records import LandReleaseActivity
+from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.formats import format_for_path
+from clearground.services.common import ImportReport, column_getter, iso_date, plain, text
+from clearground.store.base import Store
+
+__all__ = ["import_activities"]
+
+_REQUIRED = ("hazard_id", "kind", "date", "organisation")
+
+
+def import_activities(
+    store: Store,
+    path: str | Path,
+    *,
+    author: str,
+    layer: str | None = None,
+    mapping: dict[str, str] | None = None,
+    repair: bool = False,
+    dry_run: bool = False,
+    region: Region = UKRAINE,
+    format_name: str | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Record every activity of a polygon layer and release the land it worked, or none of them.
+
+    Activities apply in date order (file order within a day). Each releases the geodesic area of
+    its polygon within the hazard that was not released before; the hazard moves active ->
+    in_progress -> closed, and each change is a new hazard version with an event citing the
+    activity.
+    """
+    path = Path(path)
+    today = today or date.today()
+    table = format_for_path(path, format_name).read(path, layer=layer)
+    n = len(table)
+    if n == 0:
+        raise ImportRejected([f"{path}: the layer has no features"])
+    getter, used = column_getter(table, mapping or {})
+    missing = [f for f in _REQUIRED if getter(f) is None]
+    if missing:
+        raise ImportRejected(
+            [
+                f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+                f"columns: {', '.join(table.columns) or 'none'} (map others with --map field=column)"
+            ]
+        )
+    check = check_geometries(table.geometries, region=region, repair=repair)
+    problems = {**check.problems, **table.problems}
+    for f in ("id", "task_id", "notes"):
+        getter(f)
+    extra = [c for c in table.columns if c not in used]
+    rows = []
+    for i in range(n):
+        try:
+            hazard_id = text(getter("hazard_id")[i])
+            if not hazard_id:
+                raise ValueError("hazard_id is empty")
+            kind = parse_activity_kind(text(getter("kind")[i]))
+            when = iso_date(getter("date")[i], field_name="date", today=today)
+            organisation = text(getter("organisation")[i])
+            if not organisation:
+                raise ValueError("organisation is empty")
+        except (ValueError, CleargroundError) as exc:
+            problems.setdefault(i, getattr(exc, "message", None) or str(exc))
+            continue
+        col = getter("id")
+        rows.append((when, i, hazard_id, kind, organisation, text(col[i]) if col is not None else ""))
+    if problems:
+        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+    rows.sort(key=lambda r: (r[0], r[1]))
+    with store.transaction() as tx:
+        hazards = tx.get_many("hazard", [r[2] for r in rows])
+        given = [r[5] for r in rows if r[5]]
+        if len(set(given)) != len(given):
+            raise ImportRejected([f"{path}: duplicate activity ids in the file"])
+        clash = tx.existing_ids("activity", given)
+        new_ids = iter(tx.next_ids("activity", sum(1 for r in rows if not r[5])))
+        state = {k: (v.record, v.version) for k, v in hazards.items()}
+        activities = []
+        for when, i, hazard_id, kind, organisation, given_id in rows:
+            if given_id in clash:
+                problems[i] = f"activity id {given_id!r} already exists"
+                continue
+            if hazard_id not in state:
+                problems[i] = f"hazard {hazard_id!r} not found"
+                continue
+            hazard, version = state[hazard_id]
+            activity = LandReleaseActivity(
+                id=given_id or next(new_ids),
+                hazard_id=hazard_id,
+                kind=kind,
+                date=when,
+                organisation=organisation,
+                geometry=polygonal(check.geometries[i]),
+                task_id=text(getter("task_id")[i]) if getter("task_id") is not None else "",
+                notes=text(getter("notes")[i]) if getter("notes") is not None else "",
+                attributes={
+                    c: plain(table.columns[c][i])
+                    for c in extra
+                    if plain(table.columns[c][i]) is not None
+                },
+            )
+            try:
+                new_hazard, activity, events = apply_activity(hazard, activity)
+            except BadInput as exc:
+                problems[i] = exc.message
+                continue
+            new_version = tx.update(
+                "hazard",
+                new_hazard,
+                expected_version=version,
+                author=author,
+                reason=(
+                    f"land release {activity.id} ({activity.kind}, {activity.date}): "
+                    f"{activity.outcome} {activity.released_m2:.0f} m²"
+                ),
+            )
+            state[hazard_id] = (new_hazard, new_version)
+            tx.add_events(events, author=author)
+            activities.append(activity)
+        if problems:
+            raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+        tx.insert("activity", activities, author=author, reason=f"imported from {path.name}")
+        if not dry_run:
+            tx.commit()
+    repaired = [f"{table.where(i)}: {why}" for i, why in sorted(check.repaired.items())]
+    notes = [
+        f"{a.id}: {a.kind} on {a.hazard_id} {a.outcome} {a.released_m2:.0f} m²" for a in activities
+    ]
+    return ImportReport(
+        str(path), "activity", len(activities), [a.id for a in activities], dry_run,
+        repaired=repaired, notes=notes,
+    )

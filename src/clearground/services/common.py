@@ -1,0 +1,122 @@
+"""Small pieces the use cases share: reading values out of file columns, reporting progress."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from clearground.domain.errors import BadInput, ImportRejected
+from clearground.formats.base import FeatureTable
+
+__all__ = ["ImportReport", "Progress", "column_getter", "parse_map", "text", "iso_date"]
+
+#: progress(stage, done, total): called as an import advances.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    source: str
+    kind: str
+    count: int
+    ids: list[str]
+    dry_run: bool
+    repaired: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "imported": 0 if self.dry_run else self.count,
+            "would_import": self.count if self.dry_run else None,
+            "dry_run": self.dry_run,
+            "ids": self.ids,
+            "repaired": self.repaired,
+            "notes": self.notes,
+        }
+
+
+def parse_map(pairs: list[str] | None) -> dict[str, str]:
+    """``--map field=column`` options as {field: column}."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        field_, sep, column = pair.partition("=")
+        if not sep or not field_.strip() or not column.strip():
+            raise BadInput(f"--map {pair!r}: write it as field=column")
+        out[field_.strip()] = column.strip()
+    return out
+
+
+def column_getter(
+    table: FeatureTable, mapping: dict[str, str]
+) -> tuple[Callable[[str], np.ndarray | None], set[str]]:
+    """A function giving the column for a field (``--map`` first, then same name, any case).
+
+    Returns it with the set of file columns it handed out, so the rest can be kept as attributes.
+    """
+    by_lower = {name.lower(): name for name in table.columns}
+    used: set[str] = set()
+    for field_, column in mapping.items():
+        if column not in table.columns and column.lower() not in by_lower:
+            raise ImportRejected(
+                [
+                    f"{table.source}: --map {field_}={column}: no column {column!r}; "
+                    f"columns: {', '.join(table.columns) or 'none'}"
+                ]
+            )
+
+    def get(field_: str) -> np.ndarray | None:
+        wanted = mapping.get(field_, field_)
+        name = wanted if wanted in table.columns else by_lower.get(wanted.lower())
+        if name is None:
+            return None
+        used.add(name)
+        return table.columns[name]
+
+    return get, used
+
+
+def text(value: Any) -> str:
+    """A cell as trimmed text; '' for null and NaN."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return str(value).strip()
+
+
+def iso_date(value: Any, *, field_name: str, today: date) -> date:
+    """A cell as a date in ISO 8601, refusing the future and anything before 1900."""
+    raw = text(value)
+    if not raw:
+        raise ValueError(f"{field_name} is empty")
+    try:
+        parsed = date.fromisoformat(raw[:10])
+    except ValueError:
+        raise ValueError(f"{field_name} {raw!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+    if parsed > today:
+        raise ValueError(f"{field_name} {raw!r} is in the future")
+    if parsed.year < 1900:
+        raise ValueError(f"{field_name} {raw!r} is before 1900")
+    return parsed
+
+
+def plain(value: Any) -> Any:
+    """A cell as a JSON-friendly Python value (attributes keep what the file said)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
