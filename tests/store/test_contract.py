@@ -1,0 +1,243 @@
+"""The store contract: every engine passes these same tests (the ``store`` fixture is
+parametrised over engines in ``tests/conftest.py``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import shapely
+
+from clearground.domain.errors import BadInput, Conflict, NotFound
+from clearground.domain.landrelease import HazardEvent
+from clearground.store import open_store
+from clearground.store.migrations import MIGRATIONS
+from tests.helpers import hazard
+
+
+def _insert(store, *records, author="tester", reason="test"):
+    with store.transaction() as tx:
+        tx.insert("hazard", list(records), author=author, reason=reason)
+        tx.commit()
+
+
+def test_migrate_is_idempotent_and_recorded(store):
+    assert store.schema_version() == MIGRATIONS[-1].number
+    assert store.migrate() == []
+    assert store.schema_version() == MIGRATIONS[-1].number
+
+
+def test_insert_then_read_back_every_field(store):
+    h = hazard("HA-1", eo_types=("AP mine", "UXO"), notes="ключ: Cyrillic survives",
+               attributes={"self_destruct": "claimed", "n": 3})
+    _insert(store, h, author="ana", reason="survey report 17")
+    v = store.get("hazard", "HA-1")
+    assert v is not None and v.version == 1 and not v.deleted
+    assert (v.author, v.reason) == ("ana", "survey report 17")
+    assert v.record.geometry.equals_exact(h.geometry, 1e-12)
+    assert v.record.area_m2 == pytest.approx(h.area_m2)
+    assert v.record.eo_types == ("AP mine", "UXO")
+    assert v.record.notes == h.notes
+    assert v.record.attributes == {"self_destruct": "claimed", "n": 3}
+    assert store.count("hazard") == 1
+    assert [x.id for x in store.list("hazard")] == ["HA-1"]
+
+
+def test_next_ids_are_sequential_and_never_reused(store):
+    with store.transaction() as tx:
+        first = tx.next_ids("hazard", 3)
+        tx.commit()
+    with store.transaction() as tx:
+        tx.next_ids("hazard", 5)  # rolled back: not committed
+    with store.transaction() as tx:
+        second = tx.next_ids("hazard", 2)
+        tx.commit()
+    assert first == ["HA-000001", "HA-000002", "HA-000003"]
+    assert second == ["HA-000004", "HA-000005"]
+
+
+def test_insert_refuses_an_existing_id(store):
+    _insert(store, hazard("HA-1"))
+    with pytest.raises(BadInput, match="already exist"), store.transaction() as tx:
+        tx.insert("hazard", [hazard("HA-1")], author="x", reason="y")
+        tx.commit()
+    assert len(store.history("hazard", "HA-1")) == 1
+
+
+def test_transaction_rolls_back_unless_committed(store):
+    with store.transaction() as tx:
+        tx.insert("hazard", [hazard("HA-1")], author="x", reason="y")
+    assert store.get("hazard", "HA-1") is None
+    assert store.count("hazard") == 0
+
+
+def test_transaction_rolls_back_on_error(store):
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.insert("hazard", [hazard("HA-1")], author="x", reason="y")
+        raise RuntimeError("failure half-way")
+    assert store.get("hazard", "HA-1") is None
+    # the store is usable afterwards
+    _insert(store, hazard("HA-2"))
+    assert store.count("hazard") == 1
+
+
+def test_update_makes_a_new_version_and_keeps_the_old(store):
+    _insert(store, hazard("HA-1", name="old name"))
+    h = store.get("hazard", "HA-1").record
+    h.name = "new name"
+    with store.transaction() as tx:
+        assert tx.update("hazard", h, expected_version=1, author="bo", reason="typo") == 2
+        tx.commit()
+    assert store.get("hazard", "HA-1").record.name == "new name"
+    hist = store.history("hazard", "HA-1")
+    assert [(v.version, v.record.name, v.author, v.reason) for v in hist] == [
+        (1, "old name", "tester", "test"),
+        (2, "new name", "bo", "typo"),
+    ]
+    assert store.count("hazard") == 1
+
+
+def test_stale_version_is_refused(store):
+    _insert(store, hazard("HA-1"))
+    h = store.get("hazard", "HA-1").record
+    with store.transaction() as tx:
+        tx.update("hazard", h, expected_version=1, author="a", reason="first")
+        tx.commit()
+    with pytest.raises(Conflict, match="version 2, not 1"), store.transaction() as tx:
+        tx.update("hazard", h, expected_version=1, author="b", reason="stale")
+        tx.commit()
+    assert [v.reason for v in store.history("hazard", "HA-1")] == ["test", "first"]
+
+
+def test_update_of_a_missing_record_is_not_found(store):
+    with pytest.raises(NotFound), store.transaction() as tx:
+        tx.update("hazard", hazard("HA-9"), expected_version=1, author="a", reason="r")
+
+
+def test_delete_is_a_tombstone(store):
+    _insert(store, hazard("HA-1"), hazard("HA-2", lon=31))
+    with store.transaction() as tx:
+        assert tx.delete("hazard", "HA-1", expected_version=1, author="c", reason="duplicate") == 2
+        tx.commit()
+    assert store.get("hazard", "HA-1") is None
+    assert [v.id for v in store.list("hazard")] == ["HA-2"]
+    hist = store.history("hazard", "HA-1")
+    assert [(v.version, v.deleted, v.reason) for v in hist] == [
+        (1, False, "test"), (2, True, "duplicate")]
+    assert hist[1].record is None
+    assert store.in_bbox("hazard", (29, 49, 32, 51)) and all(
+        v.id == "HA-2" for v in store.in_bbox("hazard", (29, 49, 32, 51)))
+
+
+def test_as_of_reads_past_states(store):
+    _insert(store, hazard("HA-1", name="v1"))
+    time.sleep(0.01)
+    t1 = _now(store)
+    time.sleep(0.01)
+    h = store.get("hazard", "HA-1").record
+    h.name = "v2"
+    with store.transaction() as tx:
+        tx.update("hazard", h, expected_version=1, author="a", reason="rename")
+        tx.commit()
+    time.sleep(0.01)
+    t2 = _now(store)
+    with store.transaction() as tx:
+        tx.delete("hazard", "HA-1", expected_version=2, author="a", reason="gone")
+        tx.commit()
+    assert store.get("hazard", "HA-1", as_of=t1).record.name == "v1"
+    assert store.get("hazard", "HA-1", as_of=t2).record.name == "v2"
+    assert store.get("hazard", "HA-1") is None
+    assert store.get("hazard", "HA-1", as_of="2000-01-01T00:00:00.000000Z") is None
+    assert [v.record.name for v in store.list("hazard", as_of=t1)] == ["v1"]
+    assert [v.record.name for v in store.list("hazard", as_of=t2)] == ["v2"]
+    assert store.list("hazard") == []
+    assert [v.id for v in store.in_bbox("hazard", (29, 49, 31, 51), as_of=t1)] == ["HA-1"]
+
+
+def _now(store) -> str:
+    from clearground.store.base import now_utc
+
+    return now_utc()
+
+
+def test_in_bbox_finds_candidates_by_bounding_box(store):
+    _insert(store, hazard("HA-1", lon=30.0), hazard("HA-2", lon=30.5), hazard("HA-3", lon=35))
+    found = {v.id for v in store.in_bbox("hazard", (30.005, 50.005, 30.6, 50.006))}
+    assert found == {"HA-1", "HA-2"}
+    assert store.in_bbox("hazard", (40, 40, 41, 41)) == []
+
+
+def test_get_many_and_existing_ids(store):
+    _insert(store, hazard("HA-1"), hazard("HA-2", lon=31))
+    with store.transaction() as tx:
+        got = tx.get_many("hazard", ["HA-1", "HA-2", "HA-404"])
+        assert sorted(got) == ["HA-1", "HA-2"]
+        assert tx.existing_ids("hazard", ["HA-2", "HA-404"]) == {"HA-2"}
+
+
+def test_events_are_kept_in_order(store):
+    _insert(store, hazard("HA-1"))
+    with store.transaction() as tx:
+        tx.add_events(
+            [HazardEvent("AreaReleased", "HA-1", "LR-1", {"m2": 10.5}),
+             HazardEvent("HazardClosed", "HA-1", "LR-1", {"from": "in_progress"})],
+            author="ana",
+        )
+        tx.commit()
+    events = store.events("HA-1")
+    assert [(e.kind, e.evidence, e.author) for e in events] == [
+        ("AreaReleased", "LR-1", "ana"), ("HazardClosed", "LR-1", "ana")]
+    assert events[0].detail == {"m2": 10.5}
+
+
+def test_geometry_with_holes_and_parts_survives(store):
+    outer = shapely.box(30, 50, 30.02, 50.02)
+    holed = shapely.Polygon(outer.exterior.coords, [shapely.box(30.005, 50.005, 30.01, 50.01).exterior.coords])
+    h = hazard("HA-1")
+    h.geometry = shapely.MultiPolygon([holed, shapely.box(30.03, 50, 30.04, 50.01)])
+    _insert(store, h)
+    got = store.get("hazard", "HA-1").record.geometry
+    assert got.equals(h.geometry)
+    assert len(got.geoms[0].interiors) == 1
+
+
+def test_two_writers_racing_on_one_hazard_one_wins(store_url):
+    """Two connections update the same version at once: one commits, the other gets Conflict."""
+    setup = open_store(store_url)
+    _insert(setup, hazard("HA-1"))
+    setup.close()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def writer(name: str) -> None:
+        s = open_store(store_url)
+        try:
+            h = s.get("hazard", "HA-1").record
+            h.notes = name
+            barrier.wait()
+            with s.transaction() as tx:
+                tx.update("hazard", h, expected_version=1, author=name, reason="race")
+                tx.commit()
+            outcomes.append("won")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes) == ["conflict", "won"]
+    check = open_store(store_url)
+    hist = check.history("hazard", "HA-1")
+    assert [v.version for v in hist] == [1, 2]
+    assert hist[1].record.notes == hist[1].author
+    check.close()
+
+
+def test_unknown_kind_is_refused(store):
+    with pytest.raises(ValueError, match="unknown record kind"):
+        store.count("spaceship")
