@@ -58,3 +58,44 @@ def sqlite_store(tmp_path) -> Iterator:
     s.migrate()
     yield s
     s.close()
+
+
+# --- PostgreSQL + PostGIS (issue 4) ----------------------------------------------------------
+# One throwaway cluster per test session (tests/pgcluster.py); each test gets its own schema,
+# named from its node id and dropped before and after. If PostgreSQL cannot be started, tests
+# that need it skip with the reason, and fail with it under CI=true.
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator:
+    """The session's PostgreSQL cluster, or the reason it could not be started (a str)."""
+    from tests.pgcluster import PgCluster, PgClusterError
+
+    cluster = PgCluster()
+    try:
+        cluster.start()
+    except (PgClusterError, OSError, ImportError) as exc:
+        cluster.stop()
+        yield f"PostgreSQL + PostGIS could not be started: {exc}"
+        return
+    except Exception as exc:  # e.g. psycopg cannot reach the new server
+        cluster.stop()
+        yield f"PostgreSQL + PostGIS could not be started: {type(exc).__name__}: {exc}"
+        return
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgis_url(request: pytest.FixtureRequest, pg_cluster) -> Iterator[str]:
+    """The URL of an empty schema of its own (first in ``search_path``) for this test."""
+    if isinstance(pg_cluster, str):
+        feature_assert_or_skip(False, pg_cluster)
+    from tests.pgcluster import schema_name
+
+    schema = schema_name(request.node.nodeid)
+    pg_cluster.reset_schema(schema)
+    yield pg_cluster.url(schema=schema, application_name=schema)
+    pg_cluster.reset_schema(schema, create=False)

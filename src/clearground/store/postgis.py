@@ -1,0 +1,462 @@
+"""The server engine: PostgreSQL + PostGIS through psycopg 3.
+
+Geometry lives in ``geometry(MultiPolygon, 4326)`` columns with GiST indexes, so QGIS and ArcGIS
+can read the tables and views directly, and bounding-box searches use the index (``&&``).
+
+Each store holds two connections: a writer, used by one transaction at a time (a lock, as the
+SQLite engine's single writer), and an autocommit reader, so that reads never see a transaction's
+uncommitted writes — the same visibility as the SQLite engine, whose reads use their own
+connections. Optimistic concurrency is enforced by the database, not by Python: an update marks
+the current row superseded only ``WHERE version = expected``; a racing transaction waits for the
+row lock, finds no current row of that version and gets ``Conflict``.
+
+psycopg is imported only here; ``open_store`` imports this module only for ``postgresql://`` URLs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+import psycopg
+import shapely
+from psycopg import errors as pgerrors
+from psycopg.types.json import Jsonb
+
+from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
+from clearground.store import strip_password
+from clearground.store.base import Event, Version, now_utc
+from clearground.store.mapping import mapping_for, payloads_json
+from clearground.store.migrations import MIGRATIONS
+
+__all__ = ["PostgisStore"]
+
+SRID = 4326
+_COLUMNS = "id, version, valid_from, author, reason, deleted, payload, ST_AsBinary(geom)"
+_ENVELOPE = "ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
+# Serialises concurrent ``migrate()`` calls on one schema (two processes starting at once).
+_MIGRATE_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.clearground.migrate'))"
+
+
+def _safe(url: str, text: str) -> str:
+    """``text`` with the URL's password (if any) removed, for messages."""
+    password = urlsplit(url).password
+    if password:
+        text = text.replace(unquote(password), "***").replace(password, "***")
+    return text
+
+
+def _versions(kind: str, rows: Sequence[tuple]) -> list[Version]:
+    """Versions of many rows (payload already decoded from jsonb), geometry decoded at once."""
+    if not rows:
+        return []
+    from_row = mapping_for(kind).from_row
+    geoms = shapely.from_wkb(np.array([r[7] for r in rows], dtype=object))
+    out = []
+    for row, geom in zip(rows, geoms, strict=True):
+        id_, version, valid_from, author, reason, deleted, payload, _ = row
+        record = None if deleted else from_row(id_, payload, geom)
+        out.append(Version(kind, id_, version, valid_from, author, reason, bool(deleted), record))
+    return out
+
+
+def _multipolygons(kind: str, records: Sequence[Any]) -> list[Any]:
+    """The records' geometries as MultiPolygons, as the columns require.
+
+    A Polygon becomes a one-part MultiPolygon (what ``ST_Multi`` does); anything else is refused
+    by name rather than by a database error.
+    """
+    geoms = np.array([r.geometry for r in records], dtype=object)
+    types = shapely.get_type_id(geoms)
+    bad = np.flatnonzero((types != 6) & (types != 3))
+    if len(bad):
+        shown = ", ".join(
+            f"{records[i].id} ({getattr(geoms[i], 'geom_type', 'no geometry')})" for i in bad[:10]
+        )
+        raise BadInput(f"{kind} geometry must be a polygon or multipolygon: {shown}")
+    for i in np.flatnonzero(types == 3):
+        geoms[i] = shapely.MultiPolygon([geoms[i]])
+    return list(geoms)
+
+
+def _ewkb_hex(geoms: Sequence[Any]) -> np.ndarray:
+    """Hex EWKB with SRID 4326: the text form a ``geometry(..., 4326)`` column accepts in COPY."""
+    with_srid = shapely.set_srid(np.array(geoms, dtype=object), SRID)
+    return shapely.to_wkb(with_srid, hex=True, include_srid=True)
+
+
+class PostgisTransaction:
+    """Writes of one use case: one PostgreSQL transaction on the writer connection."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+        self.time = now_utc()
+        self.committed = False
+
+    def next_ids(self, kind: str, n: int) -> list[str]:
+        """``n`` new ids; the sequence row stays locked until this transaction ends."""
+        m = mapping_for(kind)
+        if n <= 0:
+            return []
+        (last,) = self._conn.execute(
+            "INSERT INTO sequences AS s (kind, last_value) VALUES (%s, %s) "
+            "ON CONFLICT (kind) DO UPDATE SET last_value = s.last_value + excluded.last_value "
+            "RETURNING s.last_value",
+            (kind, n),
+        ).fetchone()
+        start = last - n
+        return [f"{m.prefix}-{i:06d}" for i in range(start + 1, start + n + 1)]
+
+    def existing_ids(self, kind: str, record_ids: Sequence[str]) -> set[str]:
+        table = mapping_for(kind).table
+        ids = list(record_ids)
+        if not ids:
+            return set()
+        rows = self._conn.execute(
+            f"SELECT DISTINCT id FROM {table}_versions WHERE id = ANY(%s)", (ids,)
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def insert(self, kind: str, records: Sequence[Any], *, author: str, reason: str) -> None:
+        """Insert new records as version 1 with one COPY; refuses ids that already exist."""
+        if not records:
+            return
+        table = mapping_for(kind).table
+        clash = self.existing_ids(kind, [r.id for r in records])
+        if clash:
+            raise BadInput(f"{kind} ids already exist: {', '.join(sorted(clash)[:10])}")
+        geoms = _multipolygons(kind, records)
+        ewkb = _ewkb_hex(geoms)
+        bounds = shapely.bounds(np.array(geoms, dtype=object))
+        payloads = payloads_json(kind, records)
+        # Rows in space order: neighbouring rows share GiST pages, so the index builds faster.
+        order = np.lexsort(((bounds[:, 1] * 100).round(), (bounds[:, 0] * 100).round()))
+        t = self.time
+        try:
+            with self._conn.cursor().copy(
+                f"COPY {table}_versions (id, version, valid_from, author, reason, deleted, "
+                "is_current, payload, geom) FROM STDIN"
+            ) as copy:
+                for i in order:
+                    copy.write_row(
+                        (records[i].id, 1, t, author, reason, False, True, payloads[i], ewkb[i])
+                    )
+        except pgerrors.UniqueViolation as exc:
+            # Another transaction inserted one of these ids after our check.
+            raise BadInput(f"{kind} ids already exist: {exc.diag.message_detail or exc}") from exc
+
+    def _supersede(self, kind: str, record_id: str, expected_version: int) -> tuple[str, int]:
+        """Mark the current version superseded if it is ``expected_version``; else refuse.
+
+        The UPDATE takes the row lock: a second writer waits, then finds the row no longer
+        current and gets ``Conflict`` after re-reading what is current now.
+        """
+        table = mapping_for(kind).table
+        row = self._conn.execute(
+            f"UPDATE {table}_versions SET is_current = false "
+            "WHERE id = %s AND is_current AND NOT deleted AND version = %s RETURNING version",
+            (record_id, expected_version),
+        ).fetchone()
+        if row is not None:
+            return table, row[0] + 1
+        cur = self._conn.execute(
+            f"SELECT version, deleted FROM {table}_versions WHERE id = %s AND is_current",
+            (record_id,),
+        ).fetchone()
+        if cur is None or cur[1]:
+            raise NotFound(f"{kind} {record_id} not found")
+        raise Conflict(
+            f"{kind} {record_id} is at version {cur[0]}, not {expected_version}: it was "
+            "changed since you read it; read it again and repeat your change"
+        )
+
+    def _insert_version(self, table: str, values: tuple, kind: str, record_id: str) -> None:
+        try:
+            self._conn.execute(
+                f"INSERT INTO {table}_versions (id, version, valid_from, author, reason, deleted, "
+                "is_current, payload, geom) VALUES (%s, %s, %s, %s, %s, %s, true, %s, "
+                "ST_GeomFromWKB(%s, 4326))",
+                values,
+            )
+        except pgerrors.UniqueViolation as exc:
+            raise Conflict(
+                f"{kind} {record_id}: another change made version {values[1]} first; read it "
+                "again and repeat your change"
+            ) from exc
+
+    def update(
+        self, kind: str, record: Any, *, expected_version: int, author: str, reason: str
+    ) -> int:
+        geom = _multipolygons(kind, [record])[0]
+        table, new = self._supersede(kind, record.id, expected_version)
+        payload = payloads_json(kind, [record])[0]
+        self._insert_version(
+            table,
+            (record.id, new, self.time, author, reason, False, payload, shapely.to_wkb(geom)),
+            kind,
+            record.id,
+        )
+        return new
+
+    def delete(
+        self, kind: str, record_id: str, *, expected_version: int, author: str, reason: str
+    ) -> int:
+        table, new = self._supersede(kind, record_id, expected_version)
+        self._insert_version(
+            table, (record_id, new, self.time, author, reason, True, None, None), kind, record_id
+        )
+        return new
+
+    def get(self, kind: str, record_id: str) -> Version | None:
+        table = mapping_for(kind).table
+        rows = self._conn.cursor(binary=True).execute(
+            f"SELECT {_COLUMNS} FROM {table}_versions WHERE id = %s AND is_current",
+            (record_id,),
+        ).fetchall()
+        return _versions(kind, rows)[0] if rows else None
+
+    def get_many(self, kind: str, record_ids: Sequence[str]) -> dict[str, Version]:
+        table = mapping_for(kind).table
+        ids = sorted(set(record_ids))
+        if not ids:
+            return {}
+        rows = self._conn.cursor(binary=True).execute(
+            f"SELECT {_COLUMNS} FROM {table}_versions "
+            "WHERE is_current AND NOT deleted AND id = ANY(%s)",
+            (ids,),
+        ).fetchall()
+        return {v.id: v for v in _versions(kind, rows)}
+
+    def add_events(self, events: Sequence[Any], *, author: str) -> None:
+        if not events:
+            return
+        with self._conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO hazard_events (hazard_id, kind, evidence, at, author, detail) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    (e.hazard_id, e.kind, e.evidence, self.time, author, Jsonb(e.detail))
+                    for e in events
+                ],
+            )
+
+    def commit(self) -> None:
+        self._conn.commit()
+        self.committed = True
+
+
+class PostgisStore:
+    """A clearground database in a PostgreSQL + PostGIS schema (the first of ``search_path``)."""
+
+    engine = "postgis"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._safe_url = strip_password(url)
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._writer: psycopg.Connection | None = None
+        self._reader_conn: psycopg.Connection | None = None
+        self._has_schema = False
+        with self._read_lock:
+            self._reader_conn = self._connect(autocommit=True)
+
+    def _connect(self, *, autocommit: bool) -> psycopg.Connection:
+        try:
+            return psycopg.connect(self.url, autocommit=autocommit)
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"{self._safe_url}: cannot connect: {_safe(self.url, str(exc)).strip()}"
+            ) from None
+        except Exception as exc:  # a malformed URL is refused by libpq's parser
+            raise StoreError(
+                f"{self._safe_url}: not a usable PostgreSQL URL: {_safe(self.url, str(exc))}"
+            ) from None
+
+    @staticmethod
+    def _usable(conn: psycopg.Connection | None) -> bool:
+        return conn is not None and not conn.closed and not conn.broken
+
+    def _writer_conn(self) -> psycopg.Connection:
+        """The writer connection, (re)opened if it was lost; call with the write lock held."""
+        if not self._usable(self._writer):
+            self._writer = self._connect(autocommit=False)
+        assert self._writer is not None
+        return self._writer
+
+    @contextmanager
+    def _reader(self) -> Iterator[psycopg.Connection]:
+        """The autocommit reader connection: each statement sees what is committed."""
+        with self._read_lock:
+            if not self._usable(self._reader_conn):
+                self._reader_conn = self._connect(autocommit=True)
+            assert self._reader_conn is not None
+            yield self._reader_conn
+
+    def _fetch(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+        with self._reader() as conn:
+            return conn.cursor(binary=True).execute(sql, args).fetchall()
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        with self._reader() as conn:
+            (found,) = conn.execute(
+                "SELECT to_regclass('schema_migrations') IS NOT NULL"
+            ).fetchone()
+            if not found:
+                return 0
+            return conn.execute(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations"
+            ).fetchone()[0]
+
+    def migrate(self, *, target: int | None = None) -> list[int]:
+        """Apply every migration not yet applied (up to ``target``) in one transaction.
+
+        Returns their numbers. Concurrent callers on one schema are serialised by an advisory
+        lock, so two processes starting at once do not both apply a migration.
+        """
+        applied: list[int] = []
+        with self._write_lock:
+            conn = self._writer_conn()
+            try:
+                conn.execute(_MIGRATE_LOCK)
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)"
+                )
+                done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+                for m in MIGRATIONS:
+                    if m.number in done or (target is not None and m.number > target):
+                        continue
+                    for stmt in m.statements("postgis"):
+                        conn.execute(stmt)
+                    conn.execute(
+                        "INSERT INTO schema_migrations VALUES (%s, %s, %s)",
+                        (m.number, m.name, now_utc()),
+                    )
+                    applied.append(m.number)
+                conn.commit()
+            except BaseException:
+                if self._usable(conn):
+                    conn.rollback()
+                raise
+        return applied
+
+    def _require_schema(self) -> None:
+        if self._has_schema:
+            return
+        if self.schema_version() == 0:
+            raise StoreError(
+                f"{self._safe_url} has no clearground schema: "
+                f"run `clearground --db {self._safe_url} init`"
+            )
+        self._has_schema = True
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[PostgisTransaction]:
+        """One use case's writes: rolled back unless ``commit()`` is called, and on any error."""
+        self._require_schema()
+        with self._write_lock:
+            conn = self._writer_conn()
+            tx = PostgisTransaction(conn)
+            try:
+                yield tx
+            finally:
+                if not tx.committed and self._usable(conn):
+                    conn.rollback()
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def get(self, kind: str, record_id: str, *, as_of: str | None = None) -> Version | None:
+        table = mapping_for(kind).table
+        if as_of is None:
+            rows = self._fetch(
+                f"SELECT {_COLUMNS} FROM {table}_versions WHERE id = %s AND is_current",
+                (record_id,),
+            )
+        else:
+            rows = self._fetch(
+                f"SELECT {_COLUMNS} FROM {table}_versions WHERE id = %s AND valid_from <= %s "
+                "ORDER BY version DESC LIMIT 1",
+                (record_id, as_of),
+            )
+        if not rows or rows[0][5]:
+            return None
+        return _versions(kind, rows)[0]
+
+    def list(self, kind: str, *, as_of: str | None = None) -> list[Version]:
+        table = mapping_for(kind).table
+        if as_of is None:
+            rows = self._fetch(
+                f"SELECT {_COLUMNS} FROM {table}_versions "
+                "WHERE is_current AND NOT deleted ORDER BY id"
+            )
+        else:
+            rows = self._fetch(
+                f"SELECT {_COLUMNS} FROM (SELECT DISTINCT ON (id) * FROM {table}_versions "
+                "WHERE valid_from <= %s ORDER BY id, version DESC) v WHERE NOT deleted ORDER BY id",
+                (as_of,),
+            )
+        return _versions(kind, rows)
+
+    def history(self, kind: str, record_id: str) -> list[Version]:
+        table = mapping_for(kind).table
+        rows = self._fetch(
+            f"SELECT {_COLUMNS} FROM {table}_versions WHERE id = %s ORDER BY version",
+            (record_id,),
+        )
+        return _versions(kind, rows)
+
+    def in_bbox(
+        self, kind: str, bounds: tuple[float, float, float, float], *, as_of: str | None = None
+    ) -> list[Version]:
+        """Records whose bounding box meets ``bounds`` (minx, miny, maxx, maxy): candidates only.
+
+        The ``&&`` operator compares bounding boxes through the GiST index.
+        """
+        table = mapping_for(kind).table
+        box = tuple(float(v) for v in bounds)
+        if as_of is None:
+            rows = self._fetch(
+                f"SELECT {_COLUMNS} FROM {table}_versions WHERE geom && {_ENVELOPE} "
+                "AND is_current AND NOT deleted ORDER BY id",
+                box,
+            )
+        else:
+            # The version valid at ``as_of`` of every record any of whose versions meets the box,
+            # kept if that version is not a tombstone and itself meets the box.
+            rows = self._fetch(
+                f"SELECT {_COLUMNS} FROM (SELECT DISTINCT ON (id) * FROM {table}_versions "
+                f"WHERE valid_from <= %s AND id IN (SELECT id FROM {table}_versions "
+                f"WHERE geom && {_ENVELOPE}) ORDER BY id, version DESC) v "
+                f"WHERE NOT deleted AND geom && {_ENVELOPE} ORDER BY id",
+                (as_of, *box, *box),
+            )
+        return _versions(kind, rows)
+
+    def events(self, hazard_id: str) -> list[Event]:
+        rows = self._fetch(
+            "SELECT hazard_id, kind, evidence, at, author, detail FROM hazard_events "
+            "WHERE hazard_id = %s ORDER BY seq",
+            (hazard_id,),
+        )
+        return [Event(*r) for r in rows]
+
+    def count(self, kind: str) -> int:
+        table = mapping_for(kind).table
+        return self._fetch(
+            f"SELECT count(*) FROM {table}_versions WHERE is_current AND NOT deleted"
+        )[0][0]
+
+    def close(self) -> None:
+        for conn in (self._writer, self._reader_conn):
+            if conn is not None and not conn.closed:
+                conn.close()
+        self._writer = self._reader_conn = None
