@@ -128,20 +128,34 @@ def demo(
 
     console = _console()
     console.print(f"[bold]{summary['label']}[/bold]  ({store.url})")
-    table = Table("hazards", "active", "in_progress", "closed", "area m²", "cancelled m²",
-                  "reduced m²", "cleared m²", "remaining m²", "activities")
+    table = Table(
+        "hazards",
+        "active",
+        "in_progress",
+        "closed",
+        "area m²",
+        "cancelled m²",
+        "reduced m²",
+        "cleared m²",
+        "remaining m²",
+        "activities",
+    )
     bs = summary["by_status"]
     rel = summary["released_m2"]
     table.add_row(
-        str(summary["hazards"]), str(bs.get("active", 0)), str(bs.get("in_progress", 0)),
-        str(bs.get("closed", 0)), f"{summary['area_m2']:,.0f}", f"{rel['cancelled']:,.0f}",
-        f"{rel['reduced']:,.0f}", f"{rel['cleared']:,.0f}", f"{summary['remaining_m2']:,.0f}",
+        str(summary["hazards"]),
+        str(bs.get("active", 0)),
+        str(bs.get("in_progress", 0)),
+        str(bs.get("closed", 0)),
+        f"{summary['area_m2']:,.0f}",
+        f"{rel['cancelled']:,.0f}",
+        f"{rel['reduced']:,.0f}",
+        f"{rel['cleared']:,.0f}",
+        f"{summary['remaining_m2']:,.0f}",
         str(summary["activities"]),
     )
     console.print(table)
-    console.print(
-        "Try: clearground --db " + store.url + " hazards list --format table"
-    )
+    console.print("Try: clearground --db " + store.url + " hazards list --format table")
 
 
 def _progress_reporter(state: State):
@@ -210,9 +224,16 @@ def import_hazards_cmd(
     progress, bar = _progress_reporter(state)
     try:
         result = import_hazards(
-            state.store(), file, author=state.settings.author, layer=layer,
-            mapping=parse_map(map_), repair=repair, dry_run=dry_run,
-            region=state.settings.operating_region, format_name=format_name, progress=progress,
+            state.store(),
+            file,
+            author=state.settings.author,
+            layer=layer,
+            mapping=parse_map(map_),
+            repair=repair,
+            dry_run=dry_run,
+            region=state.settings.operating_region,
+            format_name=format_name,
+            progress=progress,
         )
     finally:
         if bar is not None:
@@ -225,7 +246,9 @@ def import_activities_cmd(
     ctx: typer.Context,
     file: Annotated[
         str,
-        typer.Argument(help="Polygons with hazard_id, kind (nts|ts|clearance), date, organisation."),
+        typer.Argument(
+            help="Polygons with hazard_id, kind (nts|ts|clearance), date, organisation."
+        ),
     ],
     layer: LayerOption = None,
     map_: MapOption = None,
@@ -240,8 +263,14 @@ def import_activities_cmd(
 
     state = _state(ctx)
     result = import_activities(
-        state.store(), file, author=state.settings.author, layer=layer, mapping=parse_map(map_),
-        repair=repair, dry_run=dry_run, region=state.settings.operating_region,
+        state.store(),
+        file,
+        author=state.settings.author,
+        layer=layer,
+        mapping=parse_map(map_),
+        repair=repair,
+        dry_run=dry_run,
+        region=state.settings.operating_region,
         format_name=format_name,
     )
     _report(result, output)
@@ -263,8 +292,13 @@ def _hazard_table(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         rel = r["released_m2"]
         table.add_row(
-            r["id"], r["name"], r["classification"], r["status"], f"{r['area_m2']:,.0f}",
-            f"{r['remaining_m2']:,.0f}", str(r["version"]),
+            r["id"],
+            r["name"],
+            r["classification"],
+            r["status"],
+            f"{r['area_m2']:,.0f}",
+            f"{r['remaining_m2']:,.0f}",
+            str(r["version"]),
             f"{rel['cancelled']:,.0f}/{rel['reduced']:,.0f}/{rel['cleared']:,.0f}",
         )
     _console().print(table)
@@ -307,9 +341,7 @@ def hazard_show(
 def hazard_edit(
     ctx: typer.Context,
     hazard_id: Annotated[str, typer.Argument(metavar="ID")],
-    set_: Annotated[
-        list[str], typer.Option("--set", help="FIELD=VALUE to change (repeat).")
-    ],
+    set_: Annotated[list[str], typer.Option("--set", help="FIELD=VALUE to change (repeat).")],
     reason: Annotated[str, typer.Option("--reason", help="Why: kept in the history.")],
     version: Annotated[
         int, typer.Option("--version", help="The version you read: a newer one is a conflict.")
@@ -327,8 +359,14 @@ def hazard_edit(
             raise BadInput(f"--set {pair!r}: write it as FIELD=VALUE")
         changes[key.strip()] = value
     state = _state(ctx)
-    v = edit(state.store(), hazard_id, changes, reason=reason, version=version,
-             author=state.settings.author)
+    v = edit(
+        state.store(),
+        hazard_id,
+        changes,
+        reason=reason,
+        version=version,
+        author=state.settings.author,
+    )
     row = hazard_json(v)
     if format_ is OutputFormat.json:
         _echo_json(row)
@@ -351,25 +389,38 @@ def history(
     rows = []
     for v in versions:
         row = {
-            "id": v.id, "version": v.version, "valid_from": v.valid_from, "author": v.author,
-            "reason": v.reason, "deleted": v.deleted,
+            "id": v.id,
+            "version": v.version,
+            "valid_from": v.valid_from,
+            "author": v.author,
+            "reason": v.reason,
+            "deleted": v.deleted,
         }
         if v.kind == "hazard" and v.record is not None:
             h = hazard_json(v)
-            row.update(status=h["status"], area_m2=h["area_m2"], released_m2=h["released_m2"],
-                       remaining_m2=h["remaining_m2"], name=h["name"])
+            row.update(
+                status=h["status"],
+                area_m2=h["area_m2"],
+                released_m2=h["released_m2"],
+                remaining_m2=h["remaining_m2"],
+                name=h["name"],
+            )
         rows.append(row)
     events = [e.__dict__ for e in store.events(record_id)] if versions[0].kind == "hazard" else []
     if format_ is OutputFormat.json:
-        _echo_json(rows if not events else {"versions": rows, "events": events}
-                   if False else rows)
+        _echo_json(rows if not events else {"versions": rows, "events": events} if False else rows)
         return
     from rich.table import Table
 
     table = Table("version", "valid_from", "author", "reason", "status")
     for r in rows:
-        table.add_row(str(r["version"]), r["valid_from"], r["author"], r["reason"],
-                      r.get("status", "deleted" if r["deleted"] else ""))
+        table.add_row(
+            str(r["version"]),
+            r["valid_from"],
+            r["author"],
+            r["reason"],
+            r.get("status", "deleted" if r["deleted"] else ""),
+        )
     _console().print(table)
 
 
@@ -408,8 +459,9 @@ def check(
     if result["hazards"]:
         table = Table("id", "name", "status", "classification", "distance m")
         for h in result["hazards"]:
-            table.add_row(h["id"], h["name"], h["status"], h["classification"],
-                          f"{h['distance_m']:,.1f}")
+            table.add_row(
+                h["id"], h["name"], h["status"], h["classification"], f"{h['distance_m']:,.1f}"
+            )
         console.print(table)
     console.print(result["message"])
 

@@ -102,7 +102,9 @@ def load_settings(config_file: str | None = None, **overrides: Any) -> Settings:
     if path:
         if not Path(path).is_file():
             raise BadInput(f"{path}: configuration file not found")
-        cls = type("Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": path}})
+        cls = type(
+            "Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": path}}
+        )
     try:
         return cls(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:

@@ -23,11 +23,14 @@ def build_demo(store: Store, settings: Settings, *, n: int = 200, seed: int = 1)
         raise BadInput(f"{store.url} already holds hazards: the demo needs an empty database")
     author = f"{settings.author} ({synthetic.LABEL} demo)"
     with tempfile.TemporaryDirectory() as tmp:
-        src = synthetic.write_hazards(Path(tmp) / "synthetic_hazards.gpkg", n, seed=seed,
-                                      region=settings.operating_region)
+        src = synthetic.write_hazards(
+            Path(tmp) / "synthetic_hazards.gpkg", n, seed=seed, region=settings.operating_region
+        )
         hazards.import_hazards(store, src, author=author, region=settings.operating_region)
         current = [(v.id, v.record.geometry) for v in store.list("hazard")]
-        acts = synthetic.write_activities(Path(tmp) / "synthetic_activities.gpkg", current, seed=seed)
+        acts = synthetic.write_activities(
+            Path(tmp) / "synthetic_activities.gpkg", current, seed=seed
+        )
         activities.import_activities(store, acts, author=author, region=settings.operating_region)
     rows = [hazards.hazard_json(v) for v in store.list("hazard")]
     by_status: dict[str, int] = {}

@@ -51,7 +51,9 @@ def write_hazards(path: str | Path, n: int, *, seed: int = 1, region: Region = U
     fields = {
         "name": np.array([f"{LABEL} hazard {i + 1}" for i in range(n)], dtype=object),
         "classification": np.where(rng.random(n) < 0.3, "CHA", "SHA").astype(object),
-        "eo_types": np.array([EO_TYPES[k] for k in rng.integers(0, len(EO_TYPES), n)], dtype=object),
+        "eo_types": np.array(
+            [EO_TYPES[k] for k in rng.integers(0, len(EO_TYPES), n)], dtype=object
+        ),
         "date_reported": np.array(
             [(start + timedelta(days=int(d))).isoformat() for d in rng.integers(0, 900, n)],
             dtype=object,
@@ -62,8 +64,14 @@ def write_hazards(path: str | Path, n: int, *, seed: int = 1, region: Region = U
     if path.exists():
         path.unlink()
     pyogrio.raw.write(
-        path, shapely.to_wkb(geoms), list(fields.values()), list(fields.keys()),
-        layer="hazards", driver=driver, geometry_type="Polygon", crs="EPSG:4326",
+        path,
+        shapely.to_wkb(geoms),
+        list(fields.values()),
+        list(fields.keys()),
+        layer="hazards",
+        driver=driver,
+        geometry_type="Polygon",
+        crs="EPSG:4326",
     )
     return path
 
@@ -104,8 +112,14 @@ def write_activities(
     if path.exists():
         path.unlink()
     pyogrio.raw.write(
-        path, shapely.to_wkb(geoms), list(fields.values()), list(fields.keys()),
-        layer="activities", driver=driver, geometry_type="MultiPolygon", crs="EPSG:4326",
+        path,
+        shapely.to_wkb(geoms),
+        list(fields.values()),
+        list(fields.keys()),
+        layer="activities",
+        driver=driver,
+        geometry_type="MultiPolygon",
+        crs="EPSG:4326",
     )
     return path
 
@@ -119,8 +133,13 @@ def write_route(path: str | Path, coords: list[tuple[float, float]]) -> Path:
         path.unlink()
     line = shapely.MultiLineString([coords])
     pyogrio.raw.write(
-        path, shapely.to_wkb(np.array([line], dtype=object)),
-        [np.array([f"{LABEL} route"], dtype=object)], ["name"],
-        layer="tracks", driver="GPX", geometry_type="MultiLineString", crs="EPSG:4326",
+        path,
+        shapely.to_wkb(np.array([line], dtype=object)),
+        [np.array([f"{LABEL} route"], dtype=object)],
+        ["name"],
+        layer="tracks",
+        driver="GPX",
+        geometry_type="MultiLineString",
+        crs="EPSG:4326",
     )
     return path

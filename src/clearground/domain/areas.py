@@ -69,7 +69,10 @@ def geodesic_areas(geometries: np.ndarray | list) -> np.ndarray:
     if not mask.any():
         return out
     sub = geoms[mask]
-    parts, part_owner = shapely.get_parts(sub, return_index=True)
+    if (polygonal[mask] == 3).all():  # polygons only: each is its own single part
+        parts, part_owner = sub, np.arange(len(sub))
+    else:
+        parts, part_owner = shapely.get_parts(sub, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
     lam = np.radians(coords[:, 0])

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
@@ -47,6 +48,7 @@ __all__ = [
     "edit_hazard",
     "parse_activity_kind",
     "polygonal",
+    "polygonal_array",
     "refuse_release",
     "require_release_evidence",
 ]
@@ -123,9 +125,25 @@ def polygonal(geometry: BaseGeometry | None) -> MultiPolygon:
     return MultiPolygon(polys)
 
 
+def polygonal_array(geometries: np.ndarray) -> np.ndarray:
+    """``polygonal`` for a whole array at once: each geometry's polygons as one MultiPolygon."""
+    geoms = np.asarray(geometries, dtype=object)
+    out = np.empty(len(geoms), dtype=object)
+    if len(geoms) == 0:
+        return out
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    keep = shapely.get_type_id(parts) == 3
+    shapely.multipolygons(parts[keep], indices=owner[keep], out=out)
+    missing = shapely.is_missing(out)
+    out[missing] = [MultiPolygon() for _ in range(int(missing.sum()))]
+    return out
+
+
 def parse_activity_kind(value: Any) -> ActivityKind:
     """The activity kind named by ``value``, or a refusal that says why it cannot release land."""
-    text = str(value if value is not None else "").strip().lower().replace("-", "_").replace(" ", "_")
+    text = (
+        str(value if value is not None else "").strip().lower().replace("-", "_").replace(" ", "_")
+    )
     aliases = {
         "nts": ActivityKind.NTS,
         "non_technical_survey": ActivityKind.NTS,
@@ -188,7 +206,9 @@ def apply_activity(
     """
     require_release_evidence(activity)
     if activity.hazard_id != hazard.id:
-        raise BadInput(f"activity {activity.id} is for hazard {activity.hazard_id}, not {hazard.id}")
+        raise BadInput(
+            f"activity {activity.id} is for hazard {activity.hazard_id}, not {hazard.id}"
+        )
     if hazard.status in (HazardStatus.CLOSED, HazardStatus.HANDED_OVER):
         raise ReleaseRefused(
             f"hazard {hazard.id} is {hazard.status}: it has no remaining area to release"

@@ -77,7 +77,7 @@ class Released:
         return {"cancelled": self.cancelled, "reduced": self.reduced, "cleared": self.cleared}
 
 
-@dataclass
+@dataclass(slots=True)
 class HazardArea:
     """Land suspected (SHA) or confirmed (CHA) to hold explosive ordnance.
 
@@ -91,7 +91,7 @@ class HazardArea:
     area_m2: float
     classification: Classification = Classification.SHA
     status: HazardStatus = HazardStatus.ACTIVE
-    released: Released = field(default_factory=Released)
+    released: Released = Released()  # immutable, so one shared default is safe
     released_geometry: BaseGeometry = EMPTY_AREA
     eo_types: tuple[str, ...] = ()
     date_reported: date | None = None
@@ -106,7 +106,7 @@ class HazardArea:
         return max(0.0, self.area_m2 - self.released.total)
 
 
-@dataclass
+@dataclass(slots=True)
 class LandReleaseActivity:
     """A non-technical survey, technical survey or clearance carried out on a hazard."""
 

@@ -27,7 +27,10 @@ class Region:
 
     def contains(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         return (
-            (lon >= self.min_lon) & (lon <= self.max_lon) & (lat >= self.min_lat) & (lat <= self.max_lat)
+            (lon >= self.min_lon)
+            & (lon <= self.max_lon)
+            & (lat >= self.min_lat)
+            & (lat <= self.max_lat)
         )
 
 
@@ -107,48 +110,49 @@ def check_geometries(
     types[live] = shapely.get_type_id(geoms[live])
     wrong = live & ~np.isin(types, allowed_types)
     for i in np.flatnonzero(wrong):
-        problems[int(i)] = f"geometry is a {_TYPE_NAMES.get(int(types[i]), 'geometry')}, not {expected}"
+        problems[int(i)] = (
+            f"geometry is a {_TYPE_NAMES.get(int(types[i]), 'geometry')}, not {expected}"
+        )
     live &= ~wrong
     if not live.any():
         return result
     idx = np.flatnonzero(live)
-    geoms[idx] = shapely.force_2d(geoms[idx])
+    has_z = shapely.has_z(geoms[idx])
+    if has_z.any():
+        geoms[idx[has_z]] = shapely.force_2d(geoms[idx[has_z]])
     coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
     lon, lat = coords[:, 0], coords[:, 1]
+    counts = np.bincount(owner, minlength=len(idx))
+
+    def per_feature(flags: np.ndarray) -> np.ndarray:
+        return np.bincount(owner, weights=flags, minlength=len(idx))
+
     finite = np.isfinite(lon) & np.isfinite(lat)
-    nonfinite = np.bincount(owner, weights=~finite, minlength=len(idx)) > 0
+    nonfinite = per_feature(~finite) > 0
+    in_range = finite & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    all_in_range = per_feature(in_range) == counts
+    any_in_region = per_feature(region.contains(lon, lat)) > 0
+    all_swapped_in = per_feature(region.contains(lat, lon)) == counts
+    swapped = ~nonfinite & ~any_in_region & all_swapped_in
+    out_of_range = ~nonfinite & ~swapped & ~all_in_range
     for j in np.flatnonzero(nonfinite):
         problems[int(idx[j])] = "a coordinate is not a finite number (NaN or infinite)"
-    in_range = finite & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
-    in_region = region.contains(lon, lat)
-    swapped_in_region = region.contains(lat, lon)
-    all_in_range = np.bincount(owner, weights=in_range, minlength=len(idx)) == np.bincount(
-        owner, minlength=len(idx)
-    )
-    any_in_region = np.bincount(owner, weights=in_region, minlength=len(idx)) > 0
-    all_swapped_in = np.bincount(owner, weights=swapped_in_region, minlength=len(idx)) == np.bincount(
-        owner, minlength=len(idx)
-    )
-    for j in range(len(idx)):
-        i = int(idx[j])
-        if i in problems:
-            continue
-        if not any_in_region[j] and all_swapped_in[j]:
-            x, y = _first_bad_coordinate(geoms[i], region.contains)
-            problems[i] = (
-                f"likely swapped lat/lon: ({x:g}, {y:g}) read as lon, lat lies outside the "
-                f"operating region, and swapped it lies inside; write coordinates as lon, lat"
-            )
-        elif not all_in_range[j]:
-            x, y = _first_bad_coordinate(
-                geoms[i], lambda a, b: (np.abs(a) <= 180) & (np.abs(b) <= 90)
-            )
-            problems[i] = (
-                f"coordinates outside lon/lat range: ({x:g}, {y:g}); is the layer in a projected "
-                "CRS without its definition?"
-            )
-    ok = np.array([int(i) not in problems for i in idx], bool)
-    idx = idx[ok]
+    for j in np.flatnonzero(swapped):
+        x, y = _first_bad_coordinate(geoms[idx[j]], region.contains)
+        problems[int(idx[j])] = (
+            f"likely swapped lat/lon: ({x:g}, {y:g}) read as lon, lat lies outside the "
+            f"operating region, and swapped it lies inside; write coordinates as lon, lat"
+        )
+    for j in np.flatnonzero(out_of_range):
+        x, y = _first_bad_coordinate(
+            geoms[idx[j]], lambda a, b: (np.abs(a) <= 180) & (np.abs(b) <= 90)
+        )
+        problems[int(idx[j])] = (
+            f"coordinates outside lon/lat range: ({x:g}, {y:g}); is the layer in a projected "
+            "CRS without its definition?"
+        )
+    bad = nonfinite | swapped | out_of_range
+    idx = idx[~bad]
     if len(idx) == 0:
         return result
     valid = shapely.is_valid(geoms[idx])

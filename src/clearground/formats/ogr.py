@@ -108,7 +108,9 @@ class OgrFormat(Format):
             return _concat(path, tables)
         if layer is None and len(available) > 1:
             raise ImportRejected(
-                [f"{path}: {len(available)} layers; choose one with --layer: {', '.join(available)}"]
+                [
+                    f"{path}: {len(available)} layers; choose one with --layer: {', '.join(available)}"
+                ]
             )
         if not available:
             raise ImportRejected([f"{path}: no layers"])

@@ -73,7 +73,9 @@ def import_activities(
             problems.setdefault(i, getattr(exc, "message", None) or str(exc))
             continue
         col = getter("id")
-        rows.append((when, i, hazard_id, kind, organisation, text(col[i]) if col is not None else ""))
+        rows.append(
+            (when, i, hazard_id, kind, organisation, text(col[i]) if col is not None else "")
+        )
     if problems:
         raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
     rows.sort(key=lambda r: (r[0], r[1]))
@@ -137,6 +139,11 @@ def import_activities(
         f"{a.id}: {a.kind} on {a.hazard_id} {a.outcome} {a.released_m2:.0f} m²" for a in activities
     ]
     return ImportReport(
-        str(path), "activity", len(activities), [a.id for a in activities], dry_run,
-        repaired=repaired, notes=notes,
+        str(path),
+        "activity",
+        len(activities),
+        [a.id for a in activities],
+        dry_run,
+        repaired=repaired,
+        notes=notes,
     )

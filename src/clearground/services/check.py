@@ -33,7 +33,9 @@ def parse_point(text: str) -> BaseGeometry:
         lon_s, lat_s = text.split(",")
         lon, lat = float(lon_s), float(lat_s)
     except ValueError:
-        raise BadInput(f"--point {text!r}: write it as LON,LAT in degrees, e.g. 30.52,50.45") from None
+        raise BadInput(
+            f"--point {text!r}: write it as LON,LAT in degrees, e.g. 30.52,50.45"
+        ) from None
     if not (np.isfinite(lon) and np.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
         raise BadInput(f"--point {text!r}: longitude must be within ±180 and latitude within ±90")
     return shapely.Point(lon, lat)
@@ -69,7 +71,10 @@ def read_route(path: str | Path, *, layer: str | None = None, format_name: str |
 
 
 def check(
-    store: Store, query: BaseGeometry, *, buffer_m: float = DEFAULT_BUFFER_M,
+    store: Store,
+    query: BaseGeometry,
+    *,
+    buffer_m: float = DEFAULT_BUFFER_M,
     as_of: str | None = None,
 ) -> dict[str, Any]:
     """Hazards crossed by or within ``buffer_m`` of ``query``, nearest first, with a message."""

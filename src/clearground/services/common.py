@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -13,7 +15,17 @@ import numpy as np
 from clearground.domain.errors import BadInput, ImportRejected
 from clearground.formats.base import FeatureTable
 
-__all__ = ["ImportReport", "Progress", "column_getter", "parse_map", "text", "iso_date"]
+__all__ = [
+    "bulk",
+    "ImportReport",
+    "Progress",
+    "column_getter",
+    "iso_date",
+    "parse_map",
+    "plain",
+    "text",
+    "texts",
+]
 
 #: progress(stage, done, total): called as an import advances.
 Progress = Callable[[str, int, int], None]
@@ -42,6 +54,22 @@ class ImportReport:
             "repaired": self.repaired,
             "notes": self.notes,
         }
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a bulk import allocates many small objects.
+
+    The records of an import hold no reference cycles; collecting them repeatedly mid-import
+    costs seconds on 100,000 features and frees nothing.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_map(pairs: list[str] | None) -> dict[str, str]:
@@ -82,6 +110,21 @@ def column_getter(
         return table.columns[name]
 
     return get, used
+
+
+def texts(column: np.ndarray | None, n: int) -> list[str]:
+    """A whole column as trimmed text, '' for null and NaN: one pass, no per-cell dispatch."""
+    if column is None:
+        return [""] * n
+    if column.dtype.kind == "f":
+        return [
+            "" if v != v else str(int(v)) if v.is_integer() else repr(v) for v in column.tolist()
+        ]
+    if column.dtype.kind in "iub":
+        return [str(v) for v in column.tolist()]
+    if column.dtype.kind in "US":
+        return [str(v).strip() for v in column.tolist()]
+    return ["" if v is None else v.strip() if type(v) is str else text(v) for v in column.tolist()]
 
 
 def text(value: Any) -> str:

@@ -10,17 +10,18 @@ import numpy as np
 
 from clearground.domain.areas import geodesic_areas
 from clearground.domain.errors import BadInput, ImportRejected, NotFound
-from clearground.domain.landrelease import edit_hazard, polygonal
+from clearground.domain.landrelease import edit_hazard
 from clearground.domain.records import Classification, HazardArea, HazardStatus
 from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.formats import FeatureTable, format_for_path
 from clearground.services.common import (
     ImportReport,
     Progress,
+    bulk,
     column_getter,
     iso_date,
     plain,
-    text,
+    texts,
 )
 from clearground.store.base import Store, Version
 
@@ -35,55 +36,120 @@ __all__ = [
 ]
 
 KIND = "hazard"
-_FIELDS = ("id", "name", "classification", "eo_types", "date_reported", "source",
-           "admin_pcode", "land_use", "notes")
+_FIELDS = (
+    "id",
+    "name",
+    "classification",
+    "eo_types",
+    "date_reported",
+    "source",
+    "admin_pcode",
+    "land_use",
+    "notes",
+)
 # Columns that are computed (ignored on import) and columns that only land release may change.
 _COMPUTED = {"area_m2", "remaining_m2", "version", "valid_from", "author", "reason"}
-_RELEASE_COLUMNS = {"released_m2", "cancelled_m2", "reduced_m2", "cleared_m2",
-                    "cancelled", "reduced", "cleared"}
+_RELEASE_COLUMNS = {
+    "released_m2",
+    "cancelled_m2",
+    "reduced_m2",
+    "cleared_m2",
+    "cancelled",
+    "reduced",
+    "cleared",
+}
 
 
-def _row_values(
-    table: FeatureTable, getter, i: int, today: date, problems: dict[int, str]
-) -> dict[str, Any] | None:
-    def cell(field: str) -> Any:
-        col = getter(field)
-        return None if col is None else col[i]
+def _by_value(values: list[str], parse) -> tuple[list[Any], dict[int, str]]:
+    """``parse`` applied once per distinct value (columns repeat a few values many times).
 
-    out: dict[str, Any] = {f: text(cell(f)) for f in _FIELDS}
-    status = text(cell("status")).lower()
-    if status and status != HazardStatus.ACTIVE:
-        problems[i] = (
-            f"status {status!r} cannot be imported: a new hazard is active, and status changes "
-            "only through land release activities (nts, ts, clearance)"
+    ``parse`` returns the parsed value or raises ValueError; errors come back by row index.
+    """
+    cache: dict[str, tuple[bool, Any]] = {}
+    out: list[Any] = []
+    errors: dict[int, str] = {}
+    for i, value in enumerate(values):
+        hit = cache.get(value)
+        if hit is None:
+            try:
+                hit = cache[value] = (True, parse(value))
+            except ValueError as exc:
+                hit = cache[value] = (False, str(exc))
+        if hit[0]:
+            out.append(hit[1])
+        else:
+            out.append(None)
+            errors[i] = hit[1]
+    return out, errors
+
+
+def _classification(value: str) -> Classification:
+    cls = value.upper() or "SHA"
+    if cls not in Classification.__members__:
+        raise ValueError(f"classification {value!r} is not SHA or CHA")
+    return Classification(cls)
+
+
+def _status(value: str) -> None:
+    if value and value.lower() != HazardStatus.ACTIVE:
+        raise ValueError(
+            f"status {value!r} cannot be imported: a new hazard is active, and status "
+            "changes only through land release activities (nts, ts, clearance)"
         )
-        return None
-    for column in _RELEASE_COLUMNS:
-        value = plain(cell(column))
-        if value not in (None, "", 0, 0.0, "0"):
-            problems[i] = (
-                f"{column} = {value!r}: released area cannot be imported; it comes only from "
+
+
+def _no_release(column: str):
+    def check(value: str) -> None:
+        if value not in ("", "0", "0.0"):
+            raise ValueError(
+                f"{column} = {value}: released area cannot be imported; it comes only from "
                 "land release activities (clearground import activities)"
             )
-            return None
-    cls = out["classification"].upper() or "SHA"
-    if cls not in Classification.__members__:
-        problems[i] = f"classification {out['classification']!r} is not SHA or CHA"
-        return None
-    out["classification"] = Classification(cls)
-    if out["date_reported"]:
-        try:
-            out["date_reported"] = iso_date(out["date_reported"], field_name="date_reported", today=today)
-        except ValueError as exc:
-            problems[i] = str(exc)
-            return None
-    else:
-        out["date_reported"] = None
-    out["eo_types"] = tuple(t.strip() for t in out["eo_types"].split(",") if t.strip())
-    return out
+
+    return check
+
+
+def _parse_columns(getter, n: int, today: date, problems: dict[int, str]) -> dict[str, list[Any]]:
+    """Every known field of every feature, parsed column by column; problems by feature index."""
+    cols: dict[str, list[Any]] = {f: texts(getter(f), n) for f in _FIELDS}
+    checks = [("status", _status)] + [(c, _no_release(c)) for c in sorted(_RELEASE_COLUMNS)]
+    for column, check in checks:
+        if getter(column) is not None:
+            for i, why in _by_value(texts(getter(column), n), check)[1].items():
+                problems.setdefault(i, why)
+
+    def reported(value: str) -> date | None:
+        return iso_date(value, field_name="date_reported", today=today) if value else None
+
+    def eo_types(value: str) -> tuple[str, ...]:
+        return tuple(t.strip() for t in value.split(",") if t.strip())
+
+    for field, parse in (
+        ("classification", _classification),
+        ("date_reported", reported),
+        ("eo_types", eo_types),
+    ):
+        cols[field], errors = _by_value(cols[field], parse)
+        for i, why in errors.items():
+            problems.setdefault(i, why)
+    return cols
 
 
 def import_hazards(
+    store: Store,
+    path: str | Path,
+    **options: Any,
+) -> ImportReport:
+    """Import every feature of a polygon layer as a new hazard area, or none.
+
+    Any bad feature raises ``ImportRejected`` listing each problem as ``FILE:feature N: reason``;
+    the database is then exactly as it was. Options: see ``_import_hazards``.
+    """
+    with bulk():
+        return _import_hazards(store, path, **options)
+
+
+def _import_hazards(
     store: Store,
     path: str | Path,
     *,
@@ -97,11 +163,6 @@ def import_hazards(
     progress: Progress | None = None,
     today: date | None = None,
 ) -> ImportReport:
-    """Import every feature of a polygon layer as a new hazard area, or none.
-
-    Any bad feature raises ``ImportRejected`` listing each problem as ``FILE:feature N: reason``;
-    the database is then exactly as it was.
-    """
     path = Path(path)
     today = today or date.today()
     table = format_for_path(path, format_name).read(path, layer=layer)
@@ -113,13 +174,11 @@ def import_hazards(
     check = check_geometries(table.geometries, region=region, repair=repair)
     problems = {**check.problems, **table.problems}
     getter, used = column_getter(table, mapping or {})
-    values: list[dict[str, Any] | None] = [None] * n
-    for i in range(n):
-        values[i] = _row_values(table, getter, i, today, problems)
+    cols = _parse_columns(getter, n, today, problems)
     for column in ("status", *_RELEASE_COLUMNS, *_COMPUTED):
         getter(column)  # computed and release columns are never kept as attributes
     extra = [c for c in table.columns if c not in used]
-    given_ids = [v["id"] if v else "" for v in values]
+    given_ids = cols["id"]
     seen: dict[str, int] = {}
     for i, id_ in enumerate(given_ids):
         if id_:
@@ -130,9 +189,9 @@ def import_hazards(
         raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
     if progress:
         progress("check", n, n)
-    geoms = np.array([polygonal(g) for g in check.geometries], dtype=object)
-    areas = geodesic_areas(geoms)
-    extra_values = {c: table.columns[c] for c in extra}
+    geoms = check.geometries  # polygons and multipolygons only, once checked
+    areas = geodesic_areas(geoms).tolist()
+    attributes = _attributes(table, extra, n)
     with store.transaction() as tx:
         clash = tx.existing_ids(KIND, [i for i in given_ids if i])
         if clash:
@@ -144,29 +203,24 @@ def import_hazards(
                 ]
             )
         new_ids = iter(tx.next_ids(KIND, sum(1 for i in given_ids if not i)))
-        records = []
-        for i in range(n):
-            v = values[i]
-            assert v is not None
-            id_ = v["id"] or next(new_ids)
-            records.append(
-                HazardArea(
-                    id=id_,
-                    name=v["name"] or id_,
-                    geometry=geoms[i],
-                    area_m2=float(areas[i]),
-                    classification=v["classification"],
-                    eo_types=v["eo_types"],
-                    date_reported=v["date_reported"],
-                    source=v["source"],
-                    admin_pcode=v["admin_pcode"],
-                    land_use=v["land_use"],
-                    notes=v["notes"],
-                    attributes={
-                        c: plain(col[i]) for c, col in extra_values.items() if plain(col[i]) is not None
-                    },
-                )
+        ids = [id_ or next(new_ids) for id_ in given_ids]
+        records = [
+            HazardArea(
+                id=ids[i],
+                name=cols["name"][i] or ids[i],
+                geometry=geoms[i],
+                area_m2=areas[i],
+                classification=cols["classification"][i],
+                eo_types=cols["eo_types"][i],
+                date_reported=cols["date_reported"][i],
+                source=cols["source"][i],
+                admin_pcode=cols["admin_pcode"][i],
+                land_use=cols["land_use"][i],
+                notes=cols["notes"][i],
+                attributes=attributes[i],
             )
+            for i in range(n)
+        ]
         if progress:
             progress("write", 0, n)
         tx.insert(KIND, records, author=author, reason=f"imported from {path.name}")
@@ -176,6 +230,17 @@ def import_hazards(
             tx.commit()
     repaired = [f"{table.where(i)}: {why}" for i, why in sorted(check.repaired.items())]
     return ImportReport(str(path), KIND, n, [r.id for r in records], dry_run, repaired=repaired)
+
+
+def _attributes(table: FeatureTable, extra: list[str], n: int) -> list[dict[str, Any]]:
+    """The file's other columns, kept per feature as attributes (nothing the file said is lost)."""
+    out: list[dict[str, Any]] = [{} for _ in range(n)]
+    for name in extra:
+        for i, value in enumerate(table.columns[name].tolist()):
+            value = plain(value)
+            if value is not None:
+                out[i][name] = value
+    return out
 
 
 def hazard_json(v: Version) -> dict[str, Any]:
@@ -247,9 +312,24 @@ def edit(
 
 
 EXPORT_COLUMNS = (
-    "id", "name", "classification", "status", "area_m2", "released_m2", "cancelled_m2",
-    "reduced_m2", "cleared_m2", "remaining_m2", "version", "eo_types", "date_reported", "source",
-    "admin_pcode", "land_use", "notes", "valid_from",
+    "id",
+    "name",
+    "classification",
+    "status",
+    "area_m2",
+    "released_m2",
+    "cancelled_m2",
+    "reduced_m2",
+    "cleared_m2",
+    "remaining_m2",
+    "version",
+    "eo_types",
+    "date_reported",
+    "source",
+    "admin_pcode",
+    "land_use",
+    "notes",
+    "valid_from",
 )
 
 

@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +20,22 @@ import numpy as np
 import shapely
 
 from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
+from clearground.store import grid
 from clearground.store.base import Event, Version, chunks, now_utc
-from clearground.store.mapping import geometries_wkb, mapping_for, payloads_json
+from clearground.store.mapping import geometries_wkb, loads, mapping_for, payloads_json
 from clearground.store.migrations import MIGRATIONS
 
 __all__ = ["SqliteStore"]
 
 _COLUMNS = "id, version, valid_from, author, reason, deleted, payload, geom"
+_BOUNDS = "minx, miny, maxx, maxy"
 
 
 def _version(kind: str, row: tuple) -> Version:
     id_, version, valid_from, author, reason, deleted, payload, geom = row
     record = None
     if not deleted:
-        record = mapping_for(kind).from_row(id_, json.loads(payload), shapely.from_wkb(geom))
+        record = mapping_for(kind).from_row(id_, loads(payload), shapely.from_wkb(geom))
     return Version(kind, id_, version, valid_from, author, reason, bool(deleted), record)
 
 
@@ -45,7 +48,7 @@ def _versions(kind: str, rows: list[tuple]) -> list[Version]:
     out = []
     for row, geom in zip(rows, geoms, strict=True):
         id_, version, valid_from, author, reason, deleted, payload, _ = row
-        record = None if deleted else from_row(id_, json.loads(payload), geom)
+        record = None if deleted else from_row(id_, loads(payload), geom)
         out.append(Version(kind, id_, version, valid_from, author, reason, bool(deleted), record))
     return out
 
@@ -94,38 +97,41 @@ class SqliteTransaction:
             raise BadInput(f"{kind} ids already exist: {', '.join(sorted(clash)[:10])}")
         wkb, bounds = geometries_wkb(records)
         payloads = payloads_json(kind, records)
-        # Fill the R*Tree in space order: neighbouring inserts touch the same nodes.
-        order = np.lexsort(((bounds[:, 1] * 100).round(), (bounds[:, 0] * 100).round()))
         cur = self._conn.execute(f"SELECT coalesce(max(fid), 0) FROM {table}_versions")
         first = cur.fetchone()[0] + 1
-        fids = np.arange(first, first + len(records))
+        fids = np.arange(first, first + len(records), dtype=np.int64)
         t = self.time
         self._conn.executemany(
-            f"INSERT INTO {table}_versions (fid, {_COLUMNS}, is_current) "
-            "VALUES (?, ?, 1, ?, ?, ?, 0, ?, ?, 1)",
-            (
-                (int(fids[i]), records[i].id, t, author, reason, payloads[i], wkb[i])
-                for i in order
+            f"INSERT INTO {table}_versions (fid, {_COLUMNS}, is_current, {_BOUNDS}) "
+            "VALUES (?, ?, 1, ?, ?, ?, 0, ?, ?, 1, ?, ?, ?, ?)",
+            zip(
+                fids.tolist(),
+                [r.id for r in records],
+                repeat(t),
+                repeat(author),
+                repeat(reason),
+                payloads,
+                wkb.tolist(),
+                *bounds.T.tolist(),
+                strict=False,
             ),
         )
+        self._index(table, bounds, fids)
+
+    def _index(self, table: str, bounds: np.ndarray, fids: np.ndarray) -> None:
+        cells, owners = grid.cells_of(bounds, fids)
         self._conn.executemany(
-            f"INSERT INTO {table}_rtree (fid, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)",
-            (
-                (int(fids[i]), *(float(v) for v in bounds[i][[0, 2, 1, 3]]))
-                for i in order
-            ),
+            f"INSERT INTO {table}_cells (cell, fid) VALUES (?, ?)",
+            zip(cells.tolist(), owners.tolist(), strict=True),
         )
 
     def _current(self, table: str, record_id: str) -> tuple[int, int, bool] | None:
         return self._conn.execute(
-            f"SELECT fid, version, deleted FROM {table}_versions "
-            "WHERE id = ? AND is_current = 1",
+            f"SELECT fid, version, deleted FROM {table}_versions WHERE id = ? AND is_current = 1",
             (record_id,),
         ).fetchone()
 
-    def _supersede(
-        self, kind: str, record_id: str, expected_version: int
-    ) -> tuple[str, int]:
+    def _supersede(self, kind: str, record_id: str, expected_version: int) -> tuple[str, int]:
         table = mapping_for(kind).table
         cur = self._current(table, record_id)
         if cur is None or cur[2]:
@@ -144,14 +150,20 @@ class SqliteTransaction:
         table, new = self._supersede(kind, record.id, expected_version)
         wkb, bounds = geometries_wkb([record])
         cur = self._conn.execute(
-            f"INSERT INTO {table}_versions ({_COLUMNS}, is_current) VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1)",
-            (record.id, new, self.time, author, reason, payloads_json(kind, [record])[0], wkb[0]),
+            f"INSERT INTO {table}_versions ({_COLUMNS}, is_current, {_BOUNDS}) "
+            "VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1, ?, ?, ?, ?)",
+            (
+                record.id,
+                new,
+                self.time,
+                author,
+                reason,
+                payloads_json(kind, [record])[0],
+                wkb[0],
+                *bounds[0].tolist(),
+            ),
         )
-        b = bounds[0]
-        self._conn.execute(
-            f"INSERT INTO {table}_rtree VALUES (?, ?, ?, ?, ?)",
-            (cur.lastrowid, float(b[0]), float(b[2]), float(b[1]), float(b[3])),
-        )
+        self._index(table, bounds, np.array([cur.lastrowid]))
         return new
 
     def delete(
@@ -223,6 +235,7 @@ class SqliteStore:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA cache_size = -131072")  # up to 128 MiB: bulk imports, big indexes
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.url}: cannot open: {exc}") from exc
         return conn
@@ -244,7 +257,9 @@ class SqliteStore:
             ).fetchone()
             if not has:
                 return 0
-            return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+            return conn.execute(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations"
+            ).fetchone()[0]
 
     def migrate(self, *, target: int | None = None) -> list[int]:
         """Apply every migration not yet applied (up to ``target``); return their numbers."""
@@ -264,7 +279,8 @@ class SqliteStore:
                     for stmt in m.statements("sqlite"):
                         conn.execute(stmt)
                     conn.execute(
-                        "INSERT INTO schema_migrations VALUES (?, ?, ?)", (m.number, m.name, now_utc())
+                        "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                        (m.number, m.name, now_utc()),
                     )
                     applied.append(m.number)
                 conn.execute("COMMIT")
@@ -346,33 +362,36 @@ class SqliteStore:
         """Records whose bounding box meets ``bounds`` (minx, miny, maxx, maxy): candidates only."""
         table = mapping_for(kind).table
         minx, miny, maxx, maxy = (float(v) for v in bounds)
-        box = "SELECT fid FROM {t}_rtree WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?"
-        args: tuple = (maxx, minx, maxy, miny)
+        ranges = grid.query_ranges((minx, miny, maxx, maxy))
+        values = ",".join("(?, ?)" for _ in ranges)
+        candidates = (
+            f"WITH q(lo, hi) AS (VALUES {values}) "
+            f"SELECT c.fid FROM q JOIN {table}_cells c ON c.cell BETWEEN q.lo AND q.hi"
+        )
+        box = "minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?"
+        args = [v for r in ranges for v in r] + [maxx, minx, maxy, miny]
         with self._reader() as conn:
             if as_of is None:
                 rows = conn.execute(
-                    f"SELECT {_COLUMNS} FROM {table}_versions WHERE fid IN ({box.format(t=table)}) "
-                    "AND is_current = 1 AND deleted = 0",
+                    f"SELECT {_COLUMNS} FROM {table}_versions WHERE fid IN ({candidates}) "
+                    f"AND {box} AND is_current = 1 AND deleted = 0 ORDER BY id",
                     args,
                 ).fetchall()
-            else:
-                ids = [
-                    r[0]
-                    for r in conn.execute(
-                        f"SELECT DISTINCT id FROM {table}_versions "
-                        f"WHERE fid IN ({box.format(t=table)})",
-                        args,
-                    )
-                ]
-                rows = []
-        if as_of is not None:
-            found = [self.get(kind, i, as_of=as_of) for i in ids]
-            return [
-                v
-                for v in found
-                if v is not None and _meets(v.record.geometry.bounds, (minx, miny, maxx, maxy))
+                return _versions(kind, rows)
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT DISTINCT id FROM {table}_versions WHERE fid IN ({candidates}) "
+                    f"AND {box}",
+                    args,
+                )
             ]
-        return _versions(kind, rows)
+        found = [self.get(kind, i, as_of=as_of) for i in sorted(ids)]
+        return [
+            v
+            for v in found
+            if v is not None and _meets(v.record.geometry.bounds, (minx, miny, maxx, maxy))
+        ]
 
     def events(self, hazard_id: str) -> list[Event]:
         with self._reader() as conn:

@@ -18,7 +18,8 @@ def versioned_table_sql(
     """
     if engine == "sqlite":
         cols = ",\n  ".join(
-            f"CAST(json_extract(payload, '{path}') AS {typ}) AS {name}" for name, path, typ in columns
+            f"CAST(json_extract(payload, '{path}') AS {typ}) AS {name}"
+            for name, path, typ in columns
         )
         return [
             f"""CREATE TABLE {table}_versions (
@@ -31,10 +32,16 @@ def versioned_table_sql(
   deleted INTEGER NOT NULL DEFAULT 0,
   is_current INTEGER NOT NULL DEFAULT 1,
   payload TEXT,
-  geom BLOB
+  geom BLOB,
+  minx REAL,
+  miny REAL,
+  maxx REAL,
+  maxy REAL
 )""",
             f"CREATE UNIQUE INDEX {table}_versions_id ON {table}_versions (id, version)",
-            f"CREATE VIRTUAL TABLE {table}_rtree USING rtree(fid, minx, maxx, miny, maxy)",
+            # the bounding-box index: see clearground.store.grid
+            f"CREATE TABLE {table}_cells (cell INTEGER NOT NULL, fid INTEGER NOT NULL, "
+            "PRIMARY KEY (cell, fid)) WITHOUT ROWID",
             f"""CREATE VIEW {view} AS SELECT fid, id, version, valid_from, author, reason,
   {cols},
   geom
