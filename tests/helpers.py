@@ -30,3 +30,35 @@ def snapshot(store) -> dict:
                 out[("events", v.id)] = [e.__dict__ for e in store.events(v.id)]
     out["counts"] = (store.count("hazard"), store.count("activity"))
     return out
+
+
+def write_layer(path, geoms, fields=None, *, crs="EPSG:4326", layer=None, geometry_type=None,
+                append=False):
+    """Write a real file with GDAL (pyogrio): GeoJSON, GeoPackage or GPX by file ending."""
+    from pathlib import Path
+
+    import numpy as np
+    import pyogrio
+
+    path = Path(path)
+    geoms = np.asarray(geoms, dtype=object)
+    fields = fields or {}
+    driver = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".gpx": "GPX"}[
+        path.suffix
+    ]
+    if geometry_type is None:
+        types = {g.geom_type for g in geoms if g is not None}
+        geometry_type = types.pop() if len(types) == 1 else "Unknown"
+    pyogrio.raw.write(
+        path,
+        shapely.to_wkb(geoms),
+        [np.asarray(v, dtype=object if not isinstance(v[0], float | int) else None)
+         for v in fields.values()],
+        list(fields.keys()),
+        driver=driver,
+        crs=crs,
+        layer=layer,
+        geometry_type=geometry_type,
+        append=append,
+    )
+    return path

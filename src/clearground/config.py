@@ -8,10 +8,15 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from clearground.domain.errors import BadInput
 from clearground.domain.validation import Region
@@ -35,7 +40,7 @@ class Settings(BaseSettings):
         "sqlite:///clearground.db",
         description="Database URL: sqlite:///FILE (embedded) or postgresql://USER@HOST/DB.",
     )
-    region: tuple[float, float, float, float] = Field(
+    region: Annotated[tuple[float, float, float, float], NoDecode] = Field(
         (22.0, 44.0, 40.5, 52.5),
         description=(
             "Bounding box of the operating region as min_lon, min_lat, max_lon, max_lat; imports "

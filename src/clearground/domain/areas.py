@@ -75,8 +75,14 @@ def geodesic_areas(geometries: np.ndarray | list) -> np.ndarray:
         parts, part_owner = shapely.get_parts(sub, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
+    if len(coords) == 0:
+        return out
     lam = np.radians(coords[:, 0])
     y = _q(np.sin(np.radians(coords[:, 1]))) / _QP
+    # Shoelace on coordinates relative to each ring's first vertex: no cancellation error.
+    starts = np.r_[0, np.flatnonzero(np.diff(ring_idx)) + 1]
+    lam = lam - lam[starts][ring_idx]
+    y = y - y[starts][ring_idx]
     same_ring = ring_idx[1:] == ring_idx[:-1]
     cross = (lam[:-1] * y[1:] - lam[1:] * y[:-1]) * same_ring
     ring_area = np.abs(np.bincount(ring_idx[:-1], weights=cross, minlength=len(rings))) * 0.5 * _RQ2
