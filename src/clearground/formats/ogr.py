@@ -109,7 +109,8 @@ class OgrFormat(Format):
         if layer is None and len(available) > 1:
             raise ImportRejected(
                 [
-                    f"{path}: {len(available)} layers; choose one with --layer: {', '.join(available)}"
+                    f"{path}: {len(available)} layers; choose one with --layer: "
+                    + ", ".join(available)
                 ]
             )
         if not available:

@@ -50,7 +50,8 @@ def import_activities(
         raise ImportRejected(
             [
                 f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-                f"columns: {', '.join(table.columns) or 'none'} (map others with --map field=column)"
+                f"columns: {', '.join(table.columns) or 'none'} "
+                "(map others with --map field=column)"
             ]
         )
     check = check_geometries(table.geometries, region=region, repair=repair)
