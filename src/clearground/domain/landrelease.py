@@ -131,6 +131,10 @@ def polygonal_array(geometries: np.ndarray) -> np.ndarray:
     out = np.empty(len(geoms), dtype=object)
     if len(geoms) == 0:
         return out
+    types = shapely.get_type_id(geoms)
+    if (types == 3).all():  # polygons only (the usual import): one part each
+        shapely.multipolygons(geoms, indices=np.arange(len(geoms)), out=out)
+        return out
     parts, owner = shapely.get_parts(geoms, return_index=True)
     keep = shapely.get_type_id(parts) == 3
     shapely.multipolygons(parts[keep], indices=owner[keep], out=out)

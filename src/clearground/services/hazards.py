@@ -10,7 +10,7 @@ import numpy as np
 
 from clearground.domain.areas import geodesic_areas
 from clearground.domain.errors import BadInput, ImportRejected, NotFound
-from clearground.domain.landrelease import edit_hazard
+from clearground.domain.landrelease import edit_hazard, polygonal_array
 from clearground.domain.records import Classification, HazardArea, HazardStatus
 from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.formats import FeatureTable, format_for_path
@@ -189,7 +189,7 @@ def _import_hazards(
         raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
     if progress:
         progress("check", n, n)
-    geoms = check.geometries  # polygons and multipolygons only, once checked
+    geoms = polygonal_array(check.geometries)  # every engine stores MultiPolygons
     areas = geodesic_areas(geoms).tolist()
     attributes = _attributes(table, extra, n)
     with store.transaction() as tx:
