@@ -16,7 +16,7 @@ import pytest
 import shapely
 
 from clearground.domain.areas import geodesic_areas
-from clearground.domain.errors import Conflict, StoreError
+from clearground.domain.errors import BadInput, Conflict, StoreError
 from clearground.domain.records import HazardArea
 from clearground.store import open_store
 from clearground.store.migrations import MIGRATIONS
@@ -278,3 +278,30 @@ def test_connection_errors_name_the_url_without_its_password():
     text = str(err.value)
     assert "127.0.0.1:1/nowhere" in text and "cannot connect" in text
     assert "s3cr" not in text and "***" in text
+
+
+def test_awkward_text_survives_the_binary_copy(pg):
+    store, conn = pg
+    awkward = 'tab\there, newline\nthere, back\\slash, "quotes", \\N, emoji 💣, ключ'
+    h = hazard("HA-1", notes=awkward, attributes={"k\\ey": awkward, "n": 1.5e-7, "big": 2**53})
+    _insert(store, [h])
+    got = store.get("hazard", "HA-1").record
+    assert got.notes == awkward
+    assert got.attributes == h.attributes
+    (notes,) = conn.execute(
+        "SELECT payload ->> 'notes' FROM hazard_area_versions WHERE id = 'HA-1'"
+    ).fetchone()
+    assert notes == awkward
+
+
+def test_a_refused_insert_names_the_ids_and_leaves_the_transaction_usable(pg):
+    store, _ = pg
+    _insert(store, [hazard("HA-1")])
+    with store.transaction() as tx:
+        with pytest.raises(BadInput, match="ids already exist: HA-1"):
+            tx.insert("hazard", [hazard("HA-2"), hazard("HA-1")], author="x", reason="y")
+        with pytest.raises(BadInput, match="ids given twice: HA-3"):
+            tx.insert("hazard", [hazard("HA-3"), hazard("HA-3")], author="x", reason="y")
+        tx.insert("hazard", [hazard("HA-4")], author="x", reason="y")
+        tx.commit()
+    assert [v.id for v in store.list("hazard")] == ["HA-1", "HA-4"]

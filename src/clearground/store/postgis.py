@@ -83,10 +83,17 @@ def _multipolygons(kind: str, records: Sequence[Any]) -> list[Any]:
     return list(geoms)
 
 
-def _ewkb_hex(geoms: Sequence[Any]) -> np.ndarray:
-    """Hex EWKB with SRID 4326: the text form a ``geometry(..., 4326)`` column accepts in COPY."""
+def _ewkb(geoms: Sequence[Any]) -> np.ndarray:
+    """EWKB with SRID 4326: what a ``geometry(..., 4326)`` column receives in a binary COPY."""
     with_srid = shapely.set_srid(np.array(geoms, dtype=object), SRID)
-    return shapely.to_wkb(with_srid, hex=True, include_srid=True)
+    return shapely.to_wkb(with_srid, include_srid=True)
+
+
+# Binary COPY sends each field in its column type's binary form. psycopg dumps ``bytes`` as they
+# are, so the payload goes as jsonb's binary form (a version byte, 1, then the JSON text: saves
+# re-parsing JSON in Python) and the geometry as EWKB (PostGIS's binary form).
+_COPY_TYPES = ["text", "int4", "text", "text", "text", "bool", "bool", "bytea", "bytea"]
+_JSONB_V1 = b"\x01"
 
 
 class PostgisTransaction:
@@ -122,32 +129,46 @@ class PostgisTransaction:
         return {r[0] for r in rows}
 
     def insert(self, kind: str, records: Sequence[Any], *, author: str, reason: str) -> None:
-        """Insert new records as version 1 with one COPY; refuses ids that already exist."""
+        """Insert new records as version 1 with one binary COPY; refuses ids that already exist.
+
+        Every record has a version 1, so the ``UNIQUE (id, version)`` constraint is the check
+        for existing ids: no query up front. The COPY runs in a savepoint, so that on a clash
+        the transaction stays usable to name the clashing ids.
+        """
         if not records:
             return
         table = mapping_for(kind).table
-        clash = self.existing_ids(kind, [r.id for r in records])
-        if clash:
-            raise BadInput(f"{kind} ids already exist: {', '.join(sorted(clash)[:10])}")
         geoms = _multipolygons(kind, records)
-        ewkb = _ewkb_hex(geoms)
+        ewkb = _ewkb(geoms)
         bounds = shapely.bounds(np.array(geoms, dtype=object))
         payloads = payloads_json(kind, records)
         # Rows in space order: neighbouring rows share GiST pages, so the index builds faster.
         order = np.lexsort(((bounds[:, 1] * 100).round(), (bounds[:, 0] * 100).round()))
         t = self.time
+        self._conn.execute("SAVEPOINT clearground_insert")  # begins the transaction if need be
         try:
             with self._conn.cursor().copy(
                 f"COPY {table}_versions (id, version, valid_from, author, reason, deleted, "
-                "is_current, payload, geom) FROM STDIN"
+                "is_current, payload, geom) FROM STDIN (FORMAT BINARY)"
             ) as copy:
+                copy.set_types(_COPY_TYPES)
                 for i in order:
                     copy.write_row(
-                        (records[i].id, 1, t, author, reason, False, True, payloads[i], ewkb[i])
+                        (records[i].id, 1, t, author, reason, False, True,
+                         _JSONB_V1 + payloads[i].encode(), ewkb[i])
                     )
-        except pgerrors.UniqueViolation as exc:
-            # Another transaction inserted one of these ids after our check.
-            raise BadInput(f"{kind} ids already exist: {exc.diag.message_detail or exc}") from exc
+        except pgerrors.UniqueViolation:
+            self._conn.execute("ROLLBACK TO SAVEPOINT clearground_insert")
+            ids = [r.id for r in records]
+            clash = self.existing_ids(kind, ids)
+            if clash:
+                raise BadInput(
+                    f"{kind} ids already exist: {', '.join(sorted(clash)[:10])}"
+                ) from None
+            seen: set[str] = set()
+            twice = sorted({i for i in ids if i in seen or seen.add(i)})
+            raise BadInput(f"{kind} ids given twice: {', '.join(twice[:10])}") from None
+        self._conn.execute("RELEASE SAVEPOINT clearground_insert")
 
     def _supersede(self, kind: str, record_id: str, expected_version: int) -> tuple[str, int]:
         """Mark the current version superseded if it is ``expected_version``; else refuse.
@@ -262,12 +283,17 @@ class PostgisStore:
         self._writer: psycopg.Connection | None = None
         self._reader_conn: psycopg.Connection | None = None
         self._has_schema = False
+        self._closed = False
         with self._read_lock:
             self._reader_conn = self._connect(autocommit=True)
 
     def _connect(self, *, autocommit: bool) -> psycopg.Connection:
+        if self._closed:
+            raise StoreError(f"{self._safe_url}: the store is closed")
         try:
-            return psycopg.connect(self.url, autocommit=autocommit)
+            # An unreachable host should fail in seconds, not hang: 10 s unless the URL says.
+            timeout = {} if "connect_timeout" in self.url else {"connect_timeout": 10}
+            return psycopg.connect(self.url, autocommit=autocommit, **timeout)
         except psycopg.Error as exc:
             raise StoreError(
                 f"{self._safe_url}: cannot connect: {_safe(self.url, str(exc)).strip()}"
@@ -456,6 +482,7 @@ class PostgisStore:
         )[0][0]
 
     def close(self) -> None:
+        self._closed = True
         for conn in (self._writer, self._reader_conn):
             if conn is not None and not conn.closed:
                 conn.close()
