@@ -406,9 +406,8 @@ def history(
                 name=h["name"],
             )
         rows.append(row)
-    events = [e.__dict__ for e in store.events(record_id)] if versions[0].kind == "hazard" else []
     if format_ is OutputFormat.json:
-        _echo_json(rows if not events else {"versions": rows, "events": events} if False else rows)
+        _echo_json(rows)
         return
     from rich.table import Table
 
