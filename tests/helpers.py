@@ -11,8 +11,11 @@ from clearground.domain.records import HazardArea
 def hazard(id_: str, lon: float = 30.0, lat: float = 50.0, size: float = 0.01, **kw) -> HazardArea:
     geom = shapely.MultiPolygon([shapely.box(lon, lat, lon + size, lat + size)])
     return HazardArea(
-        id=id_, name=kw.pop("name", f"SYNTHETIC {id_}"), geometry=geom,
-        area_m2=geodesic_area(geom), **kw,
+        id=id_,
+        name=kw.pop("name", f"SYNTHETIC {id_}"),
+        geometry=geom,
+        area_m2=geodesic_area(geom),
+        **kw,
     )
 
 
@@ -22,8 +25,14 @@ def snapshot(store) -> dict:
     for kind in ("hazard", "activity"):
         for v in store.list(kind):
             out[(kind, v.id)] = [
-                (h.version, h.valid_from, h.author, h.reason, h.deleted,
-                 None if h.record is None else (h.record.geometry.wkb, repr(h.record)))
+                (
+                    h.version,
+                    h.valid_from,
+                    h.author,
+                    h.reason,
+                    h.deleted,
+                    None if h.record is None else (h.record.geometry.wkb, repr(h.record)),
+                )
                 for h in store.history(kind, v.id)
             ]
             if kind == "hazard":
@@ -32,8 +41,9 @@ def snapshot(store) -> dict:
     return out
 
 
-def write_layer(path, geoms, fields=None, *, crs="EPSG:4326", layer=None, geometry_type=None,
-                append=False):
+def write_layer(
+    path, geoms, fields=None, *, crs="EPSG:4326", layer=None, geometry_type=None, append=False
+):
     """Write a real file with GDAL (pyogrio): GeoJSON, GeoPackage or GPX by file ending."""
     from pathlib import Path
 
@@ -52,8 +62,10 @@ def write_layer(path, geoms, fields=None, *, crs="EPSG:4326", layer=None, geomet
     pyogrio.raw.write(
         path,
         shapely.to_wkb(geoms),
-        [np.asarray(v, dtype=object if not isinstance(v[0], float | int) else None)
-         for v in fields.values()],
+        [
+            np.asarray(v, dtype=object if not isinstance(v[0], float | int) else None)
+            for v in fields.values()
+        ],
         list(fields.keys()),
         driver=driver,
         crs=crs,

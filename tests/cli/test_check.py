@@ -14,8 +14,11 @@ FAR = shapely.box(35.0, 48.0, 35.01, 48.01)
 
 @pytest.fixture
 def ids(cli, tmp_path):
-    src = write_layer(tmp_path / "h.geojson", [A, B, FAR],
-                      {"name": ["SYNTHETIC A", "SYNTHETIC B", "SYNTHETIC far"]})
+    src = write_layer(
+        tmp_path / "h.geojson",
+        [A, B, FAR],
+        {"name": ["SYNTHETIC A", "SYNTHETIC B", "SYNTHETIC far"]},
+    )
     assert cli("import", "hazards", src).code == 0
     return [h["id"] for h in cli("hazards", "list").json()]
 
@@ -57,18 +60,32 @@ def test_distance_from_a_point_is_geodesic(cli, ids):
 
 
 def test_closed_hazards_are_listed_with_their_status(cli, tmp_path, ids):
-    acts = write_layer(tmp_path / "a.geojson", [A], {
-        "hazard_id": [ids[0]], "kind": ["clearance"], "date": ["2024-01-01"],
-        "organisation": ["SYNTHETIC clearance"]})
+    acts = write_layer(
+        tmp_path / "a.geojson",
+        [A],
+        {
+            "hazard_id": [ids[0]],
+            "kind": ["clearance"],
+            "date": ["2024-01-01"],
+            "organisation": ["SYNTHETIC clearance"],
+        },
+    )
     assert cli("import", "activities", acts).code == 0
     got = cli("check", "--point", "30.005,50.005", "--format", "json").json()
-    assert got["hazards"][0] == {**got["hazards"][0], "id": ids[0], "status": "closed",
-                                 "distance_m": 0}
+    assert got["hazards"][0] == {
+        **got["hazards"][0],
+        "id": ids[0],
+        "status": "closed",
+        "distance_m": 0,
+    }
 
 
 def test_line_from_geojson_and_bad_inputs(cli, tmp_path, ids):
-    line = write_layer(tmp_path / "line.geojson",
-                       [shapely.LineString([(30.025, 49.99), (30.025, 50.02)])], {"n": ["r"]})
+    line = write_layer(
+        tmp_path / "line.geojson",
+        [shapely.LineString([(30.025, 49.99), (30.025, 50.02)])],
+        {"n": ["r"]},
+    )
     got = cli("check", line, "--format", "json").json()
     assert [h["id"] for h in got["hazards"]] == [ids[1]]
     poly = write_layer(tmp_path / "poly.geojson", [A], {"n": ["x"]})

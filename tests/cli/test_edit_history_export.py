@@ -14,15 +14,27 @@ from tests.helpers import write_layer
 
 @pytest.fixture
 def hid(cli, tmp_path):
-    src = write_layer(tmp_path / "h.geojson", [shapely.box(30, 50, 30.01, 50.01)],
-                      {"name": ["SYNTHETIC one"]})
+    src = write_layer(
+        tmp_path / "h.geojson", [shapely.box(30, 50, 30.01, 50.01)], {"name": ["SYNTHETIC one"]}
+    )
     assert cli("import", "hazards", src).code == 0
     return cli("hazards", "list").json()[0]["id"]
 
 
 def test_edit_with_current_version_then_stale_version_conflicts(cli, hid):
-    r = cli("hazard", "edit", hid, "--set", "name=SYNTHETIC renamed", "--set", "classification=CHA",
-            "--reason", "survey confirmed AP mines", "--version", "1")
+    r = cli(
+        "hazard",
+        "edit",
+        hid,
+        "--set",
+        "name=SYNTHETIC renamed",
+        "--set",
+        "classification=CHA",
+        "--reason",
+        "survey confirmed AP mines",
+        "--version",
+        "1",
+    )
     assert r.code == 0, r.err
     got = r.json()
     assert (got["name"], got["classification"], got["version"]) == ("SYNTHETIC renamed", "CHA", 2)
@@ -32,8 +44,9 @@ def test_edit_with_current_version_then_stale_version_conflicts(cli, hid):
     assert cli("hazard", "show", hid).json()["notes"] == ""
 
 
-@pytest.mark.parametrize("field", ["status=closed", "area_m2=0", "released_m2=1", "cleared=5",
-                                   "remaining_m2=0"])
+@pytest.mark.parametrize(
+    "field", ["status=closed", "area_m2=0", "released_m2=1", "cleared=5", "remaining_m2=0"]
+)
 def test_edit_refuses_status_and_areas(cli, hid, field):
     r = cli("hazard", "edit", hid, "--set", field, "--reason", "x", "--version", "1")
     assert r.code == 2
@@ -44,21 +57,40 @@ def test_edit_refuses_status_and_areas(cli, hid, field):
 
 def test_device_claims_are_recorded_but_change_nothing(cli, hid):
     before = cli("hazard", "show", hid).json()
-    r = cli("hazard", "edit", hid, "--set", "self_destruct=claimed 30 days",
-            "--set", "battery_life=90 days", "--set", "expiry_date=2020-01-01",
-            "--reason", "minefield record", "--version", "1")
+    r = cli(
+        "hazard",
+        "edit",
+        hid,
+        "--set",
+        "self_destruct=claimed 30 days",
+        "--set",
+        "battery_life=90 days",
+        "--set",
+        "expiry_date=2020-01-01",
+        "--reason",
+        "minefield record",
+        "--version",
+        "1",
+    )
     assert r.code == 0
     after = r.json()
-    assert after["attributes"] == {"self_destruct": "claimed 30 days", "battery_life": "90 days",
-                                   "expiry_date": "2020-01-01"}
+    assert after["attributes"] == {
+        "self_destruct": "claimed 30 days",
+        "battery_life": "90 days",
+        "expiry_date": "2020-01-01",
+    }
     for key in ("status", "area_m2", "released_m2", "remaining_m2"):
         assert after[key] == before[key]
 
 
 def test_edit_needs_a_reason_and_a_known_hazard(cli, hid):
-    assert cli("hazard", "edit", hid, "--set", "notes=x", "--reason", " ", "--version", "1").code == 2
-    assert cli("hazard", "edit", "HA-404", "--set", "notes=x", "--reason", "r",
-               "--version", "1").code == 4
+    assert (
+        cli("hazard", "edit", hid, "--set", "notes=x", "--reason", " ", "--version", "1").code == 2
+    )
+    assert (
+        cli("hazard", "edit", "HA-404", "--set", "notes=x", "--reason", "r", "--version", "1").code
+        == 4
+    )
     assert cli("hazard", "edit", hid, "--set", "notes", "--reason", "r", "--version", "1").code == 2
     assert cli("hazard", "show", "HA-404").code == 4
 
@@ -70,7 +102,9 @@ def test_history_and_as_of(cli, hid):
     cli("hazard", "edit", hid, "--set", "name=SYNTHETIC v2", "--reason", "rename", "--version", "1")
     hist = cli("history", hid).json()
     assert [(v["version"], v["reason"], v["author"]) for v in hist] == [
-        (1, "imported from h.geojson", "tester"), (2, "rename", "tester")]
+        (1, "imported from h.geojson", "tester"),
+        (2, "rename", "tester"),
+    ]
     assert all(v["valid_from"] for v in hist)
     assert cli("hazard", "show", hid, "--as-of", t1).json()["name"] == "SYNTHETIC one"
     assert cli("hazards", "list", "--as-of", t1).json()[0]["name"] == "SYNTHETIC one"

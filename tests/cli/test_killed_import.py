@@ -54,8 +54,11 @@ def test_sigkill_mid_import_changes_nothing(tmp_path, big_file, moment):
     db = tmp_path / "k.db"
     wal = Path(f"{db}-wal")
     before = _state(url)
-    proc = subprocess.Popen([*CLI, "--db", url, "import", "hazards", str(big_file)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*CLI, "--db", url, "import", "hazards", str(big_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     if moment == "while reading the file":
         time.sleep(1.0)
@@ -72,7 +75,8 @@ def test_sigkill_mid_import_changes_nothing(tmp_path, big_file, moment):
     assert _integrity(db) == "ok"
     assert _state(url) == before
     # and the database still takes the same import afterwards
-    done = subprocess.run([*CLI, "--db", url, "import", "hazards", str(big_file)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [*CLI, "--db", url, "import", "hazards", str(big_file)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert open_store(url).count("hazard") == 5 + 120_000

@@ -15,8 +15,11 @@ SOUTH_EAST = shapely.box(30.005, 50.0, 30.01, 50.005)
 
 @pytest.fixture
 def hazard_id(cli, tmp_path):
-    src = write_layer(tmp_path / "h.geojson", [HAZARD, shapely.box(31, 50, 31.01, 50.01)],
-                      {"name": ["SYNTHETIC field", "SYNTHETIC other"]})
+    src = write_layer(
+        tmp_path / "h.geojson",
+        [HAZARD, shapely.box(31, 50, 31.01, 50.01)],
+        {"name": ["SYNTHETIC field", "SYNTHETIC other"]},
+    )
     assert cli("import", "hazards", src).code == 0
     return cli("hazards", "list").json()[0]["id"]
 
@@ -29,10 +32,13 @@ def activities(tmp_path, rows, name="a.geojson"):
 
 
 def test_release_moves_the_hazard_from_active_to_in_progress_to_closed(cli, tmp_path, hazard_id):
-    src = activities(tmp_path, [
-        (hazard_id, "nts", "2024-04-01", "SYNTHETIC survey", WEST),
-        (hazard_id, "ts", "2024-05-01", "SYNTHETIC survey", SOUTH_EAST),
-    ])
+    src = activities(
+        tmp_path,
+        [
+            (hazard_id, "nts", "2024-04-01", "SYNTHETIC survey", WEST),
+            (hazard_id, "ts", "2024-05-01", "SYNTHETIC survey", SOUTH_EAST),
+        ],
+    )
     r = cli("import", "activities", src)
     assert r.code == 0, r.err
     h = cli("hazard", "show", hazard_id).json()
@@ -44,8 +50,11 @@ def test_release_moves_the_hazard_from_active_to_in_progress_to_closed(cli, tmp_
     assert h["remaining_m2"] == pytest.approx(quarter, rel=1e-3)
     assert h["version"] == 3
     # clearance of the whole polygon releases only what is left, and closes it
-    src2 = activities(tmp_path, [(hazard_id, "clearance", "2024-06-01", "SYNTHETIC clear", HAZARD)],
-                      name="b.geojson")
+    src2 = activities(
+        tmp_path,
+        [(hazard_id, "clearance", "2024-06-01", "SYNTHETIC clear", HAZARD)],
+        name="b.geojson",
+    )
     assert cli("import", "activities", src2).code == 0
     h = cli("hazard", "show", hazard_id).json()
     assert h["status"] == "closed"
@@ -59,18 +68,26 @@ def test_release_moves_the_hazard_from_active_to_in_progress_to_closed(cli, tmp_
     s = open_store(cli.url)
     kinds = [e.kind for e in s.events(hazard_id)]
     s.close()
-    assert kinds == ["AreaReleased", "HazardReleaseStarted", "AreaReleased", "AreaReleased",
-                     "HazardClosed"]
+    assert kinds == [
+        "AreaReleased",
+        "HazardReleaseStarted",
+        "AreaReleased",
+        "AreaReleased",
+        "HazardClosed",
+    ]
     # a closed hazard takes no more release
     r = cli("import", "activities", src2)
     assert r.code == 2 and "is closed: it has no remaining area" in r.err
 
 
 def test_activities_apply_in_date_order(cli, tmp_path, hazard_id):
-    src = activities(tmp_path, [
-        (hazard_id, "clearance", "2024-06-01", "SYNTHETIC clear", WEST),
-        (hazard_id, "nts", "2024-04-01", "SYNTHETIC survey", WEST),
-    ])
+    src = activities(
+        tmp_path,
+        [
+            (hazard_id, "clearance", "2024-06-01", "SYNTHETIC clear", WEST),
+            (hazard_id, "nts", "2024-04-01", "SYNTHETIC survey", WEST),
+        ],
+    )
     assert cli("import", "activities", src).code == 0
     h = cli("hazard", "show", hazard_id).json()
     assert h["released_m2"]["cancelled"] > 0 and h["released_m2"]["cleared"] == 0
@@ -78,17 +95,22 @@ def test_activities_apply_in_date_order(cli, tmp_path, hazard_id):
 
 @pytest.mark.parametrize(
     ("kind", "fragment"),
-    [("self-destruct", "kind 'self-destruct' cannot release land"),
-     ("self_deactivation", "cannot release land"),
-     ("battery_life", "cannot release land"),
-     ("expiry", "cannot release land"),
-     ("", "kind '' cannot release land")],
+    [
+        ("self-destruct", "kind 'self-destruct' cannot release land"),
+        ("self_deactivation", "cannot release land"),
+        ("battery_life", "cannot release land"),
+        ("expiry", "cannot release land"),
+        ("", "kind '' cannot release land"),
+    ],
 )
 def test_anything_but_nts_ts_clearance_is_refused(cli, tmp_path, hazard_id, kind, fragment):
-    src = activities(tmp_path, [
-        (hazard_id, "nts", "2024-04-01", "SYNTHETIC survey", WEST),
-        (hazard_id, kind, "2024-05-01", "SYNTHETIC claim", HAZARD),
-    ])
+    src = activities(
+        tmp_path,
+        [
+            (hazard_id, "nts", "2024-04-01", "SYNTHETIC survey", WEST),
+            (hazard_id, kind, "2024-05-01", "SYNTHETIC claim", HAZARD),
+        ],
+    )
     before = _snap(cli)
     r = cli("import", "activities", src)
     assert r.code == 2
@@ -99,15 +121,24 @@ def test_anything_but_nts_ts_clearance_is_refused(cli, tmp_path, hazard_id, kind
 
 @pytest.mark.parametrize(
     ("row", "fragment"),
-    [(("HA-999999", "nts", "2024-04-01", "SYNTHETIC survey", WEST), "hazard 'HA-999999' not found"),
-     ((None, "nts", "2024-04-01", "SYNTHETIC survey", shapely.box(30.02, 50, 30.03, 50.01)),
-      "outside hazard"),
-     ((None, "nts", "2024-13-01", "SYNTHETIC survey", WEST), "is not an ISO 8601 date"),
-     ((None, "nts", "2999-01-01", "SYNTHETIC survey", WEST), "is in the future"),
-     ((None, "nts", "1850-01-01", "SYNTHETIC survey", WEST), "before 1900"),
-     ((None, "nts", "2024-04-01", "", WEST), "organisation is empty"),
-     ((None, "nts", "2024-04-01", "SYNTHETIC survey", shapely.Point(30.001, 50.001)),
-      "not a polygon")],
+    [
+        (
+            ("HA-999999", "nts", "2024-04-01", "SYNTHETIC survey", WEST),
+            "hazard 'HA-999999' not found",
+        ),
+        (
+            (None, "nts", "2024-04-01", "SYNTHETIC survey", shapely.box(30.02, 50, 30.03, 50.01)),
+            "outside hazard",
+        ),
+        ((None, "nts", "2024-13-01", "SYNTHETIC survey", WEST), "is not an ISO 8601 date"),
+        ((None, "nts", "2999-01-01", "SYNTHETIC survey", WEST), "is in the future"),
+        ((None, "nts", "1850-01-01", "SYNTHETIC survey", WEST), "before 1900"),
+        ((None, "nts", "2024-04-01", "", WEST), "organisation is empty"),
+        (
+            (None, "nts", "2024-04-01", "SYNTHETIC survey", shapely.Point(30.001, 50.001)),
+            "not a polygon",
+        ),
+    ],
 )
 def test_bad_activity_rows_change_nothing(cli, tmp_path, hazard_id, row, fragment):
     row = (row[0] or hazard_id, *row[1:])

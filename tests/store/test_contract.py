@@ -29,8 +29,12 @@ def test_migrate_is_idempotent_and_recorded(store):
 
 
 def test_insert_then_read_back_every_field(store):
-    h = hazard("HA-1", eo_types=("AP mine", "UXO"), notes="ключ: Cyrillic survives",
-               attributes={"self_destruct": "claimed", "n": 3})
+    h = hazard(
+        "HA-1",
+        eo_types=("AP mine", "UXO"),
+        notes="ключ: Cyrillic survives",
+        attributes={"self_destruct": "claimed", "n": 3},
+    )
     _insert(store, h, author="ana", reason="survey report 17")
     v = store.get("hazard", "HA-1")
     assert v is not None and v.version == 1 and not v.deleted
@@ -124,10 +128,13 @@ def test_delete_is_a_tombstone(store):
     assert [v.id for v in store.list("hazard")] == ["HA-2"]
     hist = store.history("hazard", "HA-1")
     assert [(v.version, v.deleted, v.reason) for v in hist] == [
-        (1, False, "test"), (2, True, "duplicate")]
+        (1, False, "test"),
+        (2, True, "duplicate"),
+    ]
     assert hist[1].record is None
     assert store.in_bbox("hazard", (29, 49, 32, 51)) and all(
-        v.id == "HA-2" for v in store.in_bbox("hazard", (29, 49, 32, 51)))
+        v.id == "HA-2" for v in store.in_bbox("hazard", (29, 49, 32, 51))
+    )
 
 
 def test_as_of_reads_past_states(store):
@@ -180,20 +187,26 @@ def test_events_are_kept_in_order(store):
     _insert(store, hazard("HA-1"))
     with store.transaction() as tx:
         tx.add_events(
-            [HazardEvent("AreaReleased", "HA-1", "LR-1", {"m2": 10.5}),
-             HazardEvent("HazardClosed", "HA-1", "LR-1", {"from": "in_progress"})],
+            [
+                HazardEvent("AreaReleased", "HA-1", "LR-1", {"m2": 10.5}),
+                HazardEvent("HazardClosed", "HA-1", "LR-1", {"from": "in_progress"}),
+            ],
             author="ana",
         )
         tx.commit()
     events = store.events("HA-1")
     assert [(e.kind, e.evidence, e.author) for e in events] == [
-        ("AreaReleased", "LR-1", "ana"), ("HazardClosed", "LR-1", "ana")]
+        ("AreaReleased", "LR-1", "ana"),
+        ("HazardClosed", "LR-1", "ana"),
+    ]
     assert events[0].detail == {"m2": 10.5}
 
 
 def test_geometry_with_holes_and_parts_survives(store):
     outer = shapely.box(30, 50, 30.02, 50.02)
-    holed = shapely.Polygon(outer.exterior.coords, [shapely.box(30.005, 50.005, 30.01, 50.01).exterior.coords])
+    holed = shapely.Polygon(
+        outer.exterior.coords, [shapely.box(30.005, 50.005, 30.01, 50.01).exterior.coords]
+    )
     h = hazard("HA-1")
     h.geometry = shapely.MultiPolygon([holed, shapely.box(30.03, 50, 30.04, 50.01)])
     _insert(store, h)

@@ -22,12 +22,10 @@ def test_importing_the_domain_loads_no_io_modules():
 
 
 def test_cli_help_is_fast_because_it_loads_nothing_heavy():
-    code = (
-        "import sys, json\n"
-        "from clearground import cli\n"
-        "print(json.dumps(sorted(sys.modules)))"
-    )
+    code = "import sys, json\nfrom clearground import cli\nprint(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout))
-    heavy = sorted(m for m in loaded if m.split(".")[0] in ("pyogrio", "pyproj", "psycopg", "shapely"))
+    heavy = sorted(
+        m for m in loaded if m.split(".")[0] in ("pyogrio", "pyproj", "psycopg", "shapely")
+    )
     assert heavy == []

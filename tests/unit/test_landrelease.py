@@ -26,8 +26,12 @@ BOX = (30.0, 50.0, 30.01, 50.01)
 
 def activity(kind, geom, id_="LR-1", hazard_id="HA-1", when=date(2025, 1, 1)):
     return LandReleaseActivity(
-        id=id_, hazard_id=hazard_id, kind=ActivityKind(kind), date=when,
-        organisation="SYNTHETIC operator", geometry=geom,
+        id=id_,
+        hazard_id=hazard_id,
+        kind=ActivityKind(kind),
+        date=when,
+        organisation="SYNTHETIC operator",
+        geometry=geom,
     )
 
 
@@ -93,7 +97,9 @@ def test_a_strip_wider_than_the_tolerance_keeps_the_hazard_open():
     h = hazard("HA-1")
     m_lon, _ = metres_per_degree(50.0)
     gap = 5 / m_lon  # 5 m left unworked
-    new, _, _ = apply_activity(h, activity("clearance", shapely.box(30.0 + gap, 50.0, 30.01, 50.01)))
+    new, _, _ = apply_activity(
+        h, activity("clearance", shapely.box(30.0 + gap, 50.0, 30.01, 50.01))
+    )
     assert new.status is HazardStatus.IN_PROGRESS
     assert new.remaining_m2 > 0
 
@@ -108,7 +114,9 @@ def test_activity_a_fraction_of_a_metre_outside_is_accepted_and_counts_only_insi
     h = hazard("HA-1")
     m_lon, _ = metres_per_degree(50.0)
     over = 0.5 / m_lon
-    new, act, _ = apply_activity(h, activity("clearance", shapely.box(30.0, 50.0, 30.01 + over, 50.01)))
+    new, act, _ = apply_activity(
+        h, activity("clearance", shapely.box(30.0, 50.0, 30.01 + over, 50.01))
+    )
     assert new.status is HazardStatus.CLOSED
     assert new.released.total == pytest.approx(h.area_m2)
 
@@ -126,8 +134,18 @@ def test_activity_for_another_hazard_is_refused():
 
 
 @pytest.mark.parametrize(
-    "kind", ["self-destruct", "self_deactivation", "battery life", "expiry", "expired", "", None,
-             "closure", "demolition"]
+    "kind",
+    [
+        "self-destruct",
+        "self_deactivation",
+        "battery life",
+        "expiry",
+        "expired",
+        "",
+        None,
+        "closure",
+        "demolition",
+    ],
 )
 def test_only_nts_ts_and_clearance_are_activity_kinds(kind):
     with pytest.raises(ReleaseRefused, match="cannot release land"):
@@ -136,9 +154,13 @@ def test_only_nts_ts_and_clearance_are_activity_kinds(kind):
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("NTS", ActivityKind.NTS), ("non-technical survey", ActivityKind.NTS),
-     ("ts", ActivityKind.TS), ("Technical Survey", ActivityKind.TS),
-     ("clearance", ActivityKind.CLEARANCE)],
+    [
+        ("NTS", ActivityKind.NTS),
+        ("non-technical survey", ActivityKind.NTS),
+        ("ts", ActivityKind.TS),
+        ("Technical Survey", ActivityKind.TS),
+        ("clearance", ActivityKind.CLEARANCE),
+    ],
 )
 def test_activity_kinds_in_the_sectors_words(text, kind):
     assert parse_activity_kind(text) is kind
@@ -146,8 +168,13 @@ def test_activity_kinds_in_the_sectors_words(text, kind):
 
 @pytest.mark.parametrize(
     "claim",
-    [{"self_destruct": True}, {"self_deactivation": "72 h"}, {"battery_life_days": 30},
-     {"expiry_date": "2020-01-01"}, {"status": "closed"}],
+    [
+        {"self_destruct": True},
+        {"self_deactivation": "72 h"},
+        {"battery_life_days": 30},
+        {"expiry_date": "2020-01-01"},
+        {"status": "closed"},
+    ],
 )
 def test_device_claims_and_expiry_are_not_evidence(claim):
     with pytest.raises(ReleaseRefused, match="cannot release land"):
@@ -186,10 +213,20 @@ def test_device_claims_are_recorded_and_change_nothing(claim):
 
 def test_edit_changes_attributes_and_checks_values():
     edited = edit_hazard(
-        hazard("HA-1"), {"name": "Field 7", "classification": "cha", "eo_types": "AP mine, UXO",
-                         "date_reported": "2024-03-01"})
+        hazard("HA-1"),
+        {
+            "name": "Field 7",
+            "classification": "cha",
+            "eo_types": "AP mine, UXO",
+            "date_reported": "2024-03-01",
+        },
+    )
     assert (edited.name, edited.classification, edited.eo_types, edited.date_reported) == (
-        "Field 7", "CHA", ("AP mine", "UXO"), date(2024, 3, 1))
+        "Field 7",
+        "CHA",
+        ("AP mine", "UXO"),
+        date(2024, 3, 1),
+    )
     with pytest.raises(BadInput, match="not SHA or CHA"):
         edit_hazard(hazard("HA-1"), {"classification": "maybe"})
     with pytest.raises(BadInput, match="ISO 8601"):
@@ -204,8 +241,13 @@ fractions = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["nts", "ts", "clearance"]), fractions, fractions),
-                min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["nts", "ts", "clearance"]), fractions, fractions),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_released_area_never_exceeds_the_hazard(steps):
     h = hazard("HA-1")
     for k, (kind, a, b) in enumerate(steps):

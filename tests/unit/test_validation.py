@@ -33,8 +33,10 @@ def test_a_good_polygon_passes_unchanged():
         (shapely.box(300, 50, 300.1, 50.1), "outside lon/lat range: (300"),
         (shapely.box(3_400_000, 5_600_000, 3_400_100, 5_600_100), "projected CRS"),
         (shapely.box(50, 30, 50.01, 30.01), "likely swapped lat/lon"),
-        (shapely.Polygon([(30, 50), (30.01, 50.01), (30.01, 50), (30, 50.01)]),
-         "invalid polygon: Self-intersection[30.005 50.005]"),
+        (
+            shapely.Polygon([(30, 50), (30.01, 50.01), (30.01, 50), (30, 50.01)]),
+            "invalid polygon: Self-intersection[30.005 50.005]",
+        ),
     ],
 )
 def test_each_problem_has_its_reason(geom, reason):
