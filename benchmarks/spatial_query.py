@@ -22,6 +22,7 @@ and index building are reported apart.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 import time
@@ -198,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             sq.close()
 
     if not args.no_postgis:
+        # A SIGTERM (a CI timeout) should still stop the cluster: make it unwind like Ctrl-C.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         sys.path.insert(0, str(ROOT))
         import psycopg
         from tests.pgcluster import PgCluster, PgClusterError

@@ -305,3 +305,30 @@ def test_a_refused_insert_names_the_ids_and_leaves_the_transaction_usable(pg):
         tx.insert("hazard", [hazard("HA-4")], author="x", reason="y")
         tx.commit()
     assert [v.id for v in store.list("hazard")] == ["HA-1", "HA-4"]
+
+
+def test_versions_stay_in_time_order_when_transactions_overlap(pg, postgis_url):
+    """A transaction that began before another committed a version may supersede it (having
+    read it); its version must not appear to be valid before the one it replaces."""
+    store, _ = pg
+    _insert(store, [hazard("HA-1", name="v1")])
+    other = open_store(postgis_url)
+    try:
+        with store.transaction() as early:  # begins (takes its time) first
+            time.sleep(0.01)
+            h = other.get("hazard", "HA-1").record
+            h.name = "v2"
+            with other.transaction() as late:
+                late.update("hazard", h, expected_version=1, author="b", reason="second")
+                late.commit()
+            h = store.get("hazard", "HA-1").record  # the early one reads v2, then changes it
+            h.name = "v3"
+            early.update("hazard", h, expected_version=2, author="a", reason="third")
+            early.commit()
+    finally:
+        other.close()
+    hist = store.history("hazard", "HA-1")
+    assert [v.record.name for v in hist] == ["v1", "v2", "v3"]
+    assert hist[1].valid_from <= hist[2].valid_from
+    assert store.get("hazard", "HA-1", as_of=hist[1].valid_from).record.name in ("v2", "v3")
+    assert store.get("hazard", "HA-1", as_of=hist[2].valid_from).record.name == "v3"

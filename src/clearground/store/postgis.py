@@ -170,20 +170,27 @@ class PostgisTransaction:
             raise BadInput(f"{kind} ids given twice: {', '.join(twice[:10])}") from None
         self._conn.execute("RELEASE SAVEPOINT clearground_insert")
 
-    def _supersede(self, kind: str, record_id: str, expected_version: int) -> tuple[str, int]:
+    def _supersede(
+        self, kind: str, record_id: str, expected_version: int
+    ) -> tuple[str, int, str]:
         """Mark the current version superseded if it is ``expected_version``; else refuse.
 
         The UPDATE takes the row lock: a second writer waits, then finds the row no longer
-        current and gets ``Conflict`` after re-reading what is current now.
+        current and gets ``Conflict`` after re-reading what is current now. Returns the table,
+        the new version number and its ``valid_from``: this transaction's time, but never
+        earlier than the version it replaces. (Unlike SQLite's single writer, transactions here
+        overlap: one that began earlier can supersede a version committed after it began, and
+        ``as_of`` needs each record's versions in time order.)
         """
         table = mapping_for(kind).table
         row = self._conn.execute(
             f"UPDATE {table}_versions SET is_current = false "
-            "WHERE id = %s AND is_current AND NOT deleted AND version = %s RETURNING version",
+            "WHERE id = %s AND is_current AND NOT deleted AND version = %s "
+            "RETURNING version, valid_from",
             (record_id, expected_version),
         ).fetchone()
         if row is not None:
-            return table, row[0] + 1
+            return table, row[0] + 1, max(self.time, row[1])
         cur = self._conn.execute(
             f"SELECT version, deleted FROM {table}_versions WHERE id = %s AND is_current",
             (record_id,),
@@ -213,11 +220,11 @@ class PostgisTransaction:
         self, kind: str, record: Any, *, expected_version: int, author: str, reason: str
     ) -> int:
         geom = _multipolygons(kind, [record])[0]
-        table, new = self._supersede(kind, record.id, expected_version)
+        table, new, valid_from = self._supersede(kind, record.id, expected_version)
         payload = payloads_json(kind, [record])[0]
         self._insert_version(
             table,
-            (record.id, new, self.time, author, reason, False, payload, shapely.to_wkb(geom)),
+            (record.id, new, valid_from, author, reason, False, payload, shapely.to_wkb(geom)),
             kind,
             record.id,
         )
@@ -226,9 +233,9 @@ class PostgisTransaction:
     def delete(
         self, kind: str, record_id: str, *, expected_version: int, author: str, reason: str
     ) -> int:
-        table, new = self._supersede(kind, record_id, expected_version)
+        table, new, valid_from = self._supersede(kind, record_id, expected_version)
         self._insert_version(
-            table, (record_id, new, self.time, author, reason, True, None, None), kind, record_id
+            table, (record_id, new, valid_from, author, reason, True, None, None), kind, record_id
         )
         return new
 
