@@ -23,7 +23,7 @@ from clearground.services.common import (
     plain,
     texts,
 )
-from clearground.store.base import Store, Version
+from clearground.store.base import Store, Version, chunks
 
 __all__ = [
     "edit",
@@ -221,11 +221,13 @@ def _import_hazards(
             )
             for i in range(n)
         ]
-        if progress:
-            progress("write", 0, n)
-        tx.insert(KIND, records, author=author, reason=f"imported from {path.name}")
-        if progress:
-            progress("write", n, n)
+        reason = f"imported from {path.name}"
+        done = 0
+        for part in chunks(records, 20_000):  # in parts, so that progress can be shown
+            tx.insert(KIND, part, author=author, reason=reason)
+            done += len(part)
+            if progress:
+                progress("write", done, n)
         if not dry_run:
             tx.commit()
     repaired = [f"{table.where(i)}: {why}" for i, why in sorted(check.repaired.items())]
