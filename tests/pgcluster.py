@@ -101,8 +101,17 @@ class PgCluster:
             shutil.chown(self.root, SUPERUSER, SUPERUSER)
         data = self.root / "data"
         self._run(
-            str(self.bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "-A", "trust",
-            "-E", "UTF8", "--locale=C", "--no-sync",
+            str(self.bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
         )
         last_error: PgClusterError | None = None
         for _ in range(5):  # the port can be taken between choosing it and binding it
@@ -113,8 +122,17 @@ class PgCluster:
             )
             try:
                 self._run(
-                    str(self.bindir / "pg_ctl"), "-D", str(data), "-l", str(self.root / "log"),
-                    "-w", "-t", "60", "-o", opts, "start",
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(self.root / "log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    opts,
+                    "start",
                 )
             except PgClusterError as exc:
                 last_error = PgClusterError(f"{exc}\n{self.log_tail()}")
@@ -154,8 +172,16 @@ class PgCluster:
         root, self.root = self.root, None
         if self.port is not None and self.bindir is not None:
             with contextlib.suppress(PgClusterError, subprocess.TimeoutExpired):
-                self._run(str(self.bindir / "pg_ctl"), "-D", str(root / "data"), "-m",
-                          "immediate", "-w", "stop", timeout=60)
+                self._run(
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(root / "data"),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                    timeout=60,
+                )
         self.port = None
         for _ in range(3):
             shutil.rmtree(root, ignore_errors=True)
@@ -172,7 +198,10 @@ class PgCluster:
     # -- addresses -------------------------------------------------------------------------------
 
     def url(
-        self, *, database: str | None = None, schema: str | None = None,
+        self,
+        *,
+        database: str | None = None,
+        schema: str | None = None,
         application_name: str | None = None,
     ) -> str:
         """A ``postgresql://`` URL on 127.0.0.1; ``schema`` goes first in ``search_path``."""

@@ -154,8 +154,17 @@ class PostgisTransaction:
                 copy.set_types(_COPY_TYPES)
                 for i in order:
                     copy.write_row(
-                        (records[i].id, 1, t, author, reason, False, True,
-                         _JSONB_V1 + payloads[i].encode(), ewkb[i])
+                        (
+                            records[i].id,
+                            1,
+                            t,
+                            author,
+                            reason,
+                            False,
+                            True,
+                            _JSONB_V1 + payloads[i].encode(),
+                            ewkb[i],
+                        )
                     )
         except pgerrors.UniqueViolation:
             self._conn.execute("ROLLBACK TO SAVEPOINT clearground_insert")
@@ -170,9 +179,7 @@ class PostgisTransaction:
             raise BadInput(f"{kind} ids given twice: {', '.join(twice[:10])}") from None
         self._conn.execute("RELEASE SAVEPOINT clearground_insert")
 
-    def _supersede(
-        self, kind: str, record_id: str, expected_version: int
-    ) -> tuple[str, int, str]:
+    def _supersede(self, kind: str, record_id: str, expected_version: int) -> tuple[str, int, str]:
         """Mark the current version superseded if it is ``expected_version``; else refuse.
 
         The UPDATE takes the row lock: a second writer waits, then finds the row no longer
@@ -241,10 +248,14 @@ class PostgisTransaction:
 
     def get(self, kind: str, record_id: str) -> Version | None:
         table = mapping_for(kind).table
-        rows = self._conn.cursor(binary=True).execute(
-            f"SELECT {_COLUMNS} FROM {table}_versions WHERE id = %s AND is_current",
-            (record_id,),
-        ).fetchall()
+        rows = (
+            self._conn.cursor(binary=True)
+            .execute(
+                f"SELECT {_COLUMNS} FROM {table}_versions WHERE id = %s AND is_current",
+                (record_id,),
+            )
+            .fetchall()
+        )
         return _versions(kind, rows)[0] if rows else None
 
     def get_many(self, kind: str, record_ids: Sequence[str]) -> dict[str, Version]:
@@ -252,11 +263,15 @@ class PostgisTransaction:
         ids = sorted(set(record_ids))
         if not ids:
             return {}
-        rows = self._conn.cursor(binary=True).execute(
-            f"SELECT {_COLUMNS} FROM {table}_versions "
-            "WHERE is_current AND NOT deleted AND id = ANY(%s)",
-            (ids,),
-        ).fetchall()
+        rows = (
+            self._conn.cursor(binary=True)
+            .execute(
+                f"SELECT {_COLUMNS} FROM {table}_versions "
+                "WHERE is_current AND NOT deleted AND id = ANY(%s)",
+                (ids,),
+            )
+            .fetchall()
+        )
         return {v.id: v for v in _versions(kind, rows)}
 
     def add_events(self, events: Sequence[Any], *, author: str) -> None:
