@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,15 @@ def import_hazards(
         return _import_hazards(store, path, **options)
 
 
+def _check_and_measure(geometries: np.ndarray, region: Region, repair: bool):
+    """Checked geometries as MultiPolygons (what every engine stores) and their areas in m²."""
+    check = check_geometries(geometries, region=region, repair=repair)
+    if check.problems:
+        return check, None, None
+    geoms = polygonal_array(check.geometries)
+    return check, geoms, geodesic_areas(geoms).tolist()
+
+
 def _import_hazards(
     store: Store,
     path: str | Path,
@@ -171,10 +181,16 @@ def _import_hazards(
         raise ImportRejected([f"{path}: the layer has no features"])
     if progress:
         progress("check", 0, n)
-    check = check_geometries(table.geometries, region=region, repair=repair)
-    problems = {**check.problems, **table.problems}
     getter, used = column_getter(table, mapping or {})
-    cols = _parse_columns(getter, n, today, problems)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Geometry work (shapely and numpy release the GIL) runs beside the column parsing.
+        geometry_work = pool.submit(_check_and_measure, table.geometries, region, repair)
+        column_problems: dict[int, str] = {}
+        cols = _parse_columns(getter, n, today, column_problems)
+        check, geoms, areas = geometry_work.result()
+    problems = {**check.problems, **table.problems}
+    for i, why in column_problems.items():
+        problems.setdefault(i, why)
     for column in ("status", *_RELEASE_COLUMNS, *_COMPUTED):
         getter(column)  # computed and release columns are never kept as attributes
     extra = [c for c in table.columns if c not in used]
@@ -189,8 +205,6 @@ def _import_hazards(
         raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
     if progress:
         progress("check", n, n)
-    geoms = polygonal_array(check.geometries)  # every engine stores MultiPolygons
-    areas = geodesic_areas(geoms).tolist()
     attributes = _attributes(table, extra, n)
     with store.transaction() as tx:
         clash = tx.existing_ids(KIND, [i for i in given_ids if i])
