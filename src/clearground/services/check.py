@@ -96,7 +96,7 @@ def check(
             }
         )
     if hazards:
-        crossed = sum(1 for h in hazards if h["distance_m"] == 0)
+        crossed = int((dist == 0).sum())
         message = (
             f"{len(hazards)} recorded hazard{'s' if len(hazards) != 1 else ''} within "
             f"{buffer_m:g} m ({crossed} crossed). Unrecorded hazards may exist as well."
