@@ -21,8 +21,10 @@ def hazard(id_: str, lon: float = 30.0, lat: float = 50.0, size: float = 0.01, *
 
 def snapshot(store) -> dict:
     """Every version of every record and every event: equal snapshots mean nothing changed."""
+    from clearground.store.mapping import KINDS
+
     out: dict = {}
-    for kind in ("hazard", "activity"):
+    for kind in KINDS:
         for v in store.list(kind):
             out[(kind, v.id)] = [
                 (
@@ -37,7 +39,7 @@ def snapshot(store) -> dict:
             ]
             if kind == "hazard":
                 out[("events", v.id)] = [e.__dict__ for e in store.events(v.id)]
-    out["counts"] = (store.count("hazard"), store.count("activity"))
+    out["counts"] = tuple(store.count(kind) for kind in KINDS)
     return out
 
 

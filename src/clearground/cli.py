@@ -28,9 +28,11 @@ app = typer.Typer(
 import_app = typer.Typer(no_args_is_help=True, help="Import files into the database.")
 hazards_app = typer.Typer(no_args_is_help=True, help="List hazard areas.")
 hazard_app = typer.Typer(no_args_is_help=True, help="Show or edit one hazard area.")
+eo_app = typer.Typer(no_args_is_help=True, help="Explosive ordnance items and spot reports.")
 app.add_typer(import_app, name="import")
 app.add_typer(hazards_app, name="hazards")
 app.add_typer(hazard_app, name="hazard")
+app.add_typer(eo_app, name="eo")
 
 
 class OutputFormat(StrEnum):
@@ -276,6 +278,36 @@ def import_activities_cmd(
     _report(result, output)
 
 
+@import_app.command("eo")
+def import_eo_cmd(
+    ctx: typer.Context,
+    file: Annotated[
+        str, typer.Argument(help="Points with category (mine_ap, uxo, ...) and date (ISO 8601).")
+    ],
+    layer: LayerOption = None,
+    map_: MapOption = None,
+    dry_run: DryRunOption = False,
+    format_name: FormatInOption = None,
+    output: OutputOption = OutputFormat.table,
+) -> None:
+    """Import EO items: linked to the hazard they lie in; an item in a closed hazard reopens it."""
+    from clearground.services.common import parse_map
+    from clearground.services.evidence import import_eo
+
+    state = _state(ctx)
+    result = import_eo(
+        state.store(),
+        file,
+        author=state.settings.author,
+        layer=layer,
+        mapping=parse_map(map_),
+        dry_run=dry_run,
+        region=state.settings.operating_region,
+        format_name=format_name,
+    )
+    _report(result, output)
+
+
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 AsOfOption = Annotated[
     str | None,
@@ -372,6 +404,58 @@ def hazard_edit(
         _echo_json(row)
     else:
         _hazard_table([row])
+
+
+@eo_app.command("list")
+def eo_list(
+    ctx: typer.Context,
+    format_: FormatOption = OutputFormat.json,
+    as_of: AsOfOption = None,
+    outside: Annotated[
+        bool, typer.Option("--outside", help="Only evidence outside recorded hazards.")
+    ] = False,
+) -> None:
+    """List EO items (a JSON array, or a table)."""
+    from clearground.services.evidence import eo_json
+    from clearground.store.base import parse_as_of
+
+    rows = [eo_json(v) for v in _state(ctx).store().list("eo", as_of=parse_as_of(as_of))]
+    if outside:
+        rows = [r for r in rows if r["flag"]]
+    if format_ is OutputFormat.json:
+        _echo_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table("id", "category", "eo_type", "quantity", "date", "hazard_id", "flag")
+    for r in rows:
+        table.add_row(
+            r["id"],
+            r["category"],
+            r["eo_type"],
+            str(r["quantity"]),
+            r["date"],
+            r["hazard_id"],
+            r["flag"] or "",
+        )
+    _console().print(table)
+
+
+@eo_app.command("show")
+def eo_show(
+    ctx: typer.Context,
+    eo_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_of: AsOfOption = None,
+) -> None:
+    """Show one EO item as JSON."""
+    from clearground.domain.errors import NotFound
+    from clearground.services.evidence import eo_json
+    from clearground.store.base import parse_as_of
+
+    v = _state(ctx).store().get("eo", eo_id, as_of=parse_as_of(as_of))
+    if v is None:
+        raise NotFound(f"EO item {eo_id} not found")
+    _echo_json(eo_json(v))
 
 
 @app.command()

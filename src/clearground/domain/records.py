@@ -17,6 +17,9 @@ from shapely.geometry.base import BaseGeometry
 __all__ = [
     "ActivityKind",
     "Classification",
+    "EOCategory",
+    "EOItem",
+    "EvidenceStatus",
     "HazardArea",
     "HazardStatus",
     "LandReleaseActivity",
@@ -124,3 +127,47 @@ class LandReleaseActivity:
     @property
     def outcome(self) -> str:
         return OUTCOME_OF[self.kind]
+
+
+class EOCategory(StrEnum):
+    """Categories of explosive ordnance (IMAS 04.10)."""
+
+    MINE_AP = "mine_ap"  # anti-personnel mine
+    MINE_AT = "mine_at"  # anti-vehicle (anti-tank) mine
+    CLUSTER_MUNITION = "cluster_munition"  # cluster munition or submunition
+    UXO = "uxo"  # unexploded ordnance
+    AXO = "axo"  # abandoned explosive ordnance
+    IED = "ied"  # improvised explosive device
+    OTHER = "other"
+
+
+class EvidenceStatus(StrEnum):
+    """Where a piece of evidence lies against the recorded hazards."""
+
+    INSIDE_HAZARD = "inside_hazard"
+    OUTSIDE_RECORDED_HAZARDS = "outside_recorded_hazards"  # for an IM officer to decide
+
+
+@dataclass(slots=True)
+class EOItem:
+    """An explosive ordnance item found, reported or destroyed (a spot report).
+
+    A claimed self-destruct or self-deactivation feature is kept in ``attributes`` as stated;
+    the item is evidence like any other.
+    """
+
+    id: str
+    geometry: BaseGeometry  # a point
+    category: EOCategory
+    date: date
+    eo_type: str = ""
+    quantity: int = 1
+    condition: str = ""
+    found_during: str = ""  # id of the activity during which it was found
+    reported_by: str = ""
+    disposal_date: date | None = None
+    disposal_method: str = ""
+    hazard_id: str = ""
+    evidence_status: EvidenceStatus = EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
+    notes: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)

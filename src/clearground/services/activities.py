@@ -10,7 +10,14 @@ from clearground.domain.landrelease import apply_activity, parse_activity_kind, 
 from clearground.domain.records import LandReleaseActivity
 from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.formats import format_for_path
-from clearground.services.common import ImportReport, column_getter, iso_date, plain, text
+from clearground.services.common import (
+    ImportReport,
+    column_getter,
+    iso_date,
+    plain,
+    require_columns,
+    text,
+)
 from clearground.store.base import Store
 
 __all__ = ["import_activities"]
@@ -45,15 +52,7 @@ def import_activities(
     if n == 0:
         raise ImportRejected([f"{path}: the layer has no features"])
     getter, used = column_getter(table, mapping or {})
-    missing = [f for f in _REQUIRED if getter(f) is None]
-    if missing:
-        raise ImportRejected(
-            [
-                f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-                f"columns: {', '.join(table.columns) or 'none'} "
-                "(map others with --map field=column)"
-            ]
-        )
+    require_columns(table, getter, _REQUIRED)
     check = check_geometries(table.geometries, region=region, repair=repair)
     problems = {**check.problems, **table.problems}
     for f in ("id", "task_id", "notes"):

@@ -23,6 +23,7 @@ __all__ = [
     "iso_date",
     "parse_map",
     "plain",
+    "require_columns",
     "text",
     "texts",
 ]
@@ -125,6 +126,19 @@ def texts(column: np.ndarray | None, n: int) -> list[str]:
     if column.dtype.kind in "US":
         return [str(v).strip() for v in column.tolist()]
     return ["" if v is None else v.strip() if type(v) is str else text(v) for v in column.tolist()]
+
+
+def require_columns(table: FeatureTable, getter, required: tuple[str, ...]) -> None:
+    """Refuse the file, naming every required column it lacks and the columns it has."""
+    missing = [f for f in required if getter(f) is None]
+    if missing:
+        raise ImportRejected(
+            [
+                f"{table.source}: missing column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)}; columns: {', '.join(table.columns) or 'none'} "
+                "(map others with --map field=column)"
+            ]
+        )
 
 
 def text(value: Any) -> str:

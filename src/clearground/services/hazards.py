@@ -297,12 +297,14 @@ def show(store: Store, hazard_id: str, *, as_of: str | None = None) -> Version:
 
 
 def history(store: Store, record_id: str) -> list[Version]:
-    versions = store.history(KIND, record_id)
-    if not versions:
-        versions = store.history("activity", record_id)
-    if not versions:
-        raise NotFound(f"no record {record_id} (hazard or land release activity)")
-    return versions
+    """Every version of the record with this id, whatever its kind."""
+    from clearground.store.mapping import KINDS
+
+    for kind in KINDS:
+        versions = store.history(kind, record_id)
+        if versions:
+            return versions
+    raise NotFound(f"no record {record_id} ({', '.join(KINDS)})")
 
 
 def edit(

@@ -19,6 +19,9 @@ from clearground.domain.records import (
     EMPTY_AREA,
     ActivityKind,
     Classification,
+    EOCategory,
+    EOItem,
+    EvidenceStatus,
     HazardArea,
     HazardStatus,
     LandReleaseActivity,
@@ -106,6 +109,44 @@ def _activity_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> L
     )
 
 
+def _eo_payload(e: EOItem) -> dict[str, Any]:
+    return {
+        "category": e.category.value,
+        "date": e.date.isoformat(),
+        "eo_type": e.eo_type,
+        "quantity": e.quantity,
+        "condition": e.condition,
+        "found_during": e.found_during,
+        "reported_by": e.reported_by,
+        "disposal_date": e.disposal_date.isoformat() if e.disposal_date else None,
+        "disposal_method": e.disposal_method,
+        "hazard_id": e.hazard_id,
+        "evidence_status": e.evidence_status.value,
+        "notes": e.notes,
+        "attributes": e.attributes,
+    }
+
+
+def _eo_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> EOItem:
+    return EOItem(
+        id=id_,
+        geometry=geometry,
+        category=EOCategory(p["category"]),
+        date=date.fromisoformat(p["date"]),
+        eo_type=p.get("eo_type", ""),
+        quantity=p.get("quantity", 1),
+        condition=p.get("condition", ""),
+        found_during=p.get("found_during", ""),
+        reported_by=p.get("reported_by", ""),
+        disposal_date=_date(p.get("disposal_date")),
+        disposal_method=p.get("disposal_method", ""),
+        hazard_id=p.get("hazard_id", ""),
+        evidence_status=EvidenceStatus(p["evidence_status"]),
+        notes=p.get("notes", ""),
+        attributes=p.get("attributes") or {},
+    )
+
+
 @dataclass(frozen=True)
 class KindMapping:
     """One record kind: its table stem, id prefix, payload mapping and the view's columns."""
@@ -140,6 +181,16 @@ KINDS: dict[str, KindMapping] = {
         to_payload=_activity_payload,
         from_row=_activity_from,
         geometry_type="MULTIPOLYGON",
+    ),
+    "eo": KindMapping(
+        kind="eo",
+        table="eo_item",
+        view="eo_items_current",
+        prefix="EO",
+        record_type=EOItem,
+        to_payload=_eo_payload,
+        from_row=_eo_from,
+        geometry_type="POINT",
     ),
 }
 

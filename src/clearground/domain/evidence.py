@@ -1,0 +1,69 @@
+"""New evidence against recorded hazards: explosive ordnance found, accidents.
+
+Evidence never releases land. Evidence inside a closed or handed-over hazard reopens it; evidence
+outside every recorded hazard is flagged for an IM officer to decide (a new SHA, or explained).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from clearground.domain.landrelease import HazardEvent
+from clearground.domain.records import EOCategory, HazardArea, HazardStatus
+
+__all__ = ["EO_CATEGORY_WORDS", "containing", "parse_eo_category", "reopen"]
+
+#: Words used in the field for each category (lower case, spaces and dashes as underscores).
+EO_CATEGORY_WORDS: dict[str, EOCategory] = {
+    **{c.value: c for c in EOCategory},
+    "ap_mine": EOCategory.MINE_AP,
+    "apm": EOCategory.MINE_AP,
+    "anti_personnel_mine": EOCategory.MINE_AP,
+    "at_mine": EOCategory.MINE_AT,
+    "atm": EOCategory.MINE_AT,
+    "av_mine": EOCategory.MINE_AT,
+    "anti_tank_mine": EOCategory.MINE_AT,
+    "anti_vehicle_mine": EOCategory.MINE_AT,
+    "cm": EOCategory.CLUSTER_MUNITION,
+    "submunition": EOCategory.CLUSTER_MUNITION,
+    "cluster": EOCategory.CLUSTER_MUNITION,
+    "improvised_explosive_device": EOCategory.IED,
+    "unexploded_ordnance": EOCategory.UXO,
+    "abandoned_explosive_ordnance": EOCategory.AXO,
+}
+
+
+def parse_eo_category(value: object) -> EOCategory:
+    """The category named by ``value`` in the sector's words; ValueError if none."""
+    text = str(value if value is not None else "").strip().lower()
+    key = text.replace("-", "_").replace(" ", "_")
+    try:
+        return EO_CATEGORY_WORDS[key]
+    except KeyError:
+        raise ValueError(
+            f"category {text!r} is not an EO category ("
+            + ", ".join(c.value for c in EOCategory)
+            + ")"
+        ) from None
+
+
+def reopen(hazard: HazardArea, evidence_id: str, what: str) -> tuple[HazardArea, list[HazardEvent]]:
+    """``hazard`` reopened by new evidence if it was closed or handed over; else unchanged.
+
+    Released area stays as recorded (it is history); a new survey decides what to do with it.
+    """
+    if hazard.status not in (HazardStatus.CLOSED, HazardStatus.HANDED_OVER):
+        return hazard, []
+    event = HazardEvent(
+        "HazardReopened",
+        hazard.id,
+        evidence_id,
+        {"from": str(hazard.status), "to": str(HazardStatus.REOPENED), "evidence": what},
+    )
+    return dataclasses.replace(hazard, status=HazardStatus.REOPENED), [event]
+
+
+def containing(point, hazards: Sequence[HazardArea]) -> list[HazardArea]:
+    """The hazards whose polygon covers ``point`` (boundary included), by id."""
+    return sorted((h for h in hazards if h.geometry.covers(point)), key=lambda h: h.id)

@@ -1,0 +1,236 @@
+"""Importing evidence: explosive ordnance items and spot reports.
+
+Evidence never releases land. An item inside a closed or handed-over hazard reopens it, with the
+event in the hazard's history; an item outside every recorded hazard is flagged "evidence outside
+recorded hazards" for an IM officer to decide (a new SHA, or explained).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from clearground.domain.errors import ImportRejected
+from clearground.domain.evidence import parse_eo_category, reopen
+from clearground.domain.records import EOItem, EvidenceStatus
+from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.formats import format_for_path
+from clearground.services.common import (
+    ImportReport,
+    bulk,
+    column_getter,
+    iso_date,
+    plain,
+    require_columns,
+    texts,
+)
+from clearground.store.base import Store, Version
+
+__all__ = ["eo_json", "import_eo", "OUTSIDE_MESSAGE"]
+
+KIND = "eo"
+_REQUIRED = ("category", "date")
+_FIELDS = (
+    "id",
+    "eo_type",
+    "quantity",
+    "condition",
+    "found_during",
+    "reported_by",
+    "disposal_date",
+    "disposal_method",
+    "hazard_id",
+    "notes",
+)
+OUTSIDE_MESSAGE = "evidence outside recorded hazards"
+
+
+def _quantity(value: str) -> int:
+    if not value:
+        return 1
+    try:
+        q = int(float(value))
+    except ValueError:
+        raise ValueError(f"quantity {value!r} is not a whole number") from None
+    if q < 1 or q != float(value):
+        raise ValueError(f"quantity {value!r} must be a whole number of 1 or more")
+    return q
+
+
+def import_eo(store: Store, path: str | Path, **options: Any) -> ImportReport:
+    """Import every EO item (point) of a file, or none; link, reopen and flag as evidence."""
+    with bulk():
+        return _import_eo(store, path, **options)
+
+
+def _import_eo(
+    store: Store,
+    path: str | Path,
+    *,
+    author: str,
+    layer: str | None = None,
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    region: Region = UKRAINE,
+    format_name: str | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    path = Path(path)
+    today = today or date.today()
+    table = format_for_path(path, format_name).read(path, layer=layer)
+    n = len(table)
+    if n == 0:
+        raise ImportRejected([f"{path}: the layer has no features"])
+    getter, used = column_getter(table, mapping or {})
+    require_columns(table, getter, _REQUIRED)
+    check = check_geometries(
+        table.geometries, region=region, allowed_types=(0,), expected="a point"
+    )
+    problems = {**check.problems, **table.problems}
+    cols = {f: texts(getter(f), n) for f in (*_REQUIRED, *_FIELDS)}
+    extra = [c for c in table.columns if c not in used]
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for i in range(n):
+        try:
+            found = iso_date(cols["date"][i], field_name="date", today=today)
+            disposal = (
+                iso_date(cols["disposal_date"][i], field_name="disposal_date", today=today)
+                if cols["disposal_date"][i]
+                else None
+            )
+            if disposal and disposal < found:
+                raise ValueError(f"disposal_date {disposal} is before the date found {found}")
+            row = {
+                "category": parse_eo_category(cols["category"][i]),
+                "date": found,
+                "quantity": _quantity(cols["quantity"][i]),
+                "disposal_date": disposal,
+            }
+        except ValueError as exc:
+            problems.setdefault(i, str(exc))
+            continue
+        id_ = cols["id"][i]
+        if id_:
+            if id_ in seen:
+                problems.setdefault(i, f"duplicate id {id_!r} (also feature {seen[id_] + 1})")
+                continue
+            seen[id_] = i
+        rows.append({"index": i, **row})
+    if problems:
+        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+    points = check.geometries
+    with store.transaction() as tx:
+        # Every hazard near the items, once; then one STRtree query for all the points.
+        near = store.in_bbox("hazard", tuple(shapely.total_bounds(points)))
+        current = tx.get_many("hazard", [v.id for v in near]) if near else {}
+        given = {cols["hazard_id"][r["index"]] for r in rows} - {""}
+        known = tx.get_many("hazard", sorted(given)) if given else {}
+        state: dict[str, Version] = {**current, **known}
+        hazards = [v for v in state.values() if v.id in current]
+        tree = shapely.STRtree(np.array([v.record.geometry for v in hazards], dtype=object))
+        point_idx, hazard_idx = tree.query(points, predicate="intersects")
+        inside: dict[int, list[str]] = {}
+        for p, h in zip(point_idx.tolist(), hazard_idx.tolist(), strict=True):
+            inside.setdefault(p, []).append(hazards[h].id)
+        clash = tx.existing_ids(KIND, list(seen))
+        new_ids = iter(tx.next_ids(KIND, sum(1 for r in rows if not cols["id"][r["index"]])))
+        items, notes, outside = [], [], 0
+        for r in rows:
+            i = r["index"]
+            if cols["id"][i] in clash:
+                problems[i] = f"id {cols['id'][i]!r} already exists"
+                continue
+            wanted = cols["hazard_id"][i]
+            if wanted and wanted not in state:
+                problems[i] = f"hazard {wanted!r} not found"
+                continue
+            containing = sorted(inside.get(i, []))
+            status = (
+                EvidenceStatus.INSIDE_HAZARD
+                if containing
+                else EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
+            )
+            item = EOItem(
+                id=cols["id"][i] or next(new_ids),
+                geometry=points[i],
+                category=r["category"],
+                date=r["date"],
+                eo_type=cols["eo_type"][i],
+                quantity=r["quantity"],
+                condition=cols["condition"][i],
+                found_during=cols["found_during"][i],
+                reported_by=cols["reported_by"][i],
+                disposal_date=r["disposal_date"],
+                disposal_method=cols["disposal_method"][i],
+                hazard_id=wanted or (containing[0] if containing else ""),
+                evidence_status=status,
+                notes=cols["notes"][i],
+                attributes={
+                    c: plain(table.columns[c][i])
+                    for c in extra
+                    if plain(table.columns[c][i]) is not None
+                },
+            )
+            items.append(item)
+            if status is EvidenceStatus.OUTSIDE_RECORDED_HAZARDS:
+                outside += 1
+            for hazard_id in containing:
+                v = state[hazard_id]
+                reopened, events = reopen(v.record, item.id, f"{item.category} found {item.date}")
+                if events:
+                    version = tx.update(
+                        "hazard",
+                        reopened,
+                        expected_version=v.version,
+                        author=author,
+                        reason=f"reopened: {item.category} {item.id} found inside on {item.date}",
+                    )
+                    tx.add_events(events, author=author)
+                    state[hazard_id] = Version(
+                        "hazard", hazard_id, version, tx.time, author, "reopened", False, reopened
+                    )
+                    notes.append(f"{hazard_id} reopened by {item.id}")
+        if problems:
+            raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+        tx.insert(KIND, items, author=author, reason=f"imported from {path.name}")
+        if not dry_run:
+            tx.commit()
+    if outside:
+        notes.append(
+            f"{outside} item(s): {OUTSIDE_MESSAGE}; an IM officer decides (new SHA, or explained)"
+        )
+    return ImportReport(str(path), KIND, len(items), [e.id for e in items], dry_run, notes=notes)
+
+
+def eo_json(v: Version) -> dict[str, Any]:
+    """The JSON of an EO item version."""
+    e: EOItem = v.record
+    return {
+        "id": e.id,
+        "category": e.category.value,
+        "eo_type": e.eo_type,
+        "quantity": e.quantity,
+        "condition": e.condition,
+        "date": e.date.isoformat(),
+        "lon": e.geometry.x,
+        "lat": e.geometry.y,
+        "found_during": e.found_during,
+        "reported_by": e.reported_by,
+        "disposal_date": e.disposal_date.isoformat() if e.disposal_date else None,
+        "disposal_method": e.disposal_method,
+        "hazard_id": e.hazard_id,
+        "evidence_status": e.evidence_status.value,
+        "flag": OUTSIDE_MESSAGE
+        if e.evidence_status is EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
+        else None,
+        "notes": e.notes,
+        "attributes": e.attributes,
+        "version": v.version,
+        "valid_from": v.valid_from,
+        "author": v.author,
+    }
