@@ -564,6 +564,30 @@ def export(
     typer.echo(f"{file}: wrote {n} hazard area(s)")
 
 
+@app.command()
+def dump(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="The GeoPackage to write (FILE.gpkg).")],
+) -> None:
+    """Write the whole database, every version and event, to a GeoPackage (QGIS opens it)."""
+    from clearground.services.dump import dump as run_dump
+
+    counts = run_dump(_state(ctx).store(), file)
+    typer.echo(f"{file}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A GeoPackage written by clearground dump.")],
+) -> None:
+    """Fill a new, empty database (schema created) from a dump; refuses a non-empty one."""
+    from clearground.services.dump import restore as run_restore
+
+    counts = run_restore(_state(ctx).store(), file)
+    typer.echo(f"{file}: restored " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code. Every clearground error is reported here, once."""
     try:

@@ -223,6 +223,62 @@ class SqliteTransaction:
             ],
         )
 
+    def restore_raw(self, kind: str, rows: Sequence[tuple]) -> None:
+        """Insert versions exactly as dumped: (id, version, valid_from, author, reason, deleted,
+        payload JSON text, WKB). The newest version of each id becomes current."""
+        if not rows:
+            return
+        table = mapping_for(kind).table
+        newest: dict[str, int] = {}
+        for r in rows:
+            newest[r[0]] = max(newest.get(r[0], 0), r[1])
+        first = (
+            self._conn.execute(f"SELECT coalesce(max(fid), 0) FROM {table}_versions").fetchone()[0]
+            + 1
+        )
+        fids = np.arange(first, first + len(rows), dtype=np.int64)
+        geoms = shapely.from_wkb(np.array([r[7] for r in rows], dtype=object))
+        bounds = shapely.bounds(geoms)
+        self._conn.executemany(
+            f"INSERT INTO {table}_versions (fid, {_COLUMNS}, is_current, {_BOUNDS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    int(fid),
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    int(bool(r[5])),
+                    r[6],
+                    r[7],
+                    int(newest[r[0]] == r[1]),
+                    *[None if v != v else v for v in b.tolist()],
+                )
+                for fid, r, b in zip(fids, rows, bounds, strict=True)
+            ],
+        )
+        live = ~shapely.is_missing(geoms)
+        self._index(table, bounds[live], fids[live])
+
+    def restore_events(self, events: Sequence[Event]) -> None:
+        self._conn.executemany(
+            "INSERT INTO hazard_events (hazard_id, kind, evidence, at, author, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (e.hazard_id, e.kind, e.evidence, e.at, e.author, json.dumps(e.detail))
+                for e in events
+            ],
+        )
+
+    def set_sequence(self, kind: str, last_value: int) -> None:
+        self._conn.execute(
+            "INSERT INTO sequences (kind, last_value) VALUES (?, ?) "
+            "ON CONFLICT (kind) DO UPDATE SET last_value = excluded.last_value",
+            (kind, last_value),
+        )
+
     def commit(self) -> None:
         self._conn.execute("COMMIT")
         self.committed = True
@@ -424,6 +480,26 @@ class SqliteStore:
                 (hazard_id,),
             ).fetchall()
         return [Event(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    def raw_versions(self, kind: str) -> list[tuple]:
+        """Every version of every record as stored, ordered by id and version (for dumps)."""
+        table = mapping_for(kind).table
+        with self._reader() as conn:
+            return conn.execute(
+                f"SELECT {_COLUMNS} FROM {table}_versions ORDER BY id, version"
+            ).fetchall()
+
+    def all_events(self) -> list[Event]:
+        with self._reader() as conn:
+            rows = conn.execute(
+                "SELECT hazard_id, kind, evidence, at, author, detail FROM hazard_events "
+                "ORDER BY seq"
+            ).fetchall()
+        return [Event(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    def sequences(self) -> dict[str, int]:
+        with self._reader() as conn:
+            return dict(conn.execute("SELECT kind, last_value FROM sequences").fetchall())
 
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table
