@@ -13,11 +13,13 @@ import atexit
 import contextlib
 import glob
 import hashlib
+import json
 import os
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +33,16 @@ SUPERUSER = "postgres"
 
 class PgClusterError(RuntimeError):
     """The cluster could not be started; the message says which step failed and why."""
+
+
+_WATCHDOG = """
+import json, os, shutil, subprocess, sys
+sys.stdin.buffer.read()  # EOF: the owner stopped the cluster, or died
+stop, root = json.loads(sys.argv[1]), sys.argv[2]
+if os.path.isdir(root):
+    subprocess.run(stop, capture_output=True, timeout=60, check=False)
+    shutil.rmtree(root, ignore_errors=True)
+"""
 
 
 def find_bindir() -> Path | None:
@@ -73,6 +85,7 @@ class PgCluster:
         self.root: Path | None = None
         self.port: int | None = None
         self._as_postgres = os.geteuid() == 0
+        self._watchdog: subprocess.Popen | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -142,8 +155,28 @@ class PgCluster:
         else:
             assert last_error is not None
             raise last_error
+        self._start_watchdog(data)
         self._create_database()
         return self
+
+    def _start_watchdog(self, data: Path) -> None:
+        """A small process that stops the server and removes its directory if we die.
+
+        ``atexit`` and ``finally`` do not run when the test run or benchmark is killed (a CI
+        timeout, SIGKILL); the watchdog reads a pipe from this process and cleans up on EOF,
+        which comes however this process ends. After a normal ``stop()`` it finds nothing to do.
+        """
+        assert self.root is not None and self.bindir is not None
+        stop = [str(self.bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+        if self._as_postgres:
+            stop = ["runuser", "-u", SUPERUSER, "--", *stop]
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, json.dumps(stop), str(self.root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C to our process group must not kill it first
+        )
 
     def _create_database(self) -> None:
         import psycopg
@@ -188,6 +221,12 @@ class PgCluster:
             if not root.exists():
                 break
             time.sleep(0.2)
+        if self._watchdog is not None:
+            watchdog, self._watchdog = self._watchdog, None
+            assert watchdog.stdin is not None
+            watchdog.stdin.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                watchdog.wait(10)
 
     def __enter__(self) -> PgCluster:
         return self.start()
