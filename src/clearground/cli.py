@@ -29,10 +29,12 @@ import_app = typer.Typer(no_args_is_help=True, help="Import files into the datab
 hazards_app = typer.Typer(no_args_is_help=True, help="List hazard areas.")
 hazard_app = typer.Typer(no_args_is_help=True, help="Show or edit one hazard area.")
 eo_app = typer.Typer(no_args_is_help=True, help="Explosive ordnance items and spot reports.")
+accidents_app = typer.Typer(no_args_is_help=True, help="Accidents involving explosive ordnance.")
 app.add_typer(import_app, name="import")
 app.add_typer(hazards_app, name="hazards")
 app.add_typer(hazard_app, name="hazard")
 app.add_typer(eo_app, name="eo")
+app.add_typer(accidents_app, name="accidents")
 
 
 class OutputFormat(StrEnum):
@@ -308,6 +310,47 @@ def import_eo_cmd(
     _report(result, output)
 
 
+@import_app.command("accidents")
+def import_accidents_cmd(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="Accident points with date (ISO 8601).")],
+    victims: Annotated[
+        str | None,
+        typer.Option(
+            "--victims",
+            help="File of victims: accident_id (the accidents' id column), sex, age_group, "
+            "victim_type, outcome; name, contact and notes are kept apart as personal data.",
+        ),
+    ] = None,
+    victims_layer: Annotated[
+        str | None, typer.Option("--victims-layer", help="Layer of the victims file.")
+    ] = None,
+    layer: LayerOption = None,
+    map_: MapOption = None,
+    dry_run: DryRunOption = False,
+    format_name: FormatInOption = None,
+    output: OutputOption = OutputFormat.table,
+) -> None:
+    """Import accidents (and victims): one inside a closed hazard reopens it."""
+    from clearground.services.accidents import import_accidents
+    from clearground.services.common import parse_map
+
+    state = _state(ctx)
+    result = import_accidents(
+        state.store(),
+        file,
+        author=state.settings.author,
+        layer=layer,
+        mapping=parse_map(map_),
+        victims=victims,
+        victims_layer=victims_layer,
+        dry_run=dry_run,
+        region=state.settings.operating_region,
+        format_name=format_name,
+    )
+    _report(result, output)
+
+
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 AsOfOption = Annotated[
     str | None,
@@ -456,6 +499,42 @@ def eo_show(
     if v is None:
         raise NotFound(f"EO item {eo_id} not found")
     _echo_json(eo_json(v))
+
+
+@accidents_app.command("list")
+def accidents_list(ctx: typer.Context, as_of: AsOfOption = None) -> None:
+    """List accidents as JSON, without any personal data."""
+    from clearground.services.accidents import accident_json
+    from clearground.store.base import parse_as_of
+
+    store = _state(ctx).store()
+    _echo_json([accident_json(v) for v in store.list("accident", as_of=parse_as_of(as_of))])
+
+
+@accidents_app.command("show")
+def accident_show(
+    ctx: typer.Context,
+    accident_id: Annotated[str, typer.Argument(metavar="ID")],
+    personal: Annotated[
+        bool,
+        typer.Option("--personal", help="Add victims' names and contacts (victim_data only)."),
+    ] = False,
+) -> None:
+    """Show one accident as JSON; victims' personal data only with --personal and permission."""
+    from clearground.domain.errors import NotFound
+    from clearground.services.accidents import accident_json, victims_personal_data
+
+    state = _state(ctx)
+    store = state.store()
+    v = store.get("accident", accident_id)
+    if v is None:
+        raise NotFound(f"accident {accident_id} not found")
+    row = accident_json(v)
+    if personal:
+        row["personal_data"] = victims_personal_data(
+            store, accident_id, permissions=state.settings.permissions
+        )
+    _echo_json(row)
 
 
 @app.command()

@@ -21,7 +21,9 @@ from pydantic_settings import (
 from clearground.domain.errors import BadInput
 from clearground.domain.validation import Region
 
-__all__ = ["Settings", "load_settings", "SETTINGS_HELP"]
+__all__ = ["KNOWN_PERMISSIONS", "Settings", "load_settings", "SETTINGS_HELP"]
+
+KNOWN_PERMISSIONS = frozenset({"victim_data"})
 
 
 def _default_author() -> str:
@@ -52,6 +54,13 @@ class Settings(BaseSettings):
         default_factory=_default_author,
         description="Name recorded as the author of every change (default: the login name).",
     )
+    permissions: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description=(
+            "Extra permissions of this user, comma-separated. victim_data: may read victims' "
+            "personal data (names, contacts, notes). None by default."
+        ),
+    )
     progress_threshold: int = Field(
         5000,
         description="Show a progress bar on imports of more features than this (terminals only).",
@@ -71,6 +80,16 @@ class Settings(BaseSettings):
         if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
             raise ValueError("region must be min_lon, min_lat, max_lon, max_lat in degrees")
         return value
+
+    @field_validator("permissions", mode="before")
+    @classmethod
+    def _parse_permissions(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        unknown = sorted(set(value or ()) - KNOWN_PERMISSIONS)
+        if unknown:
+            raise ValueError(f"unknown permission(s) {', '.join(unknown)}; known: victim_data")
+        return tuple(value or ())
 
     @property
     def operating_region(self) -> Region:

@@ -21,9 +21,16 @@ def full_state(url: str) -> dict:
         out = {}
         for kind in KINDS:
             out[kind] = [
-                (r[0], r[1], r[2], r[3], r[4], bool(r[5]),
-                 None if r[6] is None else (json.loads(r[6]) if isinstance(r[6], str) else r[6]),
-                 None if r[7] is None else shapely.from_wkb(bytes(r[7])).wkt)
+                (
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    bool(r[5]),
+                    None if r[6] is None else (json.loads(r[6]) if isinstance(r[6], str) else r[6]),
+                    None if r[7] is None else shapely.from_wkb(bytes(r[7])).wkt,
+                )
                 for r in s.raw_versions(kind)
             ]
         out["events"] = [e.__dict__ for e in s.all_events()]
@@ -35,18 +42,42 @@ def full_state(url: str) -> dict:
 
 def build_history(cli, tmp_path):
     """A database with imports, edits, land release, a reopening EO item and a deletion."""
-    src = write_layer(tmp_path / "h.geojson",
-                      [shapely.box(30, 50, 30.01, 50.01), shapely.box(31, 50, 31.01, 50.01)],
-                      {"name": ["SYNTHETIC Поле 1", "SYNTHETIC two"], "eo_types": ["AP mine", ""]})
+    src = write_layer(
+        tmp_path / "h.geojson",
+        [shapely.box(30, 50, 30.01, 50.01), shapely.box(31, 50, 31.01, 50.01)],
+        {"name": ["SYNTHETIC Поле 1", "SYNTHETIC two"], "eo_types": ["AP mine", ""]},
+    )
     assert cli("import", "hazards", src).code == 0
-    assert cli("hazard", "edit", "HA-000001", "--set", "notes=перевірено", "--reason",
-               "QA visit", "--version", "1").code == 0
-    acts = write_layer(tmp_path / "a.geojson", [shapely.box(30, 50, 30.01, 50.01)], {
-        "hazard_id": ["HA-000001"], "kind": ["clearance"], "date": ["2024-01-01"],
-        "organisation": ["SYNTHETIC op"]})
+    assert (
+        cli(
+            "hazard",
+            "edit",
+            "HA-000001",
+            "--set",
+            "notes=перевірено",
+            "--reason",
+            "QA visit",
+            "--version",
+            "1",
+        ).code
+        == 0
+    )
+    acts = write_layer(
+        tmp_path / "a.geojson",
+        [shapely.box(30, 50, 30.01, 50.01)],
+        {
+            "hazard_id": ["HA-000001"],
+            "kind": ["clearance"],
+            "date": ["2024-01-01"],
+            "organisation": ["SYNTHETIC op"],
+        },
+    )
     assert cli("import", "activities", acts).code == 0
-    eo = write_layer(tmp_path / "eo.geojson", [shapely.Point(30.005, 50.005)],
-                     {"category": ["uxo"], "date": ["2025-01-01"]})
+    eo = write_layer(
+        tmp_path / "eo.geojson",
+        [shapely.Point(30.005, 50.005)],
+        {"category": ["uxo"], "date": ["2025-01-01"]},
+    )
     assert cli("import", "eo", eo).code == 0
     s = open_store(cli.url)
     with s.transaction() as tx:
@@ -62,8 +93,13 @@ def test_dump_then_restore_is_lossless_and_qgis_opens_the_dump(cli, tmp_path, ca
     r = cli("dump", out)
     assert r.code == 0, r.err
     layers = {name for name, _ in pyogrio.list_layers(out)}
-    assert {"hazard_area_versions", "land_release_activity_versions", "eo_item_versions",
-            "hazard_events", "clearground_dump"} <= layers
+    assert {
+        "hazard_area_versions",
+        "land_release_activity_versions",
+        "eo_item_versions",
+        "hazard_events",
+        "clearground_dump",
+    } <= layers
     assert pyogrio.read_info(out, layer="hazard_area_versions")["features"] == 6
     target = f"sqlite:///{tmp_path / 'restored.db'}"
     assert main(["--db", target, "restore", str(out)]) == 0

@@ -13,12 +13,22 @@ HAZARD = shapely.box(30.0, 50.0, 30.01, 50.01)
 
 @pytest.fixture
 def closed_hazard(cli, tmp_path):
-    src = write_layer(tmp_path / "h.geojson", [HAZARD, shapely.box(31, 50, 31.01, 50.01)],
-                      {"name": ["SYNTHETIC closed", "SYNTHETIC open"]})
+    src = write_layer(
+        tmp_path / "h.geojson",
+        [HAZARD, shapely.box(31, 50, 31.01, 50.01)],
+        {"name": ["SYNTHETIC closed", "SYNTHETIC open"]},
+    )
     assert cli("import", "hazards", src).code == 0
-    acts = write_layer(tmp_path / "a.geojson", [HAZARD], {
-        "hazard_id": ["HA-000001"], "kind": ["clearance"], "date": ["2024-01-01"],
-        "organisation": ["SYNTHETIC clearance"]})
+    acts = write_layer(
+        tmp_path / "a.geojson",
+        [HAZARD],
+        {
+            "hazard_id": ["HA-000001"],
+            "kind": ["clearance"],
+            "date": ["2024-01-01"],
+            "organisation": ["SYNTHETIC clearance"],
+        },
+    )
     assert cli("import", "activities", acts).code == 0
     assert cli("hazard", "show", "HA-000001").json()["status"] == "closed"
     return "HA-000001"
@@ -30,12 +40,15 @@ def eo_file(tmp_path, points, **fields):
     return write_layer(tmp_path / "eo.geojson", points, cols)
 
 
-def test_item_in_a_closed_hazard_reopens_it_and_one_outside_is_flagged(cli, tmp_path,
-                                                                        closed_hazard):
-    src = eo_file(tmp_path, [shapely.Point(30.005, 50.005), shapely.Point(33, 49),
-                             shapely.Point(31.005, 50.005)],
-                  category=["AP mine", "UXO", "cluster munition"],
-                  self_destruct=["claimed 30 days", None, None])
+def test_item_in_a_closed_hazard_reopens_it_and_one_outside_is_flagged(
+    cli, tmp_path, closed_hazard
+):
+    src = eo_file(
+        tmp_path,
+        [shapely.Point(30.005, 50.005), shapely.Point(33, 49), shapely.Point(31.005, 50.005)],
+        category=["AP mine", "UXO", "cluster munition"],
+        self_destruct=["claimed 30 days", None, None],
+    )
     r = cli("import", "eo", src)
     assert r.code == 0, r.err
     assert "HA-000001 reopened by EO-000001" in r.out
@@ -57,35 +70,51 @@ def test_item_in_a_closed_hazard_reopens_it_and_one_outside_is_flagged(cli, tmp_
     assert [e.kind for e in s.events(closed_hazard)][-1] == "HazardReopened"
     s.close()
     # a reopened hazard takes land release again
-    acts = write_layer(tmp_path / "b.geojson", [HAZARD], {
-        "hazard_id": [closed_hazard], "kind": ["clearance"], "date": ["2025-06-01"],
-        "organisation": ["SYNTHETIC clearance"]})
+    acts = write_layer(
+        tmp_path / "b.geojson",
+        [HAZARD],
+        {
+            "hazard_id": [closed_hazard],
+            "kind": ["clearance"],
+            "date": ["2025-06-01"],
+            "organisation": ["SYNTHETIC clearance"],
+        },
+    )
     assert cli("import", "activities", acts).code == 0
     assert cli("hazard", "show", closed_hazard).json()["status"] == "closed"
 
 
 def test_a_claimed_self_destruct_item_is_evidence_like_any_other(cli, tmp_path, closed_hazard):
-    src = eo_file(tmp_path, [shapely.Point(30.005, 50.005)],
-                  self_destruct=["yes"], self_deactivation=["120 days"], battery_life=["expired"])
+    src = eo_file(
+        tmp_path,
+        [shapely.Point(30.005, 50.005)],
+        self_destruct=["yes"],
+        self_deactivation=["120 days"],
+        battery_life=["expired"],
+    )
     assert cli("import", "eo", src).code == 0
     assert cli("hazard", "show", closed_hazard).json()["status"] == "reopened"
 
 
 @pytest.mark.parametrize(
     ("fields", "point", "fragment"),
-    [({"category": ["spaceship"]}, None, "category 'spaceship' is not an EO category"),
-     ({"date": ["2999-01-01"]}, None, "is in the future"),
-     ({"date": ["01/02/2024"]}, None, "is not an ISO 8601 date"),
-     ({"quantity": ["-2"]}, None, "must be a whole number of 1 or more"),
-     ({"disposal_date": ["2025-01-01"]}, None, "is before the date found"),
-     ({"hazard_id": ["HA-999"]}, None, "hazard 'HA-999' not found"),
-     ({}, shapely.box(30, 50, 30.001, 50.001), "geometry is a Polygon, not a point"),
-     ({}, shapely.Point(50.005, 30.005), "likely swapped lat/lon")],
+    [
+        ({"category": ["spaceship"]}, None, "category 'spaceship' is not an EO category"),
+        ({"date": ["2999-01-01"]}, None, "is in the future"),
+        ({"date": ["01/02/2024"]}, None, "is not an ISO 8601 date"),
+        ({"quantity": ["-2"]}, None, "must be a whole number of 1 or more"),
+        ({"disposal_date": ["2025-01-01"]}, None, "is before the date found"),
+        ({"hazard_id": ["HA-999"]}, None, "hazard 'HA-999' not found"),
+        ({}, shapely.box(30, 50, 30.001, 50.001), "geometry is a Polygon, not a point"),
+        ({}, shapely.Point(50.005, 30.005), "likely swapped lat/lon"),
+    ],
 )
 def test_bad_items_change_nothing(cli, tmp_path, closed_hazard, fields, point, fragment):
     pts = [shapely.Point(30.005, 50.005), point or shapely.Point(30.006, 50.006)]
-    cols = {k: ["mine_ap" if k == "category" else "2025-05-01" if k.endswith("date") else "",
-                *v] for k, v in fields.items()}
+    cols = {
+        k: ["mine_ap" if k == "category" else "2025-05-01" if k.endswith("date") else "", *v]
+        for k, v in fields.items()
+    }
     if "hazard_id" in cols:
         cols["hazard_id"][0] = ""
     if "quantity" in cols:

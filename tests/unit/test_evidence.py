@@ -14,10 +14,17 @@ from tests.helpers import hazard
 
 @pytest.mark.parametrize(
     ("text", "category"),
-    [("AP mine", EOCategory.MINE_AP), ("APM", EOCategory.MINE_AP), ("mine_at", EOCategory.MINE_AT),
-     ("anti-tank mine", EOCategory.MINE_AT), ("Submunition", EOCategory.CLUSTER_MUNITION),
-     ("UXO", EOCategory.UXO), ("axo", EOCategory.AXO), ("IED", EOCategory.IED),
-     ("other", EOCategory.OTHER)],
+    [
+        ("AP mine", EOCategory.MINE_AP),
+        ("APM", EOCategory.MINE_AP),
+        ("mine_at", EOCategory.MINE_AT),
+        ("anti-tank mine", EOCategory.MINE_AT),
+        ("Submunition", EOCategory.CLUSTER_MUNITION),
+        ("UXO", EOCategory.UXO),
+        ("axo", EOCategory.AXO),
+        ("IED", EOCategory.IED),
+        ("other", EOCategory.OTHER),
+    ],
 )
 def test_categories_in_the_sectors_words(text, category):
     assert parse_eo_category(text) is category

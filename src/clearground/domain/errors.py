@@ -53,6 +53,14 @@ class ReleaseRefused(BadInput):
     title = "Land release refused"
 
 
+class Forbidden(CleargroundError):
+    """The user lacks the permission this needs (for example ``victim_data``)."""
+
+    exit_code = 6
+    http_status = 403
+    title = "Forbidden"
+
+
 class NotFound(CleargroundError):
     exit_code = 4
     http_status = 404

@@ -10,9 +10,24 @@ import dataclasses
 from collections.abc import Sequence
 
 from clearground.domain.landrelease import HazardEvent
-from clearground.domain.records import EOCategory, HazardArea, HazardStatus
+from clearground.domain.records import (
+    AgeGroup,
+    EOCategory,
+    HazardArea,
+    HazardStatus,
+    Sex,
+    Victim,
+    VictimOutcome,
+    VictimType,
+)
 
-__all__ = ["EO_CATEGORY_WORDS", "containing", "parse_eo_category", "reopen"]
+__all__ = [
+    "EO_CATEGORY_WORDS",
+    "containing",
+    "parse_eo_category",
+    "parse_victim",
+    "reopen",
+]
 
 #: Words used in the field for each category (lower case, spaces and dashes as underscores).
 EO_CATEGORY_WORDS: dict[str, EOCategory] = {
@@ -67,3 +82,38 @@ def reopen(hazard: HazardArea, evidence_id: str, what: str) -> tuple[HazardArea,
 def containing(point, hazards: Sequence[HazardArea]) -> list[HazardArea]:
     """The hazards whose polygon covers ``point`` (boundary included), by id."""
     return sorted((h for h in hazards if h.geometry.covers(point)), key=lambda h: h.id)
+
+
+def parse_victim(sex: str, age: str, victim_type: str, outcome: str) -> Victim:
+    """A victim from the words of a field form; ValueError names the field that is wrong."""
+    s = sex.strip().lower()
+    sexes = {
+        "f": Sex.FEMALE,
+        "female": Sex.FEMALE,
+        "m": Sex.MALE,
+        "male": Sex.MALE,
+        "": Sex.UNKNOWN,
+        "unknown": Sex.UNKNOWN,
+    }
+    if s not in sexes:
+        raise ValueError(f"sex {sex!r} is not female, male or unknown")
+    a = age.strip().lower()
+    if a in ("", "unknown"):
+        age_group = AgeGroup.UNKNOWN
+    elif a in ("child", "adult"):
+        age_group = AgeGroup(a)
+    else:
+        try:
+            years = float(a)
+        except ValueError:
+            raise ValueError(f"age_group {age!r} is not child, adult, unknown or an age") from None
+        if not 0 <= years < 130:
+            raise ValueError(f"age {age!r} is not a human age")
+        age_group = AgeGroup.CHILD if years < 18 else AgeGroup.ADULT
+    t = victim_type.strip().lower() or "civilian"
+    if t not in VictimType.__members__.values():
+        raise ValueError(f"victim_type {victim_type!r} is not civilian or deminer")
+    o = outcome.strip().lower()
+    if o not in VictimOutcome.__members__.values():
+        raise ValueError(f"outcome {outcome!r} is not killed or injured")
+    return Victim(sexes[s], age_group, VictimType(t), VictimOutcome(o))

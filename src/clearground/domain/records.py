@@ -15,6 +15,13 @@ from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 __all__ = [
+    "Accident",
+    "AgeGroup",
+    "Sex",
+    "Victim",
+    "VictimOutcome",
+    "VictimPersonalData",
+    "VictimType",
     "ActivityKind",
     "Classification",
     "EOCategory",
@@ -171,3 +178,65 @@ class EOItem:
     evidence_status: EvidenceStatus = EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
     notes: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    UNKNOWN = "unknown"
+
+
+class AgeGroup(StrEnum):
+    CHILD = "child"  # under 18
+    ADULT = "adult"  # 18 or over
+    UNKNOWN = "unknown"
+
+
+class VictimType(StrEnum):
+    CIVILIAN = "civilian"
+    DEMINER = "deminer"  # a member of a mine action team at work
+
+
+class VictimOutcome(StrEnum):
+    KILLED = "killed"
+    INJURED = "injured"
+
+
+@dataclass(frozen=True, slots=True)
+class Victim:
+    """A person harmed in an accident, without personal data (that is ``VictimPersonalData``)."""
+
+    sex: Sex
+    age_group: AgeGroup
+    victim_type: VictimType
+    outcome: VictimOutcome
+
+
+@dataclass(slots=True)
+class Accident:
+    """An accident involving explosive ordnance. Victims' names and contacts are kept apart."""
+
+    id: str
+    geometry: BaseGeometry  # a point
+    date: date
+    eo_category: EOCategory | None = None
+    eo_type: str = ""
+    activity: str = ""  # what the victims were doing (farming, travelling, clearance, ...)
+    victims: tuple[Victim, ...] = ()
+    hazard_id: str = ""
+    evidence_status: EvidenceStatus = EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
+    notes: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class VictimPersonalData:
+    """Personal data of one victim: stored apart, read only with the ``victim_data`` permission."""
+
+    id: str  # "{accident id}/{victim number}"
+    accident_id: str
+    victim_no: int
+    name: str = ""
+    contact: str = ""
+    notes: str = ""
+    geometry: BaseGeometry | None = None  # never located: the accident has the place

@@ -30,7 +30,7 @@ from clearground.services.common import (
 )
 from clearground.store.base import Store, Version
 
-__all__ = ["eo_json", "import_eo", "OUTSIDE_MESSAGE"]
+__all__ = ["HazardLinks", "OUTSIDE_MESSAGE", "attributes_of", "eo_json", "import_eo"]
 
 KIND = "eo"
 _REQUIRED = ("category", "date")
@@ -125,36 +125,19 @@ def _import_eo(
         raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
     points = check.geometries
     with store.transaction() as tx:
-        # Every hazard near the items, once; then one STRtree query for all the points.
-        near = store.in_bbox("hazard", tuple(shapely.total_bounds(points)))
-        current = tx.get_many("hazard", [v.id for v in near]) if near else {}
-        given = {cols["hazard_id"][r["index"]] for r in rows} - {""}
-        known = tx.get_many("hazard", sorted(given)) if given else {}
-        state: dict[str, Version] = {**current, **known}
-        hazards = [v for v in state.values() if v.id in current]
-        tree = shapely.STRtree(np.array([v.record.geometry for v in hazards], dtype=object))
-        point_idx, hazard_idx = tree.query(points, predicate="intersects")
-        inside: dict[int, list[str]] = {}
-        for p, h in zip(point_idx.tolist(), hazard_idx.tolist(), strict=True):
-            inside.setdefault(p, []).append(hazards[h].id)
+        hazards = HazardLinks(store, tx, points, [cols["hazard_id"][r["index"]] for r in rows])
         clash = tx.existing_ids(KIND, list(seen))
         new_ids = iter(tx.next_ids(KIND, sum(1 for r in rows if not cols["id"][r["index"]])))
-        items, notes, outside = [], [], 0
+        items = []
         for r in rows:
             i = r["index"]
             if cols["id"][i] in clash:
                 problems[i] = f"id {cols['id'][i]!r} already exists"
                 continue
             wanted = cols["hazard_id"][i]
-            if wanted and wanted not in state:
+            if not hazards.exists(wanted):
                 problems[i] = f"hazard {wanted!r} not found"
                 continue
-            containing = sorted(inside.get(i, []))
-            status = (
-                EvidenceStatus.INSIDE_HAZARD
-                if containing
-                else EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
-            )
             item = EOItem(
                 id=cols["id"][i] or next(new_ids),
                 geometry=points[i],
@@ -167,44 +150,96 @@ def _import_eo(
                 reported_by=cols["reported_by"][i],
                 disposal_date=r["disposal_date"],
                 disposal_method=cols["disposal_method"][i],
-                hazard_id=wanted or (containing[0] if containing else ""),
-                evidence_status=status,
+                hazard_id=hazards.link(i, wanted),
+                evidence_status=hazards.status(i),
                 notes=cols["notes"][i],
-                attributes={
-                    c: plain(table.columns[c][i])
-                    for c in extra
-                    if plain(table.columns[c][i]) is not None
-                },
+                attributes=attributes_of(table, extra, i),
             )
             items.append(item)
-            if status is EvidenceStatus.OUTSIDE_RECORDED_HAZARDS:
-                outside += 1
-            for hazard_id in containing:
-                v = state[hazard_id]
-                reopened, events = reopen(v.record, item.id, f"{item.category} found {item.date}")
-                if events:
-                    version = tx.update(
-                        "hazard",
-                        reopened,
-                        expected_version=v.version,
-                        author=author,
-                        reason=f"reopened: {item.category} {item.id} found inside on {item.date}",
-                    )
-                    tx.add_events(events, author=author)
-                    state[hazard_id] = Version(
-                        "hazard", hazard_id, version, tx.time, author, "reopened", False, reopened
-                    )
-                    notes.append(f"{hazard_id} reopened by {item.id}")
+            hazards.reopen_around(i, item.id, f"{item.category} {item.id} found", item.date, author)
         if problems:
             raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
         tx.insert(KIND, items, author=author, reason=f"imported from {path.name}")
         if not dry_run:
             tx.commit()
+    notes, outside = hazards.notes, hazards.outside
     if outside:
         notes.append(
             f"{outside} item(s): {OUTSIDE_MESSAGE}; an IM officer decides (new SHA, or explained)"
         )
     return ImportReport(str(path), KIND, len(items), [e.id for e in items], dry_run, notes=notes)
+
+
+def attributes_of(table, extra: list[str], i: int) -> dict[str, Any]:
+    """The file's other columns of feature ``i``: kept as attributes, nothing lost."""
+    out = {}
+    for c in extra:
+        value = plain(table.columns[c][i])
+        if value is not None:
+            out[c] = value
+    return out
+
+
+class HazardLinks:
+    """Evidence points against the recorded hazards, inside one transaction.
+
+    Finds every hazard near the points once and queries one STRtree for all of them; links each
+    point to the hazard it lies in (or the one named), and reopens closed hazards it falls in.
+    """
+
+    def __init__(self, store: Store, tx, points: np.ndarray, named: list[str]) -> None:
+        self.tx = tx
+        near = store.in_bbox("hazard", tuple(shapely.total_bounds(points))) if len(points) else []
+        current = tx.get_many("hazard", [v.id for v in near]) if near else {}
+        wanted = sorted(set(named) - {""})
+        self.state: dict[str, Version] = {
+            **current,
+            **(tx.get_many("hazard", wanted) if wanted else {}),
+        }
+        hazards = [v for v in self.state.values() if v.id in current]
+        tree = shapely.STRtree(np.array([v.record.geometry for v in hazards], dtype=object))
+        point_idx, hazard_idx = tree.query(points, predicate="intersects")
+        self.inside: dict[int, list[str]] = {}
+        for p, h in zip(point_idx.tolist(), hazard_idx.tolist(), strict=True):
+            self.inside.setdefault(p, []).append(hazards[h].id)
+        for ids in self.inside.values():
+            ids.sort()
+        self.notes: list[str] = []
+        self.outside = 0
+
+    def exists(self, hazard_id: str) -> bool:
+        return not hazard_id or hazard_id in self.state
+
+    def link(self, i: int, wanted: str) -> str:
+        """The hazard point ``i`` belongs to: the one named, else the first it lies in, else ''."""
+        containing = self.inside.get(i, [])
+        return wanted or (containing[0] if containing else "")
+
+    def status(self, i: int) -> EvidenceStatus:
+        if i in self.inside:
+            return EvidenceStatus.INSIDE_HAZARD
+        self.outside += 1
+        return EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
+
+    def reopen_around(self, i: int, evidence_id: str, what: str, when: date, author: str) -> None:
+        """Reopen every closed or handed-over hazard point ``i`` lies in, with the event."""
+        for hazard_id in self.inside.get(i, []):
+            v = self.state[hazard_id]
+            reopened, events = reopen(v.record, evidence_id, f"{what} {when}")
+            if not events:
+                continue
+            version = self.tx.update(
+                "hazard",
+                reopened,
+                expected_version=v.version,
+                author=author,
+                reason=f"reopened: {what} inside on {when}",
+            )
+            self.tx.add_events(events, author=author)
+            self.state[hazard_id] = Version(
+                "hazard", hazard_id, version, self.tx.time, author, "reopened", False, reopened
+            )
+            self.notes.append(f"{hazard_id} reopened by {evidence_id}")
 
 
 def eo_json(v: Version) -> dict[str, Any]:

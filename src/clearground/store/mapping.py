@@ -17,7 +17,9 @@ import shapely
 
 from clearground.domain.records import (
     EMPTY_AREA,
+    Accident,
     ActivityKind,
+    AgeGroup,
     Classification,
     EOCategory,
     EOItem,
@@ -26,6 +28,11 @@ from clearground.domain.records import (
     HazardStatus,
     LandReleaseActivity,
     Released,
+    Sex,
+    Victim,
+    VictimOutcome,
+    VictimPersonalData,
+    VictimType,
 )
 
 __all__ = ["KINDS", "KindMapping", "geometries_wkb", "loads", "mapping_for", "payloads_json"]
@@ -147,6 +154,75 @@ def _eo_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> EOItem:
     )
 
 
+def _accident_payload(a: Accident) -> dict[str, Any]:
+    return {
+        "date": a.date.isoformat(),
+        "eo_category": a.eo_category.value if a.eo_category else None,
+        "eo_type": a.eo_type,
+        "activity": a.activity,
+        "victims": [
+            {
+                "sex": v.sex.value,
+                "age_group": v.age_group.value,
+                "victim_type": v.victim_type.value,
+                "outcome": v.outcome.value,
+            }
+            for v in a.victims
+        ],
+        "killed": sum(1 for v in a.victims if v.outcome is VictimOutcome.KILLED),
+        "injured": sum(1 for v in a.victims if v.outcome is VictimOutcome.INJURED),
+        "hazard_id": a.hazard_id,
+        "evidence_status": a.evidence_status.value,
+        "notes": a.notes,
+        "attributes": a.attributes,
+    }
+
+
+def _accident_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> Accident:
+    return Accident(
+        id=id_,
+        geometry=geometry,
+        date=date.fromisoformat(p["date"]),
+        eo_category=EOCategory(p["eo_category"]) if p.get("eo_category") else None,
+        eo_type=p.get("eo_type", ""),
+        activity=p.get("activity", ""),
+        victims=tuple(
+            Victim(
+                Sex(v["sex"]),
+                AgeGroup(v["age_group"]),
+                VictimType(v["victim_type"]),
+                VictimOutcome(v["outcome"]),
+            )
+            for v in p.get("victims", [])
+        ),
+        hazard_id=p.get("hazard_id", ""),
+        evidence_status=EvidenceStatus(p["evidence_status"]),
+        notes=p.get("notes", ""),
+        attributes=p.get("attributes") or {},
+    )
+
+
+def _personal_payload(v: VictimPersonalData) -> dict[str, Any]:
+    return {
+        "accident_id": v.accident_id,
+        "victim_no": v.victim_no,
+        "name": v.name,
+        "contact": v.contact,
+        "notes": v.notes,
+    }
+
+
+def _personal_from(id_: str, p: dict[str, Any], geometry: Any) -> VictimPersonalData:
+    return VictimPersonalData(
+        id=id_,
+        accident_id=p["accident_id"],
+        victim_no=p["victim_no"],
+        name=p.get("name", ""),
+        contact=p.get("contact", ""),
+        notes=p.get("notes", ""),
+    )
+
+
 @dataclass(frozen=True)
 class KindMapping:
     """One record kind: its table stem, id prefix, payload mapping and the view's columns."""
@@ -192,7 +268,31 @@ KINDS: dict[str, KindMapping] = {
         from_row=_eo_from,
         geometry_type="POINT",
     ),
+    "accident": KindMapping(
+        kind="accident",
+        table="accident",
+        view="accidents_current",
+        prefix="AC",
+        record_type=Accident,
+        to_payload=_accident_payload,
+        from_row=_accident_from,
+        geometry_type="POINT",
+    ),
+    # Personal data of victims: its own table, read only with the victim_data permission.
+    "victim_personal": KindMapping(
+        kind="victim_personal",
+        table="victim_personal",
+        view="victim_personal_current",
+        prefix="VP",
+        record_type=VictimPersonalData,
+        to_payload=_personal_payload,
+        from_row=_personal_from,
+        geometry_type="POINT",
+    ),
 }
+
+#: Kinds that hold personal data: never in public views or exports.
+PERSONAL_KINDS = frozenset({"victim_personal"})
 
 
 def mapping_for(kind: str) -> KindMapping:

@@ -135,7 +135,8 @@ class SqliteTransaction:
                 self._index(table, bounds, fids)
 
     def _index(self, table: str, bounds: np.ndarray, fids: np.ndarray) -> None:
-        cells, owners = grid.cells_of(bounds, fids)
+        located = np.isfinite(bounds).all(axis=1)  # records without a place are not indexed
+        cells, owners = grid.cells_of(bounds[located], fids[located])
         self._conn.executemany(
             f"INSERT INTO {table}_cells (cell, fid) VALUES (?, ?)",
             zip(cells.tolist(), owners.tolist(), strict=True),

@@ -1,0 +1,233 @@
+"""Accidents and their victims. Victims' personal data is stored apart and read only with the
+``victim_data`` permission; it never appears in accident listings or exports."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from clearground.domain.errors import Forbidden, ImportRejected, NotFound
+from clearground.domain.evidence import parse_eo_category, parse_victim
+from clearground.domain.records import Accident, Victim, VictimPersonalData
+from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.formats import format_for_path
+from clearground.services.common import (
+    ImportReport,
+    bulk,
+    column_getter,
+    iso_date,
+    require_columns,
+    texts,
+)
+from clearground.services.evidence import OUTSIDE_MESSAGE, HazardLinks, attributes_of
+from clearground.store.base import Store, Version
+
+__all__ = ["accident_json", "import_accidents", "victims_personal_data"]
+
+KIND = "accident"
+PERSONAL = "victim_personal"
+_FIELDS = ("id", "eo_category", "eo_type", "activity", "hazard_id", "notes")
+_VICTIM_FIELDS = (
+    "accident_id",
+    "sex",
+    "age_group",
+    "victim_type",
+    "outcome",
+    "name",
+    "contact",
+    "notes",
+)
+
+
+def _read_victims(path: Path, layer: str | None, mapping: dict[str, str] | None):
+    """Victims by the accident id they name, with their personal data kept apart."""
+    table = format_for_path(path).read(path, layer=layer)
+    getter, _ = column_getter(table, mapping or {})
+    require_columns(table, getter, ("accident_id", "outcome"))
+    cols = {f: texts(getter(f), len(table)) for f in _VICTIM_FIELDS}
+    by_accident: dict[str, list[tuple[Victim, dict[str, str]]]] = {}
+    problems = []
+    for i in range(len(table)):
+        try:
+            if not cols["accident_id"][i]:
+                raise ValueError("accident_id is empty")
+            victim = parse_victim(
+                cols["sex"][i], cols["age_group"][i], cols["victim_type"][i], cols["outcome"][i]
+            )
+        except ValueError as exc:
+            problems.append(f"{table.where(i)}: {exc}")
+            continue
+        personal = {k: cols[k][i] for k in ("name", "contact", "notes")}
+        by_accident.setdefault(cols["accident_id"][i], []).append((victim, personal))
+    return by_accident, problems, table
+
+
+def import_accidents(store: Store, path: str | Path, **options: Any) -> ImportReport:
+    """Import every accident of a point layer (and its victims), or none."""
+    with bulk():
+        return _import_accidents(store, path, **options)
+
+
+def _import_accidents(
+    store: Store,
+    path: str | Path,
+    *,
+    author: str,
+    layer: str | None = None,
+    mapping: dict[str, str] | None = None,
+    victims: str | Path | None = None,
+    victims_layer: str | None = None,
+    dry_run: bool = False,
+    region: Region = UKRAINE,
+    format_name: str | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    path = Path(path)
+    today = today or date.today()
+    table = format_for_path(path, format_name).read(path, layer=layer)
+    n = len(table)
+    if n == 0:
+        raise ImportRejected([f"{path}: the layer has no features"])
+    getter, used = column_getter(table, mapping or {})
+    require_columns(table, getter, ("date",))
+    check = check_geometries(
+        table.geometries, region=region, allowed_types=(0,), expected="a point"
+    )
+    problems = {**check.problems, **table.problems}
+    cols = {f: texts(getter(f), n) for f in ("date", *_FIELDS)}
+    extra = [c for c in table.columns if c not in used]
+    parsed: dict[int, dict[str, Any]] = {}
+    seen: dict[str, int] = {}
+    for i in range(n):
+        try:
+            when = iso_date(cols["date"][i], field_name="date", today=today)
+            category = parse_eo_category(cols["eo_category"][i]) if cols["eo_category"][i] else None
+        except ValueError as exc:
+            problems.setdefault(i, str(exc))
+            continue
+        if cols["id"][i]:
+            if cols["id"][i] in seen:
+                problems.setdefault(
+                    i, f"duplicate id {cols['id'][i]!r} (also feature {seen[cols['id'][i]] + 1})"
+                )
+                continue
+            seen[cols["id"][i]] = i
+        parsed[i] = {"date": when, "eo_category": category}
+    victim_rows: dict[str, list[tuple[Victim, dict[str, str]]]] = {}
+    victim_problems: list[str] = []
+    if victims is not None:
+        victim_rows, victim_problems, vtable = _read_victims(Path(victims), victims_layer, mapping)
+        orphans = sorted(set(victim_rows) - set(seen))
+        if orphans:
+            victim_problems.append(
+                f"{vtable.source}: victims name accidents that are not in {path.name} "
+                f"(by its id column): {', '.join(orphans[:10])}"
+            )
+    if problems or victim_problems:
+        raise ImportRejected(
+            [f"{table.where(i)}: {problems[i]}" for i in sorted(problems)] + victim_problems
+        )
+    points = check.geometries
+    with store.transaction() as tx:
+        hazards = HazardLinks(store, tx, points, [cols["hazard_id"][i] for i in parsed])
+        clash = tx.existing_ids(KIND, list(seen))
+        new_ids = iter(tx.next_ids(KIND, sum(1 for i in parsed if not cols["id"][i])))
+        accidents, personal = [], []
+        for i, row in parsed.items():
+            if cols["id"][i] in clash:
+                problems[i] = f"id {cols['id'][i]!r} already exists"
+                continue
+            wanted = cols["hazard_id"][i]
+            if not hazards.exists(wanted):
+                problems[i] = f"hazard {wanted!r} not found"
+                continue
+            its_victims = victim_rows.get(cols["id"][i], [])
+            accident = Accident(
+                id=cols["id"][i] or next(new_ids),
+                geometry=points[i],
+                date=row["date"],
+                eo_category=row["eo_category"],
+                eo_type=cols["eo_type"][i],
+                activity=cols["activity"][i],
+                victims=tuple(v for v, _ in its_victims),
+                hazard_id=hazards.link(i, wanted),
+                evidence_status=hazards.status(i),
+                notes=cols["notes"][i],
+                attributes=attributes_of(table, extra, i),
+            )
+            accidents.append(accident)
+            for k, (_, data) in enumerate(its_victims, start=1):
+                if any(data.values()):
+                    personal.append(
+                        VictimPersonalData(
+                            id=f"{accident.id}/{k}", accident_id=accident.id, victim_no=k, **data
+                        )
+                    )
+            hazards.reopen_around(i, accident.id, f"accident {accident.id}", accident.date, author)
+        if problems:
+            raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+        reason = f"imported from {path.name}"
+        tx.insert(KIND, accidents, author=author, reason=reason)
+        tx.insert(PERSONAL, personal, author=author, reason=reason)
+        if not dry_run:
+            tx.commit()
+    notes = list(hazards.notes)
+    if hazards.outside:
+        notes.append(f"{hazards.outside} accident(s): {OUTSIDE_MESSAGE}; an IM officer decides")
+    return ImportReport(
+        str(path), KIND, len(accidents), [a.id for a in accidents], dry_run, notes=notes
+    )
+
+
+def accident_json(v: Version) -> dict[str, Any]:
+    """An accident without any personal data: what every role may see."""
+    a: Accident = v.record
+    return {
+        "id": a.id,
+        "date": a.date.isoformat(),
+        "lon": a.geometry.x,
+        "lat": a.geometry.y,
+        "eo_category": a.eo_category.value if a.eo_category else None,
+        "eo_type": a.eo_type,
+        "activity": a.activity,
+        "victims": [
+            {
+                "victim_no": k,
+                "sex": x.sex.value,
+                "age_group": x.age_group.value,
+                "victim_type": x.victim_type.value,
+                "outcome": x.outcome.value,
+            }
+            for k, x in enumerate(a.victims, start=1)
+        ],
+        "killed": sum(1 for x in a.victims if x.outcome.value == "killed"),
+        "injured": sum(1 for x in a.victims if x.outcome.value == "injured"),
+        "hazard_id": a.hazard_id,
+        "evidence_status": a.evidence_status.value,
+        "flag": OUTSIDE_MESSAGE if a.evidence_status.value == "outside_recorded_hazards" else None,
+        "notes": a.notes,
+        "attributes": a.attributes,
+        "version": v.version,
+        "valid_from": v.valid_from,
+        "author": v.author,
+    }
+
+
+def victims_personal_data(
+    store: Store, accident_id: str, *, permissions: Collection[str]
+) -> list[dict[str, Any]]:
+    """Names, contacts and notes of an accident's victims; needs the victim_data permission."""
+    if "victim_data" not in permissions:
+        raise Forbidden(
+            "victims' personal data needs the victim_data permission "
+            "(set CLEARGROUND_PERMISSIONS=victim_data for users who need it)"
+        )
+    if store.get(KIND, accident_id) is None:
+        raise NotFound(f"accident {accident_id} not found")
+    rows = [v.record for v in store.list(PERSONAL) if v.record.accident_id == accident_id]
+    return [
+        {"victim_no": r.victim_no, "name": r.name, "contact": r.contact, "notes": r.notes}
+        for r in sorted(rows, key=lambda r: r.victim_no)
+    ]

@@ -1,0 +1,149 @@
+"""`clearground import accidents`: evidence like EO items; victims' personal data kept apart."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import shapely
+
+from clearground.store import open_store
+from tests.helpers import snapshot, write_layer
+
+HAZARD = shapely.box(30.0, 50.0, 30.01, 50.01)
+
+
+@pytest.fixture
+def closed(cli, tmp_path):
+    src = write_layer(tmp_path / "h.geojson", [HAZARD], {"name": ["SYNTHETIC closed"]})
+    assert cli("import", "hazards", src).code == 0
+    acts = write_layer(
+        tmp_path / "a.geojson",
+        [HAZARD],
+        {
+            "hazard_id": ["HA-000001"],
+            "kind": ["clearance"],
+            "date": ["2024-01-01"],
+            "organisation": ["SYNTHETIC clearance"],
+        },
+    )
+    assert cli("import", "activities", acts).code == 0
+    return "HA-000001"
+
+
+def files(tmp_path, victims_outcome=("killed", "injured")):
+    acc = write_layer(
+        tmp_path / "acc.gpkg",
+        [shapely.Point(30.005, 50.005), shapely.Point(33, 49)],
+        {
+            "id": ["AC-7", "AC-8"],
+            "date": ["2025-04-01", "2025-04-02"],
+            "eo_category": ["AT mine", ""],
+            "activity": ["farming", "travelling"],
+        },
+    )
+    n = len(victims_outcome)
+    vic = write_layer(
+        tmp_path / "victims.gpkg",
+        [None] * n,
+        {
+            "accident_id": ["AC-7"] * n,
+            "sex": ["f", "male"][:n],
+            "age_group": ["12", "adult"][:n],
+            "victim_type": ["civilian", ""][:n],
+            "outcome": list(victims_outcome),
+            "name": ["SYNTHETIC Person A", "SYNTHETIC Person B"][:n],
+            "contact": ["+000 SYNTHETIC", ""][:n],
+        },
+        geometry_type="Unknown",
+    )
+    return acc, vic
+
+
+def test_accident_reopens_a_closed_hazard_and_hides_personal_data(
+    cli, tmp_path, closed, monkeypatch
+):
+    acc, vic = files(tmp_path)
+    r = cli("import", "accidents", acc, "--victims", vic)
+    assert r.code == 0, r.err
+    assert "HA-000001 reopened by AC-7" in r.out
+    assert "1 accident(s): evidence outside recorded hazards" in r.out
+    assert cli("hazard", "show", closed).json()["status"] == "reopened"
+    listed = cli("accidents", "list")
+    rows = listed.json()
+    assert [(a["id"], a["killed"], a["injured"], a["hazard_id"]) for a in rows] == [
+        ("AC-7", 1, 1, "HA-000001"),
+        ("AC-8", 0, 0, ""),
+    ]
+    assert rows[0]["victims"][0] == {
+        "victim_no": 1,
+        "sex": "female",
+        "age_group": "child",
+        "victim_type": "civilian",
+        "outcome": "killed",
+    }
+    assert "SYNTHETIC Person" not in listed.out and "+000" not in listed.out
+    shown = cli("accidents", "show", "AC-7")
+    assert "SYNTHETIC Person" not in shown.out
+    denied = cli("accidents", "show", "AC-7", "--personal")
+    assert denied.code == 6 and "victim_data permission" in denied.err
+    assert "SYNTHETIC Person" not in denied.out + denied.err
+    monkeypatch.setenv("CLEARGROUND_PERMISSIONS", "victim_data")
+    allowed = cli("accidents", "show", "AC-7", "--personal").json()
+    assert allowed["personal_data"] == [
+        {"victim_no": 1, "name": "SYNTHETIC Person A", "contact": "+000 SYNTHETIC", "notes": ""},
+        {"victim_no": 2, "name": "SYNTHETIC Person B", "contact": "", "notes": ""},
+    ]
+    # the hazard export carries nothing of the accident's people
+    out = tmp_path / "export.geojson"
+    assert cli("export", out).code == 0
+    assert "SYNTHETIC Person" not in out.read_text()
+    # and the personal data sits in its own table, not in the accident's record
+    s = open_store(cli.url)
+    assert "SYNTHETIC Person" not in json.dumps(
+        [r[6] for r in s.raw_versions("accident")], default=str
+    )
+    s.close()
+
+
+@pytest.mark.parametrize(
+    ("outcome", "fragment"),
+    [(("killed", "fled"), "victims.gpkg:feature 2: outcome 'fled' is not killed or injured")],
+)
+def test_bad_victims_change_nothing(cli, tmp_path, closed, outcome, fragment):
+    acc, vic = files(tmp_path, outcome)
+    s = open_store(cli.url)
+    before = snapshot(s)
+    r = cli("import", "accidents", acc, "--victims", vic)
+    assert r.code == 2 and fragment in r.err, r.err
+    assert snapshot(s) == before
+    s.close()
+
+
+def test_bad_accidents_change_nothing(cli, tmp_path, closed):
+    acc = write_layer(
+        tmp_path / "acc.geojson",
+        [shapely.Point(30.005, 50.005)] * 2,
+        {"date": ["2025-01-01", "2999-01-01"], "eo_category": ["", "moon rock"]},
+    )
+    s = open_store(cli.url)
+    before = snapshot(s)
+    r = cli("import", "accidents", acc)
+    assert r.code == 2
+    assert "acc.geojson:feature 2: date '2999-01-01' is in the future" in r.err
+    assert snapshot(s) == before
+    s.close()
+    missing = write_layer(tmp_path / "m.geojson", [shapely.Point(30, 50)], {"when": ["x"]})
+    assert "missing column date" in cli("import", "accidents", missing).err
+
+
+def test_victims_must_name_an_accident_in_the_file(cli, tmp_path, closed):
+    acc, _ = files(tmp_path)
+    vic = write_layer(
+        tmp_path / "v2.gpkg",
+        [None],
+        {"accident_id": ["AC-99"], "outcome": ["injured"]},
+        geometry_type="Unknown",
+    )
+    r = cli("import", "accidents", acc, "--victims", vic)
+    assert r.code == 2 and "AC-99" in r.err
