@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pyogrio
-import pytest
 import shapely
 
 from clearground.cli import main
