@@ -218,6 +218,14 @@ def import_hazards_cmd(
     dry_run: DryRunOption = False,
     repair: RepairOption = False,
     format_name: FormatInOption = None,
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            "--crs",
+            help="Coordinate system of the file's coordinates when it does not say (a Shapefile "
+            "without .prj, projected WKT in a CSV), or to override a wrong one: EPSG:32636.",
+        ),
+    ] = None,
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """Import hazard areas: every feature or none (any CRS, reprojected to EPSG:4326)."""
@@ -237,6 +245,7 @@ def import_hazards_cmd(
             dry_run=dry_run,
             region=state.settings.operating_region,
             format_name=format_name,
+            crs=crs,
             progress=progress,
         )
     finally:
@@ -535,6 +544,35 @@ def accident_show(
             store, accident_id, permissions=state.settings.permissions
         )
     _echo_json(row)
+
+
+@hazard_app.command("handover")
+def hazard_handover(
+    ctx: typer.Context,
+    hazard_id: Annotated[str, typer.Argument(metavar="ID")],
+    date_: Annotated[str, typer.Option("--date", help="Date of the handover (ISO 8601).")],
+    recipient: Annotated[
+        str, typer.Option("--recipient", help="Who received the land (community, owner, ...).")
+    ],
+    version: Annotated[
+        int, typer.Option("--version", help="The version you read: a newer one is a conflict.")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Kept in the history.")] = "",
+) -> None:
+    """Record the formal handover of a closed hazard's released land (closed -> handed_over)."""
+    from clearground.services.hazards import handover, hazard_json
+
+    state = _state(ctx)
+    v = handover(
+        state.store(),
+        hazard_id,
+        when=date_,
+        recipient=recipient,
+        reason=reason,
+        version=version,
+        author=state.settings.author,
+    )
+    _echo_json(hazard_json(v))
 
 
 @app.command()

@@ -163,3 +163,63 @@ def _snap(cli):
         return snapshot(s)
     finally:
         s.close()
+
+
+def test_handover_of_a_closed_hazard_only(cli, tmp_path, hazard_id):
+    r = cli(
+        "hazard",
+        "handover",
+        hazard_id,
+        "--date",
+        "2025-01-01",
+        "--recipient",
+        "village",
+        "--version",
+        "1",
+    )
+    assert r.code == 2 and "only a closed hazard" in r.err
+    src = activities(tmp_path, [(hazard_id, "clearance", "2024-06-01", "SYNTHETIC clear", HAZARD)])
+    assert cli("import", "activities", src).code == 0
+    r = cli(
+        "hazard",
+        "handover",
+        hazard_id,
+        "--date",
+        "2999-01-01",
+        "--recipient",
+        "village",
+        "--version",
+        "2",
+    )
+    assert r.code == 2 and "in the future" in r.err
+    r = cli(
+        "hazard",
+        "handover",
+        hazard_id,
+        "--date",
+        "2025-01-01",
+        "--recipient",
+        "SYNTHETIC village council",
+        "--version",
+        "2",
+    )
+    assert r.code == 0, r.err
+    h = r.json()
+    assert h["status"] == "handed_over" and h["version"] == 3
+    assert h["attributes"]["handover_recipient"] == "SYNTHETIC village council"
+    assert h["remaining_m2"] == 0
+    s = open_store(cli.url)
+    assert s.events(hazard_id)[-1].kind == "HazardHandedOver"
+    s.close()
+    r = cli(
+        "hazard",
+        "handover",
+        hazard_id,
+        "--date",
+        "2025-01-01",
+        "--recipient",
+        "x",
+        "--version",
+        "3",
+    )
+    assert r.code == 2 and "handed_over" in r.err

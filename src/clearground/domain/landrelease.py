@@ -46,6 +46,7 @@ __all__ = [
     "HazardEvent",
     "apply_activity",
     "edit_hazard",
+    "hand_over",
     "parse_activity_kind",
     "polygonal",
     "polygonal_array",
@@ -264,6 +265,43 @@ def apply_activity(
             detail["sliver_m2"] = sliver_m2
         events.append(HazardEvent(name, hazard.id, activity.id, detail))
     return new_hazard, dataclasses.replace(activity, released_m2=m2), events
+
+
+def hand_over(
+    hazard: HazardArea, *, when: date, recipient: str, today: date
+) -> tuple[HazardArea, HazardEvent]:
+    """Record the formal handover of a closed hazard's land to its users (closed -> handed_over).
+
+    Only a closed hazard can be handed over: land still suspected, or reopened by new evidence,
+    cannot. The date and recipient are kept on the hazard and in the event.
+    """
+    if hazard.status is not HazardStatus.CLOSED:
+        raise ReleaseRefused(
+            f"hazard {hazard.id} is {hazard.status}: only a closed hazard (all of its area "
+            "cancelled, reduced or cleared) can be handed over"
+        )
+    if not recipient.strip():
+        raise BadInput("the recipient of the handover must be named")
+    if when > today:
+        raise BadInput(f"handover date {when} is in the future")
+    attributes = {
+        **hazard.attributes,
+        "handover_date": when.isoformat(),
+        "handover_recipient": recipient.strip(),
+    }
+    new = dataclasses.replace(hazard, status=HazardStatus.HANDED_OVER, attributes=attributes)
+    event = HazardEvent(
+        "HazardHandedOver",
+        hazard.id,
+        f"handover {when.isoformat()}",
+        {
+            "from": str(hazard.status),
+            "to": str(HazardStatus.HANDED_OVER),
+            "date": when.isoformat(),
+            "recipient": recipient.strip(),
+        },
+    )
+    return new, event
 
 
 def _parse_field(field: str, value: str) -> Any:

@@ -11,7 +11,7 @@ import numpy as np
 
 from clearground.domain.areas import geodesic_areas
 from clearground.domain.errors import BadInput, ImportRejected, NotFound
-from clearground.domain.landrelease import edit_hazard, polygonal_array
+from clearground.domain.landrelease import edit_hazard, hand_over, polygonal_array
 from clearground.domain.records import Classification, HazardArea, HazardStatus
 from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.formats import FeatureTable, format_for_path
@@ -29,6 +29,7 @@ from clearground.store.base import Store, Version, chunks
 __all__ = [
     "edit",
     "export",
+    "handover",
     "hazard_json",
     "history",
     "import_hazards",
@@ -170,12 +171,13 @@ def _import_hazards(
     dry_run: bool = False,
     region: Region = UKRAINE,
     format_name: str | None = None,
+    crs: str | None = None,
     progress: Progress | None = None,
     today: date | None = None,
 ) -> ImportReport:
     path = Path(path)
     today = today or date.today()
-    table = format_for_path(path, format_name).read(path, layer=layer)
+    table = format_for_path(path, format_name).read(path, layer=layer, crs=crs)
     n = len(table)
     if n == 0:
         raise ImportRejected([f"{path}: the layer has no features"])
@@ -325,6 +327,41 @@ def edit(
             raise NotFound(f"hazard {hazard_id} not found")
         updated = edit_hazard(current.record, changes)
         tx.update(KIND, updated, expected_version=version, author=author, reason=reason.strip())
+        tx.commit()
+    return show(store, hazard_id)
+
+
+def handover(
+    store: Store,
+    hazard_id: str,
+    *,
+    when: str,
+    recipient: str,
+    reason: str,
+    version: int,
+    author: str,
+    today: date | None = None,
+) -> Version:
+    """Hand a closed hazard's land over to its users: a new version and a HazardHandedOver event."""
+    try:
+        day = date.fromisoformat(when)
+    except ValueError:
+        raise BadInput(f"--date {when!r} is not an ISO 8601 date") from None
+    with store.transaction() as tx:
+        current = tx.get(KIND, hazard_id)
+        if current is None or current.deleted:
+            raise NotFound(f"hazard {hazard_id} not found")
+        new, event = hand_over(
+            current.record, when=day, recipient=recipient, today=today or date.today()
+        )
+        tx.update(
+            KIND,
+            new,
+            expected_version=version,
+            author=author,
+            reason=reason.strip() or f"handed over to {recipient.strip()} on {day}",
+        )
+        tx.add_events([event], author=author)
         tx.commit()
     return show(store, hazard_id)
 
