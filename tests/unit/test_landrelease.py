@@ -261,3 +261,19 @@ def test_released_area_never_exceeds_the_hazard(steps):
         assert h.remaining_m2 >= 0
         if h.status is HazardStatus.CLOSED:
             assert h.remaining_m2 == 0
+
+
+def test_only_a_closed_hazard_is_handed_over():
+    from clearground.domain.landrelease import hand_over
+
+    h = hazard("HA-1")
+    with pytest.raises(ReleaseRefused, match="only a closed hazard"):
+        hand_over(h, when=date(2025, 1, 1), recipient="village", today=date(2025, 2, 1))
+    h, _, _ = apply_activity(h, activity("clearance", shapely.box(*BOX)))
+    with pytest.raises(BadInput, match="recipient"):
+        hand_over(h, when=date(2025, 1, 1), recipient=" ", today=date(2025, 2, 1))
+    with pytest.raises(BadInput, match="future"):
+        hand_over(h, when=date(2025, 3, 1), recipient="village", today=date(2025, 2, 1))
+    new, event = hand_over(h, when=date(2025, 1, 1), recipient="village", today=date(2025, 2, 1))
+    assert new.status is HazardStatus.HANDED_OVER and new.remaining_m2 == 0
+    assert event.kind == "HazardHandedOver" and event.detail["recipient"] == "village"
