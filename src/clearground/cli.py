@@ -30,11 +30,15 @@ hazards_app = typer.Typer(no_args_is_help=True, help="List hazard areas.")
 hazard_app = typer.Typer(no_args_is_help=True, help="Show or edit one hazard area.")
 eo_app = typer.Typer(no_args_is_help=True, help="Explosive ordnance items and spot reports.")
 accidents_app = typer.Typer(no_args_is_help=True, help="Accidents involving explosive ordnance.")
+minefields_app = typer.Typer(
+    no_args_is_help=True, help="Minefield records handed over by armed forces."
+)
 app.add_typer(import_app, name="import")
 app.add_typer(hazards_app, name="hazards")
 app.add_typer(hazard_app, name="hazard")
 app.add_typer(eo_app, name="eo")
 app.add_typer(accidents_app, name="accidents")
+app.add_typer(minefields_app, name="minefields")
 
 
 class OutputFormat(StrEnum):
@@ -360,6 +364,39 @@ def import_accidents_cmd(
     _report(result, output)
 
 
+@import_app.command("minefields")
+def import_minefields_cmd(
+    ctx: typer.Context,
+    file: Annotated[
+        str,
+        typer.Argument(help="Perimeters with devices (TYPE: COUNT; ...), dates and claims."),
+    ],
+    layer: LayerOption = None,
+    map_: MapOption = None,
+    dry_run: DryRunOption = False,
+    repair: RepairOption = False,
+    format_name: FormatInOption = None,
+    output: OutputOption = OutputFormat.table,
+) -> None:
+    """Import minefield records: each creates a CHA; claimed deactivation never releases land."""
+    from clearground.services.common import parse_map
+    from clearground.services.minefields import import_minefields
+
+    state = _state(ctx)
+    result = import_minefields(
+        state.store(),
+        file,
+        author=state.settings.author,
+        layer=layer,
+        mapping=parse_map(map_),
+        repair=repair,
+        dry_run=dry_run,
+        region=state.settings.operating_region,
+        format_name=format_name,
+    )
+    _report(result, output)
+
+
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 AsOfOption = Annotated[
     str | None,
@@ -573,6 +610,26 @@ def hazard_handover(
         author=state.settings.author,
     )
     _echo_json(hazard_json(v))
+
+
+@minefields_app.command("list")
+def minefields_list(ctx: typer.Context) -> None:
+    """List minefield records as JSON, with the status of the hazard each documents."""
+    from clearground.services.minefields import minefield_json
+
+    store = _state(ctx).store()
+    hazards = {v.id: v for v in store.list("hazard")}
+    _echo_json(
+        [minefield_json(v, hazards.get(v.record.hazard_id)) for v in store.list("minefield")]
+    )
+
+
+@minefields_app.command("overdue")
+def minefields_overdue(ctx: typer.Context) -> None:
+    """Records whose claimed deactivation date has passed while their hazard is still open."""
+    from clearground.services.minefields import overdue
+
+    _echo_json(overdue(_state(ctx).store()))
 
 
 @app.command()

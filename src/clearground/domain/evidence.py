@@ -24,6 +24,8 @@ from clearground.domain.records import (
 __all__ = [
     "EO_CATEGORY_WORDS",
     "containing",
+    "claimed_deactivation_passed",
+    "parse_devices",
     "parse_eo_category",
     "parse_victim",
     "reopen",
@@ -117,3 +119,40 @@ def parse_victim(sex: str, age: str, victim_type: str, outcome: str) -> Victim:
     if o not in VictimOutcome.__members__.values():
         raise ValueError(f"outcome {outcome!r} is not killed or injured")
     return Victim(sexes[s], age_group, VictimType(t), VictimOutcome(o))
+
+
+def parse_devices(text: str) -> tuple[tuple[str, int], ...]:
+    """Device types and counts written as ``PMN-2: 40; TM-62M: 12`` (a count of 1 if omitted)."""
+    out = []
+    for part in (p.strip() for p in text.replace("\n", ";").split(";")):
+        if not part:
+            continue
+        name, sep, count = part.rpartition(":") if ":" in part else (part, "", "1")
+        name = name.strip()
+        try:
+            n = int(count.strip())
+        except ValueError:
+            raise ValueError(
+                f"devices {part!r}: the count after ':' must be a whole number"
+            ) from None
+        if not name or n < 1:
+            raise ValueError(f"devices {part!r}: write TYPE: COUNT with a count of 1 or more")
+        out.append((name, n))
+    return tuple(out)
+
+
+def claimed_deactivation_passed(records, hazards: dict, today) -> list:
+    """Minefield records whose claimed deactivation date has passed while their hazard is open.
+
+    A claimed self-deactivation is not evidence that land is free of mines; this list exists so
+    that nobody takes the passing of the date for a release.
+    """
+    open_statuses = {HazardStatus.ACTIVE, HazardStatus.IN_PROGRESS, HazardStatus.REOPENED}
+    return [
+        r
+        for r in records
+        if r.claimed_deactivation_date is not None
+        and r.claimed_deactivation_date < today
+        and r.hazard_id in hazards
+        and hazards[r.hazard_id].status in open_statuses
+    ]

@@ -15,6 +15,7 @@ from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 __all__ = [
+    "MinefieldRecord",
     "Accident",
     "AgeGroup",
     "Sex",
@@ -240,3 +241,27 @@ class VictimPersonalData:
     contact: str = ""
     notes: str = ""
     geometry: BaseGeometry | None = None  # never located: the accident has the place
+
+
+@dataclass(slots=True)
+class MinefieldRecord:
+    """A record of emplaced mines handed over by armed forces (CCW Amended Protocol II).
+
+    The claimed self-destruct, self-deactivation and battery life are kept exactly as stated:
+    the record is a source of evidence for its CHA, never a clearance.
+    """
+
+    id: str
+    geometry: BaseGeometry  # the recorded perimeter
+    hazard_id: str
+    devices: tuple[tuple[str, int], ...] = ()  # (device type, count)
+    marking: str = ""
+    emplaced_from: date | None = None
+    emplaced_to: date | None = None
+    claimed_self_destruct: str = ""
+    claimed_self_deactivation: str = ""
+    claimed_deactivation_date: date | None = None
+    claimed_battery_life: str = ""
+    handed_over_by: str = ""
+    notes: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)

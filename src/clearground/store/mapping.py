@@ -27,6 +27,7 @@ from clearground.domain.records import (
     HazardArea,
     HazardStatus,
     LandReleaseActivity,
+    MinefieldRecord,
     Released,
     Sex,
     Victim,
@@ -223,6 +224,46 @@ def _personal_from(id_: str, p: dict[str, Any], geometry: Any) -> VictimPersonal
     )
 
 
+def _minefield_payload(m: MinefieldRecord) -> dict[str, Any]:
+    def day(d: date | None) -> str | None:
+        return d.isoformat() if d else None
+
+    return {
+        "hazard_id": m.hazard_id,
+        "devices": [[t, n] for t, n in m.devices],
+        "device_count": sum(n for _, n in m.devices),
+        "marking": m.marking,
+        "emplaced_from": day(m.emplaced_from),
+        "emplaced_to": day(m.emplaced_to),
+        "claimed_self_destruct": m.claimed_self_destruct,
+        "claimed_self_deactivation": m.claimed_self_deactivation,
+        "claimed_deactivation_date": day(m.claimed_deactivation_date),
+        "claimed_battery_life": m.claimed_battery_life,
+        "handed_over_by": m.handed_over_by,
+        "notes": m.notes,
+        "attributes": m.attributes,
+    }
+
+
+def _minefield_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> MinefieldRecord:
+    return MinefieldRecord(
+        id=id_,
+        geometry=geometry,
+        hazard_id=p["hazard_id"],
+        devices=tuple((t, int(n)) for t, n in p.get("devices", [])),
+        marking=p.get("marking", ""),
+        emplaced_from=_date(p.get("emplaced_from")),
+        emplaced_to=_date(p.get("emplaced_to")),
+        claimed_self_destruct=p.get("claimed_self_destruct", ""),
+        claimed_self_deactivation=p.get("claimed_self_deactivation", ""),
+        claimed_deactivation_date=_date(p.get("claimed_deactivation_date")),
+        claimed_battery_life=p.get("claimed_battery_life", ""),
+        handed_over_by=p.get("handed_over_by", ""),
+        notes=p.get("notes", ""),
+        attributes=p.get("attributes") or {},
+    )
+
+
 @dataclass(frozen=True)
 class KindMapping:
     """One record kind: its table stem, id prefix, payload mapping and the view's columns."""
@@ -277,6 +318,16 @@ KINDS: dict[str, KindMapping] = {
         to_payload=_accident_payload,
         from_row=_accident_from,
         geometry_type="POINT",
+    ),
+    "minefield": KindMapping(
+        kind="minefield",
+        table="minefield_record",
+        view="minefield_records_current",
+        prefix="MF",
+        record_type=MinefieldRecord,
+        to_payload=_minefield_payload,
+        from_row=_minefield_from,
+        geometry_type="MULTIPOLYGON",
     ),
     # Personal data of victims: its own table, read only with the victim_data permission.
     "victim_personal": KindMapping(

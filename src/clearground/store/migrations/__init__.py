@@ -13,7 +13,7 @@ from types import ModuleType
 
 __all__ = ["MIGRATIONS", "Migration"]
 
-_MODULES = ["m0001_initial", "m0002_eo_items", "m0003_accidents"]
+_MODULES = ["m0001_initial", "m0002_eo_items", "m0003_accidents", "m0004_minefield_records"]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,205 @@
+"""Minefield records from armed forces: each creates a confirmed hazard area (CHA) it documents.
+
+The record is evidence, not a clearance: its claimed self-destruct, self-deactivation and battery
+life are kept as stated and never release or shrink the area. ``overdue`` lists records whose
+claimed deactivation date has passed while their hazard is still open, so that nobody mistakes
+the one for the other.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from clearground.domain.areas import geodesic_areas
+from clearground.domain.errors import ImportRejected
+from clearground.domain.evidence import claimed_deactivation_passed, parse_devices
+from clearground.domain.landrelease import polygonal_array
+from clearground.domain.records import Classification, HazardArea, MinefieldRecord
+from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.formats import format_for_path
+from clearground.services.common import (
+    ImportReport,
+    bulk,
+    column_getter,
+    iso_date,
+    texts,
+)
+from clearground.services.evidence import attributes_of
+from clearground.store.base import Store, Version
+
+__all__ = ["import_minefields", "minefield_json", "overdue"]
+
+KIND = "minefield"
+_FIELDS = (
+    "id",
+    "name",
+    "devices",
+    "marking",
+    "emplaced_from",
+    "emplaced_to",
+    "claimed_self_destruct",
+    "claimed_self_deactivation",
+    "claimed_deactivation_date",
+    "claimed_battery_life",
+    "handed_over_by",
+    "notes",
+)
+_DATES = ("emplaced_from", "emplaced_to", "claimed_deactivation_date")
+OVERDUE_MESSAGE = (
+    "claimed deactivation date has passed, and the hazard is still open: a claimed "
+    "self-deactivation never releases land; only survey and clearance do"
+)
+
+
+def import_minefields(store: Store, path: str | Path, **options: Any) -> ImportReport:
+    with bulk():
+        return _import(store, path, **options)
+
+
+def _import(
+    store: Store,
+    path: str | Path,
+    *,
+    author: str,
+    layer: str | None = None,
+    mapping: dict[str, str] | None = None,
+    repair: bool = False,
+    dry_run: bool = False,
+    region: Region = UKRAINE,
+    format_name: str | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    path = Path(path)
+    today = today or date.today()
+    table = format_for_path(path, format_name).read(path, layer=layer)
+    n = len(table)
+    if n == 0:
+        raise ImportRejected([f"{path}: the layer has no features"])
+    getter, used = column_getter(table, mapping or {})
+    check = check_geometries(table.geometries, region=region, repair=repair)
+    problems = {**check.problems, **table.problems}
+    cols = {f: texts(getter(f), n) for f in _FIELDS}
+    extra = [c for c in table.columns if c not in used]
+    parsed: dict[int, dict[str, Any]] = {}
+    for i in range(n):
+        try:
+            # claimed dates may lie in the future (a claimed deactivation to come)
+            dates = {
+                f: iso_date(cols[f][i], field_name=f, today=date.max) if cols[f][i] else None
+                for f in _DATES
+            }
+            for f in ("emplaced_from", "emplaced_to"):
+                if dates[f] and dates[f] > today:
+                    raise ValueError(f"{f} {dates[f]} is in the future")
+            if (
+                dates["emplaced_from"]
+                and dates["emplaced_to"]
+                and (dates["emplaced_to"] < dates["emplaced_from"])
+            ):
+                raise ValueError("emplaced_to is before emplaced_from")
+            parsed[i] = {**dates, "devices": parse_devices(cols["devices"][i])}
+        except ValueError as exc:
+            problems.setdefault(i, str(exc))
+    if problems:
+        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+    geoms = polygonal_array(check.geometries)
+    areas = geodesic_areas(geoms).tolist()
+    with store.transaction() as tx:
+        given = [c for c in cols["id"] if c]
+        clash = tx.existing_ids(KIND, given)
+        if clash or len(set(given)) != len(given):
+            raise ImportRejected(
+                [
+                    f"{table.where(i)}: id {cols['id'][i]!r} already exists or is repeated"
+                    for i in range(n)
+                    if cols["id"][i] in clash or given.count(cols["id"][i]) > 1
+                ]
+            )
+        record_ids = iter(tx.next_ids(KIND, n - len(given)))
+        hazard_ids = iter(tx.next_ids("hazard", n))
+        records, hazards = [], []
+        for i in range(n):
+            p = parsed[i]
+            mf_id = cols["id"][i] or next(record_ids)
+            hazard_id = next(hazard_ids)
+            by = cols["handed_over_by"][i]
+            hazards.append(
+                HazardArea(
+                    id=hazard_id,
+                    name=cols["name"][i] or f"Minefield record {mf_id}",
+                    geometry=geoms[i],
+                    area_m2=areas[i],
+                    classification=Classification.CHA,  # direct evidence: a record of emplacement
+                    eo_types=tuple(t for t, _ in p["devices"]),
+                    date_reported=today,
+                    source=f"minefield record {mf_id}" + (f" handed over by {by}" if by else ""),
+                    attributes={"minefield_record": mf_id},
+                )
+            )
+            records.append(
+                MinefieldRecord(
+                    id=mf_id,
+                    geometry=geoms[i],
+                    hazard_id=hazard_id,
+                    devices=p["devices"],
+                    marking=cols["marking"][i],
+                    emplaced_from=p["emplaced_from"],
+                    emplaced_to=p["emplaced_to"],
+                    claimed_self_destruct=cols["claimed_self_destruct"][i],
+                    claimed_self_deactivation=cols["claimed_self_deactivation"][i],
+                    claimed_deactivation_date=p["claimed_deactivation_date"],
+                    claimed_battery_life=cols["claimed_battery_life"][i],
+                    handed_over_by=by,
+                    notes=cols["notes"][i],
+                    attributes=attributes_of(table, extra, i),
+                )
+            )
+        reason = f"imported from {path.name}"
+        tx.insert("hazard", hazards, author=author, reason=f"CHA from minefield record: {reason}")
+        tx.insert(KIND, records, author=author, reason=reason)
+        if not dry_run:
+            tx.commit()
+    notes = [f"{r.id}: CHA {r.hazard_id}" for r in records]
+    return ImportReport(str(path), KIND, n, [r.id for r in records], dry_run, notes=notes)
+
+
+def minefield_json(v: Version, hazard: Version | None = None) -> dict[str, Any]:
+    m: MinefieldRecord = v.record
+    return {
+        "id": m.id,
+        "hazard_id": m.hazard_id,
+        "hazard_status": str(hazard.record.status) if hazard and hazard.record else None,
+        "devices": [{"type": t, "count": n} for t, n in m.devices],
+        "marking": m.marking,
+        "emplaced_from": m.emplaced_from.isoformat() if m.emplaced_from else None,
+        "emplaced_to": m.emplaced_to.isoformat() if m.emplaced_to else None,
+        "claimed_self_destruct": m.claimed_self_destruct,
+        "claimed_self_deactivation": m.claimed_self_deactivation,
+        "claimed_deactivation_date": (
+            m.claimed_deactivation_date.isoformat() if m.claimed_deactivation_date else None
+        ),
+        "claimed_battery_life": m.claimed_battery_life,
+        "handed_over_by": m.handed_over_by,
+        "notes": m.notes,
+        "attributes": m.attributes,
+        "version": v.version,
+    }
+
+
+def overdue(store: Store, *, today: date | None = None) -> list[dict[str, Any]]:
+    """Records whose claimed deactivation date has passed while their hazard is still open."""
+    records = store.list(KIND)
+    hazards = {v.id: v for v in store.list("hazard")}
+    late = claimed_deactivation_passed(
+        [v.record for v in records],
+        {k: v.record for k, v in hazards.items()},
+        today or date.today(),
+    )
+    late_ids = {r.id for r in late}
+    return [
+        {**minefield_json(v, hazards.get(v.record.hazard_id)), "message": OVERDUE_MESSAGE}
+        for v in records
+        if v.id in late_ids
+    ]
