@@ -397,6 +397,37 @@ def import_minefields_cmd(
     _report(result, output)
 
 
+@import_app.command("qc")
+def import_qc_cmd(
+    ctx: typer.Context,
+    file: Annotated[
+        str,
+        typer.Argument(help="Sampled polygons with activity_id, date, organisation, result."),
+    ],
+    layer: LayerOption = None,
+    map_: MapOption = None,
+    dry_run: DryRunOption = False,
+    format_name: FormatInOption = None,
+    output: OutputOption = OutputFormat.table,
+) -> None:
+    """Import QC samples of released land: a failed one returns the land it covers."""
+    from clearground.services.common import parse_map
+    from clearground.services.quality import import_qc
+
+    state = _state(ctx)
+    result = import_qc(
+        state.store(),
+        file,
+        author=state.settings.author,
+        layer=layer,
+        mapping=parse_map(map_),
+        dry_run=dry_run,
+        region=state.settings.operating_region,
+        format_name=format_name,
+    )
+    _report(result, output)
+
+
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 AsOfOption = Annotated[
     str | None,

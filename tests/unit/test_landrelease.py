@@ -277,3 +277,25 @@ def test_only_a_closed_hazard_is_handed_over():
     new, event = hand_over(h, when=date(2025, 1, 1), recipient="village", today=date(2025, 2, 1))
     assert new.status is HazardStatus.HANDED_OVER and new.remaining_m2 == 0
     assert event.kind == "HazardHandedOver" and event.detail["recipient"] == "village"
+
+
+def test_a_failed_qc_sample_returns_only_land_its_activity_released():
+    from clearground.domain.landrelease import return_land
+    from clearground.domain.records import QCResult, QCSample
+
+    h = hazard("HA-1")
+    h, nts, _ = apply_activity(h, activity("nts", west_half()))
+    h, clr, _ = apply_activity(h, activity("clearance", east_half(), id_="LR-2"))
+    assert h.status is HazardStatus.CLOSED
+    straddle = shapely.box(30.004, 50.0, 30.006, 50.01)  # half over each activity's land
+    sample = QCSample("QC-1", straddle, "LR-2", "HA-1", date(2025, 1, 1), "QA", QCResult.FAILED)
+    new, sample, events = return_land(h, clr, sample)
+    back = geodesic_area(shapely.box(30.005, 50.0, 30.006, 50.01))
+    assert sample.returned_m2 == pytest.approx(back, rel=1e-6)
+    assert new.released.cleared == pytest.approx(h.released.cleared - back, rel=1e-6)
+    assert new.released.cancelled == h.released.cancelled
+    assert new.remaining_m2 == pytest.approx(back, rel=1e-6)
+    assert new.status is HazardStatus.REOPENED
+    assert [e.kind for e in events] == ["QCFailed", "HazardReopened"]
+    passed = QCSample("QC-2", straddle, "LR-2", "HA-1", date(2025, 1, 1), "QA", QCResult.PASSED)
+    assert return_land(h, clr, passed)[0] is h

@@ -35,6 +35,8 @@ from clearground.domain.records import (
     HazardArea,
     HazardStatus,
     LandReleaseActivity,
+    QCResult,
+    QCSample,
 )
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "apply_activity",
     "edit_hazard",
     "hand_over",
+    "return_land",
     "parse_activity_kind",
     "polygonal",
     "polygonal_array",
@@ -265,6 +268,50 @@ def apply_activity(
             detail["sliver_m2"] = sliver_m2
         events.append(HazardEvent(name, hazard.id, activity.id, detail))
     return new_hazard, dataclasses.replace(activity, released_m2=m2), events
+
+
+def return_land(
+    hazard: HazardArea, activity: LandReleaseActivity, sample: QCSample
+) -> tuple[HazardArea, QCSample, list[HazardEvent]]:
+    """A failed QC sample puts the land it covers, of what ``activity`` released, back into the
+    hazard's remaining area (IMAS 07.12). A closed or handed-over hazard is reopened.
+
+    The returned area comes off the activity's own outcome (cancelled, reduced or cleared).
+    """
+    if sample.result is not QCResult.FAILED:
+        return hazard, sample, []
+    if activity.hazard_id != hazard.id or sample.hazard_id != hazard.id:
+        raise BadInput(f"QC sample {sample.id}: activity {activity.id} is not on {hazard.id}")
+    released_here = polygonal(activity.geometry).intersection(hazard.released_geometry)
+    returned = polygonal(polygonal(sample.geometry).intersection(released_here))
+    outcome = OUTCOME_OF[activity.kind]
+    m2 = min(geodesic_area(returned), getattr(hazard.released, outcome))
+    released = hazard.released.plus(outcome, -m2)
+    released_geometry = polygonal(hazard.released_geometry.difference(returned))
+    status = hazard.status
+    if m2 > 0 and status in (HazardStatus.CLOSED, HazardStatus.HANDED_OVER):
+        status = HazardStatus.REOPENED
+    new = dataclasses.replace(
+        hazard, released=released, released_geometry=released_geometry, status=status
+    )
+    events = [
+        HazardEvent(
+            "QCFailed",
+            hazard.id,
+            sample.id,
+            {"activity": activity.id, "outcome": outcome, "returned_m2": m2},
+        )
+    ]
+    if status != hazard.status:
+        events.append(
+            HazardEvent(
+                "HazardReopened",
+                hazard.id,
+                sample.id,
+                {"from": str(hazard.status), "to": str(status), "evidence": "failed QC sample"},
+            )
+        )
+    return new, dataclasses.replace(sample, returned_m2=m2), events
 
 
 def hand_over(

@@ -16,6 +16,8 @@ from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "MinefieldRecord",
+    "QCResult",
+    "QCSample",
     "Accident",
     "AgeGroup",
     "Sex",
@@ -263,5 +265,27 @@ class MinefieldRecord:
     claimed_deactivation_date: date | None = None
     claimed_battery_life: str = ""
     handed_over_by: str = ""
+    notes: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+class QCResult(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class QCSample:
+    """A quality control sample of released land (IMAS 07.12): a failed one returns the land."""
+
+    id: str
+    geometry: BaseGeometry  # the sampled polygon
+    activity_id: str  # the land release activity whose land was sampled
+    hazard_id: str
+    date: date
+    organisation: str  # who inspected
+    result: QCResult
+    returned_m2: float = 0.0  # land put back into the hazard's remaining area
+    nonconformities: str = ""
     notes: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)

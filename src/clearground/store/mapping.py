@@ -28,6 +28,8 @@ from clearground.domain.records import (
     HazardStatus,
     LandReleaseActivity,
     MinefieldRecord,
+    QCResult,
+    QCSample,
     Released,
     Sex,
     Victim,
@@ -264,6 +266,36 @@ def _minefield_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> 
     )
 
 
+def _qc_payload(q: QCSample) -> dict[str, Any]:
+    return {
+        "activity_id": q.activity_id,
+        "hazard_id": q.hazard_id,
+        "date": q.date.isoformat(),
+        "organisation": q.organisation,
+        "result": q.result.value,
+        "returned_m2": q.returned_m2,
+        "nonconformities": q.nonconformities,
+        "notes": q.notes,
+        "attributes": q.attributes,
+    }
+
+
+def _qc_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> QCSample:
+    return QCSample(
+        id=id_,
+        geometry=geometry,
+        activity_id=p["activity_id"],
+        hazard_id=p["hazard_id"],
+        date=date.fromisoformat(p["date"]),
+        organisation=p["organisation"],
+        result=QCResult(p["result"]),
+        returned_m2=p.get("returned_m2", 0.0),
+        nonconformities=p.get("nonconformities", ""),
+        notes=p.get("notes", ""),
+        attributes=p.get("attributes") or {},
+    )
+
+
 @dataclass(frozen=True)
 class KindMapping:
     """One record kind: its table stem, id prefix, payload mapping and the view's columns."""
@@ -327,6 +359,16 @@ KINDS: dict[str, KindMapping] = {
         record_type=MinefieldRecord,
         to_payload=_minefield_payload,
         from_row=_minefield_from,
+        geometry_type="MULTIPOLYGON",
+    ),
+    "qc": KindMapping(
+        kind="qc",
+        table="qc_sample",
+        view="qc_samples_current",
+        prefix="QC",
+        record_type=QCSample,
+        to_payload=_qc_payload,
+        from_row=_qc_from,
         geometry_type="MULTIPOLYGON",
     ),
     # Personal data of victims: its own table, read only with the victim_data permission.

@@ -13,7 +13,13 @@ from types import ModuleType
 
 __all__ = ["MIGRATIONS", "Migration"]
 
-_MODULES = ["m0001_initial", "m0002_eo_items", "m0003_accidents", "m0004_minefield_records"]
+_MODULES = [
+    "m0001_initial",
+    "m0002_eo_items",
+    "m0003_accidents",
+    "m0004_minefield_records",
+    "m0005_qc_samples",
+]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,127 @@
+"""Quality management of land release (IMAS 07.12): QC samples of released land.
+
+A passed sample is recorded; a failed one puts the land it covers, of what the sampled activity
+released, back into the hazard's remaining area, with the event in the hazard's history.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from clearground.domain.errors import BadInput, ImportRejected
+from clearground.domain.landrelease import polygonal, return_land
+from clearground.domain.records import QCResult, QCSample
+from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.formats import format_for_path
+from clearground.services.common import (
+    ImportReport,
+    column_getter,
+    iso_date,
+    require_columns,
+    texts,
+)
+from clearground.services.evidence import attributes_of
+from clearground.store.base import Store
+
+__all__ = ["import_qc"]
+
+KIND = "qc"
+_REQUIRED = ("activity_id", "date", "organisation", "result")
+
+
+def import_qc(
+    store: Store,
+    path: str | Path,
+    *,
+    author: str,
+    layer: str | None = None,
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    region: Region = UKRAINE,
+    format_name: str | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Record every QC sample of a polygon layer, or none; failed samples return land."""
+    path = Path(path)
+    today = today or date.today()
+    table = format_for_path(path, format_name).read(path, layer=layer)
+    n = len(table)
+    if n == 0:
+        raise ImportRejected([f"{path}: the layer has no features"])
+    getter, used = column_getter(table, mapping or {})
+    require_columns(table, getter, _REQUIRED)
+    check = check_geometries(table.geometries, region=region)
+    problems = {**check.problems, **table.problems}
+    cols = {f: texts(getter(f), n) for f in (*_REQUIRED, "id", "nonconformities", "notes")}
+    extra = [c for c in table.columns if c not in used]
+    rows = []
+    for i in range(n):
+        try:
+            when = iso_date(cols["date"][i], field_name="date", today=today)
+            result = cols["result"][i].lower()
+            result = {"pass": "passed", "fail": "failed"}.get(result, result)
+            if result not in ("passed", "failed"):
+                raise ValueError(f"result {cols['result'][i]!r} is not passed or failed")
+            if not cols["organisation"][i]:
+                raise ValueError("organisation is empty")
+        except ValueError as exc:
+            problems.setdefault(i, str(exc))
+            continue
+        rows.append((when, i, QCResult(result)))
+    if problems:
+        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+    rows.sort(key=lambda r: (r[0], r[1]))
+    with store.transaction() as tx:
+        activities = tx.get_many("activity", [cols["activity_id"][i] for _, i, _ in rows])
+        hazards = tx.get_many("hazard", [v.record.hazard_id for v in activities.values()])
+        state = {k: (v.record, v.version) for k, v in hazards.items()}
+        new_ids = iter(tx.next_ids(KIND, sum(1 for _, i, _ in rows if not cols["id"][i])))
+        samples, notes = [], []
+        for when, i, result in rows:
+            act = activities.get(cols["activity_id"][i])
+            if act is None:
+                problems[i] = f"land release activity {cols['activity_id'][i]!r} not found"
+                continue
+            hazard, version = state[act.record.hazard_id]
+            sample = QCSample(
+                id=cols["id"][i] or next(new_ids),
+                geometry=polygonal(check.geometries[i]),
+                activity_id=act.id,
+                hazard_id=hazard.id,
+                date=when,
+                organisation=cols["organisation"][i],
+                result=result,
+                nonconformities=cols["nonconformities"][i],
+                notes=cols["notes"][i],
+                attributes=attributes_of(table, extra, i),
+            )
+            try:
+                new_hazard, sample, events = return_land(hazard, act.record, sample)
+            except BadInput as exc:
+                problems[i] = exc.message
+                continue
+            samples.append(sample)
+            if events:
+                version = tx.update(
+                    "hazard",
+                    new_hazard,
+                    expected_version=version,
+                    author=author,
+                    reason=f"QC {sample.id} failed on {act.id} ({when}): "
+                    f"{sample.returned_m2:.0f} m² returned to the hazard",
+                )
+                tx.add_events(events, author=author)
+                state[hazard.id] = (new_hazard, version)
+                notes.append(
+                    f"{sample.id}: failed; {sample.returned_m2:.0f} m² back in {hazard.id} "
+                    f"({new_hazard.status})"
+                )
+        if problems:
+            raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+        tx.insert(KIND, samples, author=author, reason=f"imported from {path.name}")
+        if not dry_run:
+            tx.commit()
+    return ImportReport(
+        str(path), KIND, len(samples), [s.id for s in samples], dry_run, notes=notes
+    )
