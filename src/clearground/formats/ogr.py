@@ -1,18 +1,24 @@
-"""GDAL-backed vector formats, read and written through pyogrio (its wheels bundle GDAL)."""
+"""GDAL-backed vector formats, read and written through pyogrio (its wheels bundle GDAL).
+
+Plain single-file formats live here: GeoJSON (RFC 7946), GeoPackage, FlatGeobuf and GPX (read:
+routes and tracks by default, ``--layer waypoints`` for points). The zipped and XML formats build
+on :class:`OgrFormat` in their own modules.
+"""
 
 from __future__ import annotations
 
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
 
 from clearground.domain.errors import ImportRejected
-from clearground.formats.base import FeatureTable, Format
+from clearground.formats.base import FeatureTable, Format, check_crs, concat_tables
 
-__all__ = ["GEOJSON", "GPKG", "GPX", "OgrFormat", "to_wgs84"]
+__all__ = ["FLATGEOBUF", "GEOJSON", "GPKG", "GPX", "OgrFormat", "to_wgs84"]
 
 
 def _reason(exc: Exception) -> str:
@@ -51,7 +57,52 @@ def _decode(wkb: np.ndarray, table_problems: dict[int, str]) -> np.ndarray:
         return out
 
 
+def _readable_errors() -> tuple[type[Exception], ...]:
+    from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
+
+    return (
+        DataSourceError,
+        DataLayerError,
+        FieldError,
+        GeometryError,
+        OSError,
+        ValueError,  # UnicodeDecodeError included: text not in the file's encoding
+    )
+
+
+def geometry_type_of(geoms: np.ndarray) -> tuple[str, np.ndarray]:
+    """The layer geometry type for ``geoms`` and the geometries to write (polygons as multi)."""
+    geoms = np.asarray(geoms, dtype=object)
+    present = geoms[~shapely.is_missing(geoms)]
+    types = set(shapely.get_type_id(present).tolist())
+    if not types or types <= {3, 6}:
+        single = shapely.get_type_id(geoms) == 3
+        if single.any():
+            geoms = geoms.copy()
+            geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
+        return "MultiPolygon", geoms
+    if types <= {0}:
+        return "Point", geoms
+    return "Unknown", geoms
+
+
 class OgrFormat(Format):
+    """A vector format GDAL reads and writes.
+
+    Parameters
+    ----------
+    name, driver, extensions
+        Our name for it, GDAL's driver name, and the file endings it has.
+    layer_options
+        GDAL layer creation options used when writing.
+    read_layers
+        Layers to read (and concatenate) when no ``--layer`` is given (GPX: routes and tracks).
+    all_layers
+        Read every layer, one after the other, when no ``--layer`` is given (KML folders).
+    writable
+        False for formats clearground only reads (GPX).
+    """
+
     def __init__(
         self,
         name: str,
@@ -60,20 +111,26 @@ class OgrFormat(Format):
         *,
         layer_options: dict[str, str] | None = None,
         read_layers: tuple[str, ...] = (),
+        all_layers: bool = False,
+        writable: bool = True,
     ) -> None:
         self.name = name
         self.driver = driver
         self.extensions = extensions
         self.layer_options = layer_options or {}
-        self.read_layers = read_layers  # layers to read by default (GPX: routes and tracks)
+        self.read_layers = read_layers
+        self.all_layers = all_layers
+        self.writable = writable
+
+    # --- reading -----------------------------------------------------------------------------
 
     def layers(self, path: Path) -> list[str]:
         import pyogrio
 
         return [str(name) for name, _ in pyogrio.list_layers(path)]
 
-    def _unreadable(self, path: Path, exc: Exception) -> ImportRejected:
-        reason = _reason(exc)
+    def _unreadable(self, path: Path, source: str, exc: Exception) -> ImportRejected:
+        reason = _reason(exc).replace(str(path), source)
         if self.name == "geojson":
             try:
                 with open(path, encoding="utf-8") as f:
@@ -82,108 +139,159 @@ class OgrFormat(Format):
                 reason = f"not valid JSON ({jexc})"
             except OSError:
                 pass
-        return ImportRejected([f"{path}: cannot read {self.name}: {reason}"])
+        return ImportRejected([f"{source}: cannot read {self.name}: {reason}"])
 
-    def read(self, path: Path, *, layer: str | None = None) -> FeatureTable:
-        import pyogrio
-        from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
+    def read(self, path: Path, *, layer: str | None = None, crs: str | None = None) -> FeatureTable:
+        path = Path(path)
+        return self.read_from(path, source=str(path), layer=layer, crs=crs)
 
-        readable = (DataSourceError, DataLayerError, FieldError, GeometryError, OSError, ValueError)
+    def check_file(self, path: Path, source: str) -> None:
+        """Checks before GDAL opens the file (XML formats refuse DTDs here)."""
+
+    def read_from(
+        self,
+        path: Path,
+        *,
+        source: str,
+        layer: str | None = None,
+        crs: str | None = None,
+        encoding: str | None = None,
+        open_options: dict[str, str] | None = None,
+    ) -> FeatureTable:
+        """Read ``path`` (perhaps extracted from an archive), naming it ``source`` in messages.
+
+        ``crs`` overrides the file's own coordinate system; ``encoding`` the text encoding GDAL
+        would use; ``open_options`` go to GDAL's driver.
+        """
+        crs = check_crs(crs)
         if not path.exists():
-            raise ImportRejected([f"{path}: file not found"])
+            raise ImportRejected([f"{source}: file not found"])
+        self.check_file(path, source)
+        readable = _readable_errors()
         try:
             available = self.layers(path)
         except readable as exc:
-            raise self._unreadable(path, exc) from None
+            raise self._unreadable(path, source, exc) from None
         if layer is not None and layer not in available:
             raise ImportRejected(
-                [f"{path}: no layer {layer!r}; layers: {', '.join(available) or 'none'}"]
+                [f"{source}: no layer {layer!r}; layers: {', '.join(available) or 'none'}"]
             )
-        if layer is None and self.read_layers:
-            tables = [
-                self._read_layer(pyogrio, path, name, readable)
-                for name in self.read_layers
-                if name in available
-            ]
-            return _concat(path, tables)
+        if not available:
+            raise ImportRejected([f"{source}: no layers"])
+        options = {"crs": crs, "encoding": encoding, "open_options": open_options or {}}
+        if layer is None and (self.read_layers or self.all_layers):
+            names = [n for n in available if self.all_layers or n in self.read_layers]
+            tables = [self._read_layer(path, source, n, **options) for n in names]
+            return concat_tables(source, tables)
         if layer is None and len(available) > 1:
             raise ImportRejected(
                 [
-                    f"{path}: {len(available)} layers; choose one with --layer: "
+                    f"{source}: {len(available)} layers; choose one with --layer: "
                     + ", ".join(available)
                 ]
             )
-        if not available:
-            raise ImportRejected([f"{path}: no layers"])
-        return self._read_layer(pyogrio, path, layer or available[0], readable)
+        return self._read_layer(path, source, layer or available[0], **options)
 
-    def _read_layer(self, pyogrio, path: Path, layer: str, readable) -> FeatureTable:
+    def _read_layer(
+        self,
+        path: Path,
+        source: str,
+        layer: str,
+        *,
+        crs: str | None,
+        encoding: str | None,
+        open_options: dict[str, str],
+    ) -> FeatureTable:
+        import pyogrio
+
         try:
-            meta, _, wkb, field_data = pyogrio.raw.read(path, layer=layer, datetime_as_string=True)
-        except readable as exc:
-            raise self._unreadable(path, exc) from None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                meta, _, wkb, field_data = pyogrio.raw.read(
+                    path,
+                    layer=layer,
+                    datetime_as_string=True,
+                    encoding=encoding,
+                    **open_options,
+                )
+        except _readable_errors() as exc:
+            raise self._unreadable(path, source, exc) from None
         problems: dict[int, str] = {}
         if wkb is None:
-            wkb = np.full(len(field_data[0]) if field_data else 0, None, dtype=object)
+            n = len(field_data[0]) if len(field_data) else 0
+            wkb = np.full(n, None, dtype=object)
         geoms = _decode(np.asarray(wkb, dtype=object), problems)
+        file_crs = meta.get("crs")
         try:
-            geoms = to_wgs84(geoms, meta.get("crs"))
+            geoms = to_wgs84(geoms, crs or file_crs)
         except Exception as exc:  # pyproj raises several kinds for a bad CRS
             raise ImportRejected(
-                [f"{path}: cannot reproject layer {layer!r} to EPSG:4326: {_reason(exc)}"]
+                [f"{source}: cannot reproject layer {layer!r} to EPSG:4326: {_reason(exc)}"]
             ) from None
         columns = {str(n): np.asarray(v) for n, v in zip(meta["fields"], field_data, strict=True)}
         return FeatureTable(
-            source=str(path),
+            source=source,
             geometries=np.asarray(geoms, dtype=object),
             columns=columns,
             layer=layer,
-            crs=meta.get("crs"),
+            crs=crs or file_crs,
             problems=problems,
         )
 
+    # --- writing -----------------------------------------------------------------------------
+
+    def prepare_columns(self, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Columns as this format stores them (a hook: FileGDB narrows integers, and so on)."""
+        return columns
+
     def write(self, path: Path, table: FeatureTable, *, layer: str) -> None:
+        if not self.writable:
+            super().write(path, table, layer=layer)
+        self.write_file(Path(path), table, layer=layer)
+
+    def write_file(
+        self,
+        path: Path,
+        table: FeatureTable,
+        *,
+        layer: str,
+        driver_options: dict[str, Any] | None = None,
+    ) -> None:
+        """Write ``table`` with GDAL to exactly ``path`` (replaced if it exists)."""
         import pyogrio
 
-        geoms = np.asarray(table.geometries, dtype=object)
-        types = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
-        geometry_type = (
-            "MultiPolygon" if types <= {3, 6} else "Point" if types <= {0} else "Unknown"
-        )
-        if geometry_type == "MultiPolygon":
-            single = shapely.get_type_id(geoms) == 3
-            geoms = geoms.copy()
-            geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
+        geometry_type, geoms = geometry_type_of(table.geometries)
         if self.name == "geojson":
             geoms = shapely.orient_polygons(geoms, exterior_cw=False)  # RFC 7946: CCW exteriors
+        columns = self.prepare_columns(dict(table.columns))
         if path.exists():
             path.unlink()
-        pyogrio.raw.write(
-            path,
-            shapely.to_wkb(geoms),
-            list(table.columns.values()),
-            list(table.columns.keys()),
-            layer=layer,
-            driver=self.driver,
-            geometry_type=geometry_type,
-            crs="EPSG:4326",
-            layer_options=self.layer_options or None,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # e.g. GDAL's "laundered" names
+            pyogrio.raw.write(
+                path,
+                shapely.to_wkb(geoms),
+                list(columns.values()),
+                list(columns.keys()),
+                layer=layer,
+                driver=self.driver,
+                geometry_type=geometry_type,
+                crs="EPSG:4326",
+                layer_options=self.layer_options or None,
+                **(driver_options or {}),
+            )
 
 
-def _concat(path: Path, tables: list[FeatureTable]) -> FeatureTable:
-    if not tables:
-        return FeatureTable(str(path), np.empty(0, dtype=object), {})
-    if len(tables) == 1:
-        return tables[0]
-    return FeatureTable(
-        str(path),
-        np.concatenate([t.geometries for t in tables]),
-        {},
-        layer=",".join(t.layer or "" for t in tables),
-    )
+class XmlOgrFormat(OgrFormat):
+    """An XML format (GPX, KML): defusedxml checks the file before GDAL opens it."""
+
+    def check_file(self, path: Path, source: str) -> None:
+        from clearground.formats.safe import check_xml
+
+        check_xml(path, source=source, kind=self.name.upper())
 
 
 GEOJSON = OgrFormat("geojson", "GeoJSON", (".geojson", ".json"), layer_options={"RFC7946": "YES"})
 GPKG = OgrFormat("gpkg", "GPKG", (".gpkg",))
-GPX = OgrFormat("gpx", "GPX", (".gpx",), read_layers=("routes", "tracks"))
+FLATGEOBUF = OgrFormat("flatgeobuf", "FlatGeobuf", (".fgb",))
+GPX = XmlOgrFormat("gpx", "GPX", (".gpx",), read_layers=("routes", "tracks"), writable=False)
