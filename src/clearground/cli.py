@@ -30,6 +30,7 @@ hazards_app = typer.Typer(no_args_is_help=True, help="List hazard areas.")
 hazard_app = typer.Typer(no_args_is_help=True, help="Show or edit one hazard area.")
 eo_app = typer.Typer(no_args_is_help=True, help="Explosive ordnance items and spot reports.")
 accidents_app = typer.Typer(no_args_is_help=True, help="Accidents involving explosive ordnance.")
+review_app = typer.Typer(no_args_is_help=True, help="Review field submissions.")
 minefields_app = typer.Typer(
     no_args_is_help=True, help="Minefield records handed over by armed forces."
 )
@@ -39,6 +40,7 @@ app.add_typer(hazard_app, name="hazard")
 app.add_typer(eo_app, name="eo")
 app.add_typer(accidents_app, name="accidents")
 app.add_typer(minefields_app, name="minefields")
+app.add_typer(review_app, name="review")
 
 
 class OutputFormat(StrEnum):
@@ -211,6 +213,13 @@ FormatInOption = Annotated[
     str | None, typer.Option("--format", help="File format, if not given by the file ending.")
 ]
 OutputOption = Annotated[OutputFormat, typer.Option("--output", "-o", help="Report format.")]
+SubmissionOption = Annotated[
+    bool,
+    typer.Option(
+        "--as-submission",
+        help="Queue each feature for review (clearground review) instead of importing it.",
+    ),
+]
 
 
 @import_app.command("hazards")
@@ -230,6 +239,7 @@ def import_hazards_cmd(
             "without .prj, projected WKT in a CSV), or to override a wrong one: EPSG:32636.",
         ),
     ] = None,
+    as_submission: SubmissionOption = False,
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """Import hazard areas: every feature or none (any CRS, reprojected to EPSG:4326)."""
@@ -251,6 +261,7 @@ def import_hazards_cmd(
             format_name=format_name,
             crs=crs,
             progress=progress,
+            as_submission=as_submission,
         )
     finally:
         if bar is not None:
@@ -303,6 +314,7 @@ def import_eo_cmd(
     map_: MapOption = None,
     dry_run: DryRunOption = False,
     format_name: FormatInOption = None,
+    as_submission: SubmissionOption = False,
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """Import EO items: linked to the hazard they lie in; an item in a closed hazard reopens it."""
@@ -319,6 +331,7 @@ def import_eo_cmd(
         dry_run=dry_run,
         region=state.settings.operating_region,
         format_name=format_name,
+        as_submission=as_submission,
     )
     _report(result, output)
 
@@ -661,6 +674,65 @@ def minefields_overdue(ctx: typer.Context) -> None:
     from clearground.services.minefields import overdue
 
     _echo_json(overdue(_state(ctx).store()))
+
+
+@review_app.command("list")
+def review_list(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option("--status", help="pending, approved or rejected.")
+    ] = "pending",
+) -> None:
+    """List submissions (pending ones by default) as JSON."""
+    from clearground.services.review import submission_json, submissions
+
+    store = _state(ctx).store()
+    _echo_json([submission_json(store, v) for v in submissions(store, status or None)])
+
+
+@review_app.command("show")
+def review_show(ctx: typer.Context, sub_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """One submission, with the records it may duplicate side by side."""
+    from clearground.domain.errors import NotFound
+    from clearground.services.review import submission_json
+
+    store = _state(ctx).store()
+    v = store.get("submission", sub_id)
+    if v is None:
+        raise NotFound(f"submission {sub_id} not found")
+    _echo_json(submission_json(store, v, side_by_side=True))
+
+
+@review_app.command("approve")
+def review_approve(
+    ctx: typer.Context,
+    sub_id: Annotated[str, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option("--reason", help="Kept in the history.")] = "",
+) -> None:
+    """Approve a submission: its record enters the database, citing the submission."""
+    from clearground.services.review import approve, submission_json
+
+    state = _state(ctx)
+    store = state.store()
+    _echo_json(
+        submission_json(store, approve(store, sub_id, author=state.settings.author, reason=reason))
+    )
+
+
+@review_app.command("reject")
+def review_reject(
+    ctx: typer.Context,
+    sub_id: Annotated[str, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: required, and kept.")],
+) -> None:
+    """Reject a submission with a reason; it is kept, and nothing enters the database."""
+    from clearground.services.review import reject, submission_json
+
+    state = _state(ctx)
+    store = state.store()
+    _echo_json(
+        submission_json(store, reject(store, sub_id, author=state.settings.author, reason=reason))
+    )
 
 
 @app.command()

@@ -116,6 +116,10 @@ class HazardArea:
 
     @property
     def remaining_m2(self) -> float:
+        """Area not yet released; none at all once the hazard is closed (whatever float sums
+        of the released parts leave over: closing attributes every last sliver)."""
+        if self.status in (HazardStatus.CLOSED, HazardStatus.HANDED_OVER):
+            return 0.0
         return max(0.0, self.area_m2 - self.released.total)
 
 

@@ -23,7 +23,7 @@ __all__ = ["DUMP_FORMAT", "dump", "restore"]
 DUMP_FORMAT = "clearground-dump-1"
 _VERSION_FIELDS = ["id", "version", "valid_from", "author", "reason", "deleted", "payload"]
 _EVENT_FIELDS = ["hazard_id", "kind", "evidence", "at", "author", "detail"]
-_GEOMETRY_TYPE = {"MULTIPOLYGON": "MultiPolygon", "POINT": "Point"}
+_GEOMETRY_TYPE = {"MULTIPOLYGON": "MultiPolygon", "POINT": "Point", "GEOMETRY": "Unknown"}
 
 
 def _payload_text(payload: Any) -> str | None:

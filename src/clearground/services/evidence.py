@@ -78,6 +78,7 @@ def _import_eo(
     region: Region = UKRAINE,
     format_name: str | None = None,
     today: date | None = None,
+    as_submission: bool = False,
 ) -> ImportReport:
     path = Path(path)
     today = today or date.today()
@@ -127,7 +128,8 @@ def _import_eo(
     with store.transaction() as tx:
         hazards = HazardLinks(store, tx, points, [cols["hazard_id"][r["index"]] for r in rows])
         clash = tx.existing_ids(KIND, list(seen))
-        new_ids = iter(tx.next_ids(KIND, sum(1 for r in rows if not cols["id"][r["index"]])))
+        unnamed = 0 if as_submission else sum(1 for r in rows if not cols["id"][r["index"]])
+        new_ids = iter(tx.next_ids(KIND, unnamed))
         items = []
         for r in rows:
             i = r["index"]
@@ -139,7 +141,7 @@ def _import_eo(
                 problems[i] = f"hazard {wanted!r} not found"
                 continue
             item = EOItem(
-                id=cols["id"][i] or next(new_ids),
+                id=cols["id"][i] or ("" if as_submission else next(new_ids)),
                 geometry=points[i],
                 category=r["category"],
                 date=r["date"],
@@ -156,13 +158,34 @@ def _import_eo(
                 attributes=attributes_of(table, extra, i),
             )
             items.append(item)
-            hazards.reopen_around(i, item.id, f"{item.category} {item.id} found", item.date, author)
+            if not as_submission:
+                hazards.reopen_around(
+                    i, item.id, f"{item.category} {item.id} found", item.date, author
+                )
         if problems:
             raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
-        tx.insert(KIND, items, author=author, reason=f"imported from {path.name}")
+        if as_submission:  # into the review queue: linked, and hazards reopened, on approval
+            from clearground.services.review import submit
+
+            items = submit(
+                store,
+                tx,
+                KIND,
+                items,
+                author=author,
+                sources=[f"{path.name}:feature {r['index'] + 1}" for r in rows],
+            )
+        else:
+            tx.insert(KIND, items, author=author, reason=f"imported from {path.name}")
         if not dry_run:
             tx.commit()
     notes, outside = hazards.notes, hazards.outside
+    if as_submission:
+        notes = [f"{s.id}: may duplicate {', '.join(s.duplicates)}" for s in items if s.duplicates]
+        outside = 0
+        return ImportReport(
+            str(path), "submission", len(items), [s.id for s in items], dry_run, notes=notes
+        )
     if outside:
         notes.append(
             f"{outside} item(s): {OUTSIDE_MESSAGE}; an IM officer decides (new SHA, or explained)"

@@ -174,6 +174,7 @@ def _import_hazards(
     crs: str | None = None,
     progress: Progress | None = None,
     today: date | None = None,
+    as_submission: bool = False,
 ) -> ImportReport:
     path = Path(path)
     today = today or date.today()
@@ -218,8 +219,11 @@ def _import_hazards(
                     if id_ in clash
                 ]
             )
-        new_ids = iter(tx.next_ids(KIND, sum(1 for i in given_ids if not i)))
-        ids = [id_ or next(new_ids) for id_ in given_ids]
+        if as_submission:  # ids are given on approval
+            ids = [id_ or f"{path.name} feature {i + 1}" for i, id_ in enumerate(given_ids)]
+        else:
+            new_ids = iter(tx.next_ids(KIND, sum(1 for i in given_ids if not i)))
+            ids = [id_ or next(new_ids) for id_ in given_ids]
         records = [
             HazardArea(
                 id=ids[i],
@@ -237,17 +241,40 @@ def _import_hazards(
             )
             for i in range(n)
         ]
-        reason = f"imported from {path.name}"
-        done = 0
-        for part in chunks(records, 20_000):  # in parts, so that progress can be shown
-            tx.insert(KIND, part, author=author, reason=reason)
-            done += len(part)
-            if progress:
-                progress("write", done, n)
+        if as_submission:  # into the review queue, not the database
+            from clearground.services.review import submit
+
+            for r, id_ in zip(records, given_ids, strict=True):
+                r.id = id_  # a generated id is given on approval
+            subs = submit(
+                store,
+                tx,
+                KIND,
+                records,
+                author=author,
+                sources=[f"{path.name}:feature {i + 1}" for i in range(n)],
+            )
+            records = subs
+        else:
+            reason = f"imported from {path.name}"
+            done = 0
+            for part in chunks(records, 20_000):  # in parts, so that progress can be shown
+                tx.insert(KIND, part, author=author, reason=reason)
+                done += len(part)
+                if progress:
+                    progress("write", done, n)
         if not dry_run:
             tx.commit()
     repaired = [f"{table.where(i)}: {why}" for i, why in sorted(check.repaired.items())]
-    return ImportReport(str(path), KIND, n, [r.id for r in records], dry_run, repaired=repaired)
+    kind = "submission" if as_submission else KIND
+    notes = [
+        f"{r.id}: may duplicate {', '.join(r.duplicates)}"
+        for r in records
+        if as_submission and r.duplicates
+    ]
+    return ImportReport(
+        str(path), kind, n, [r.id for r in records], dry_run, repaired=repaired, notes=notes
+    )
 
 
 def _attributes(table: FeatureTable, extra: list[str], n: int) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ from clearground.domain.records import (
     VictimPersonalData,
     VictimType,
 )
+from clearground.domain.review import Submission, SubmissionStatus
 
 __all__ = ["KINDS", "KindMapping", "geometries_wkb", "loads", "mapping_for", "payloads_json"]
 
@@ -296,6 +297,39 @@ def _qc_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> QCSampl
     )
 
 
+def _submission_payload(sub: Submission) -> dict[str, Any]:
+    return {
+        "kind": sub.kind,
+        "record": mapping_for(sub.kind).to_payload(sub.record),
+        "record_given_id": sub.record.id,
+        "submitted_by": sub.submitted_by,
+        "source": sub.source,
+        "status": sub.status.value,
+        "duplicates": list(sub.duplicates),
+        "decided_by": sub.decided_by,
+        "decision_reason": sub.decision_reason,
+        "record_id": sub.record_id,
+        "attributes": sub.attributes,
+    }
+
+
+def _submission_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> Submission:
+    record = mapping_for(p["kind"]).from_row(p["record_given_id"], p["record"], geometry)
+    return Submission(
+        id=id_,
+        kind=p["kind"],
+        record=record,
+        submitted_by=p["submitted_by"],
+        source=p["source"],
+        status=SubmissionStatus(p["status"]),
+        duplicates=tuple(p.get("duplicates", ())),
+        decided_by=p.get("decided_by", ""),
+        decision_reason=p.get("decision_reason", ""),
+        record_id=p.get("record_id", ""),
+        attributes=p.get("attributes") or {},
+    )
+
+
 @dataclass(frozen=True)
 class KindMapping:
     """One record kind: its table stem, id prefix, payload mapping and the view's columns."""
@@ -370,6 +404,16 @@ KINDS: dict[str, KindMapping] = {
         to_payload=_qc_payload,
         from_row=_qc_from,
         geometry_type="MULTIPOLYGON",
+    ),
+    "submission": KindMapping(
+        kind="submission",
+        table="submission",
+        view="submissions_current",
+        prefix="SB",
+        record_type=Submission,
+        to_payload=_submission_payload,
+        from_row=_submission_from,
+        geometry_type="GEOMETRY",
     ),
     # Personal data of victims: its own table, read only with the victim_data permission.
     "victim_personal": KindMapping(

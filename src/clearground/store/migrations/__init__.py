@@ -19,6 +19,7 @@ _MODULES = [
     "m0003_accidents",
     "m0004_minefield_records",
     "m0005_qc_samples",
+    "m0006_submissions",
 ]
 
 

@@ -53,7 +53,9 @@ FROM {table}_versions WHERE is_current = 1 AND deleted = 0""",
             f"(payload #>> '{{{path[2:].replace('.', ',')}}}')::{pg_types[typ]} AS {name}"
             for name, path, typ in columns
         )
-        gtype = {"MULTIPOLYGON": "MultiPolygon", "POINT": "Point"}[geometry_type]
+        gtype = {"MULTIPOLYGON": "MultiPolygon", "POINT": "Point", "GEOMETRY": "Geometry"}[
+            geometry_type
+        ]
         return [
             f"""CREATE TABLE {table}_versions (
   fid bigserial PRIMARY KEY,
