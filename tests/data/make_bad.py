@@ -11,6 +11,7 @@ must contain, and any extra command-line arguments. Tests call it into a tempora
 
 from __future__ import annotations
 
+import csv
 import shutil
 import struct
 import sys
@@ -24,12 +25,41 @@ import numpy as np
 import pyogrio
 import shapely
 
-__all__ = ["BadFile", "SECRET", "write_corpus", "write_layer", "zip_bomb", "zip_folder"]
+__all__ = ["CASES", "BadFile", "SECRET", "write_corpus", "write_layer", "zip_bomb", "zip_folder"]
 
 #: Text of the file the XXE cases point at: it must never reach the database or any output.
 SECRET = "SYNTHETIC-SECRET-7f3a"
 #: The zip bomb inflates past clearground's limit (2 GiB) by this much.
 BOMB_EXTRA = 1 << 20
+
+
+#: the cases ``write_corpus`` writes, in order
+CASES = (
+    "truncated gpkg",
+    "invalid json",
+    "xxe kml",
+    "billion laughs kml",
+    "xxe kmz",
+    "xxe gpx",
+    "zip bomb",
+    "kmz bomb",
+    "zip path traversal",
+    "not a zip",
+    "shapefile without prj",
+    "windows-1251 without cpg",
+    "windows-1251 csv",
+    "mixed geometry types",
+    "mixed geometry types kml",
+    "empty layer",
+    "empty csv",
+    "duplicate ids",
+    "duplicate ids csv",
+    "date in the future",
+    "date before 1900",
+    "unparseable wkt",
+    "csv without geometry",
+    "xlsx lon/lat not numbers",
+)
 
 
 @dataclass
@@ -162,6 +192,12 @@ def zip_bomb(out: Path, size: int, name: str = "bomb.shp") -> Path:
     return out
 
 
+def _write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
 def _with_doctype(text: str, doctype: str, name_text: str) -> str:
     """KML/GPX text (written by GDAL) with a DOCTYPE added and a <name> replaced by an entity."""
     head, sep, rest = text.partition("?>")
@@ -292,10 +328,10 @@ def write_corpus(directory: str | Path) -> dict[str, BadFile]:
         ),
         "duplicate id 'HZ-9'",
     )
-    dups_csv = d / "dups.csv"
-    dups_csv.write_text(
-        "id,name,WKT\n"
-        + "".join(f"HZ-7,SYNTHETIC {i},{shapely.to_wkt(g)}\n" for i, g in enumerate(boxes(2)))
+    dups_csv = _write_csv(
+        d / "dups.csv",
+        [["id", "name", "WKT"]]
+        + [["HZ-7", f"SYNTHETIC {i}", shapely.to_wkt(g)] for i, g in enumerate(boxes(2))],
     )
     out["duplicate ids csv"] = BadFile(
         dups_csv, "dups.csv:feature 2: duplicate id 'HZ-7' (also feature 1)"
@@ -316,9 +352,13 @@ def write_corpus(directory: str | Path) -> dict[str, BadFile]:
         "old.shp.zip:feature 1: date_reported '1899-12-31' is before 1900",
         ["--map", "date_reported=date_rep"],
     )
-    bad_wkt = d / "badwkt.csv"
-    bad_wkt.write_text(
-        f"name,WKT\nSYNTHETIC A,{shapely.to_wkt(boxes(1)[0])}\nSYNTHETIC B,POLYGON ((30 50, 31\n"
+    bad_wkt = _write_csv(
+        d / "badwkt.csv",
+        [
+            ["name", "WKT"],
+            ["SYNTHETIC A", shapely.to_wkt(boxes(1)[0])],
+            ["SYNTHETIC B", "POLYGON ((30 50, 31"],
+        ],
     )
     out["unparseable wkt"] = BadFile(bad_wkt, "badwkt.csv:feature 2: WKT: WKT cannot be parsed")
     nogeom = d / "nogeom.csv"
@@ -339,6 +379,7 @@ def write_corpus(directory: str | Path) -> dict[str, BadFile]:
     out["xlsx lon/lat not numbers"] = BadFile(
         xlsx, "badlonlat.xlsx:feature 2: lon/lat = 'east'/'50.2' are not both numbers"
     )
+    assert tuple(out) == CASES
     return out
 
 
