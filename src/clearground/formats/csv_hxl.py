@@ -71,7 +71,6 @@ _TAG = re.compile(r"^\s*#[a-z][a-z0-9_]*(\s*\+\s*[a-z][a-z0-9_]*)*\s*$", re.IGNO
 _XLSX_DATE = re.compile(r"^(\d{4})/(\d{2})/(\d{2})(?: (\d{2}:\d{2}:\d{2}(?:\.\d+)?))?$")
 #: Excel holds at most this many characters in a cell.
 XLSX_CELL_CHARS = 32_767
-_HXL_SEARCH_ROWS = 25
 
 
 def is_hxl_row(cells: list[str | None]) -> bool:
@@ -199,20 +198,17 @@ def table_from_rows(
 
 
 def _header_and_tags(rows: list[list[str | None]]) -> tuple[list[str], list[str], int]:
-    """(names, tags, index of the first data row) of the first rows of a table."""
-    width = max((len(r) for r in rows[:_HXL_SEARCH_ROWS]), default=0)
-
-    def padded(row: list[str | None]) -> list[str]:
-        return [(c or "").strip() for c in row] + [""] * (width - len(row))
-
-    header = padded(rows[0]) if rows else []
+    """(names, tags, index of the first data row) of a table's rows: the header row, then an
+    optional HXL row; or an HXL row alone. Both are padded to the wider of the two."""
+    header = [(c or "").strip() for c in rows[0]] if rows else []
     if is_hxl_row(header):
         return list(header), list(header), 1
-    tags = [""] * width
+    tags: list[str] = []
     start = 1
     if len(rows) > 1 and is_hxl_row(rows[1]):
-        tags, start = padded(rows[1]), 2
-    return header, tags, start
+        tags, start = [(c or "").strip() for c in rows[1]], 2
+    width = max(len(header), len(tags))
+    return header + [""] * (width - len(header)), tags + [""] * (width - len(tags)), start
 
 
 def _unique(names: list[str], tags: list[str]) -> list[str]:
