@@ -31,6 +31,7 @@ hazard_app = typer.Typer(no_args_is_help=True, help="Show or edit one hazard are
 eo_app = typer.Typer(no_args_is_help=True, help="Explosive ordnance items and spot reports.")
 accidents_app = typer.Typer(no_args_is_help=True, help="Accidents involving explosive ordnance.")
 review_app = typer.Typer(no_args_is_help=True, help="Review field submissions.")
+locations_app = typer.Typer(no_args_is_help=True, help="Administrative areas (P-codes).")
 minefields_app = typer.Typer(
     no_args_is_help=True, help="Minefield records handed over by armed forces."
 )
@@ -41,6 +42,7 @@ app.add_typer(eo_app, name="eo")
 app.add_typer(accidents_app, name="accidents")
 app.add_typer(minefields_app, name="minefields")
 app.add_typer(review_app, name="review")
+app.add_typer(locations_app, name="locations")
 
 
 class OutputFormat(StrEnum):
@@ -441,6 +443,38 @@ def import_qc_cmd(
     _report(result, output)
 
 
+@import_app.command("locations")
+def import_locations_cmd(
+    ctx: typer.Context,
+    file: Annotated[
+        str, typer.Argument(help="Admin areas: COD-AB (ADMn_PCODE, ADMn_EN) or pcode, name, ...")
+    ],
+    layer: LayerOption = None,
+    map_: MapOption = None,
+    dry_run: DryRunOption = False,
+    repair: RepairOption = False,
+    format_name: FormatInOption = None,
+    output: OutputOption = OutputFormat.table,
+) -> None:
+    """Import administrative areas with P-codes (one level per layer); later records get them."""
+    from clearground.services.common import parse_map
+    from clearground.services.locations import import_locations
+
+    state = _state(ctx)
+    result = import_locations(
+        state.store(),
+        file,
+        author=state.settings.author,
+        layer=layer,
+        mapping=parse_map(map_),
+        repair=repair,
+        dry_run=dry_run,
+        region=state.settings.operating_region,
+        format_name=format_name,
+    )
+    _report(result, output)
+
+
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 AsOfOption = Annotated[
     str | None,
@@ -732,6 +766,18 @@ def review_reject(
     store = state.store()
     _echo_json(
         submission_json(store, reject(store, sub_id, author=state.settings.author, reason=reason))
+    )
+
+
+@locations_app.command("list")
+def locations_list(ctx: typer.Context) -> None:
+    """List administrative areas: P-code, name, level and parent, as JSON."""
+    store = _state(ctx).store()
+    _echo_json(
+        [
+            {"pcode": a.id, "name": a.name, "level": a.level, "parent": a.parent}
+            for a in (v.record for v in store.list("location"))
+        ]
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from clearground import synthetic
 from clearground.config import Settings
-from clearground.services import activities, hazards
+from clearground.services import activities, hazards, locations
 from clearground.store.base import Store
 
 __all__ = ["build_demo"]
@@ -23,6 +23,13 @@ def build_demo(store: Store, settings: Settings, *, n: int = 200, seed: int = 1)
         raise BadInput(f"{store.url} already holds hazards: the demo needs an empty database")
     author = f"{settings.author} ({synthetic.LABEL} demo)"
     with tempfile.TemporaryDirectory() as tmp:
+        admin = synthetic.write_admin_areas(
+            Path(tmp) / "synthetic_cod_ab.gpkg", region=settings.operating_region
+        )
+        for level in ("adm1", "adm2"):
+            locations.import_locations(
+                store, admin, layer=level, author=author, region=settings.operating_region
+            )
         src = synthetic.write_hazards(
             Path(tmp) / "synthetic_hazards.gpkg", n, seed=seed, region=settings.operating_region
         )
@@ -47,4 +54,5 @@ def build_demo(store: Store, settings: Settings, *, n: int = 200, seed: int = 1)
         },
         "remaining_m2": round(sum(r["remaining_m2"] for r in rows), 0),
         "activities": store.count("activity"),
+        "admin_areas": store.count("location"),
     }

@@ -15,7 +15,14 @@ import shapely
 from clearground.domain.areas import metres_per_degree
 from clearground.domain.validation import UKRAINE, Region
 
-__all__ = ["hazard_polygons", "write_hazards", "write_activities", "write_route", "LABEL"]
+__all__ = [
+    "LABEL",
+    "hazard_polygons",
+    "write_activities",
+    "write_admin_areas",
+    "write_hazards",
+    "write_route",
+]
 
 LABEL = "SYNTHETIC"
 EO_TYPES = ("AP mine", "AT mine", "cluster munition", "UXO", "AXO", "IED")
@@ -141,5 +148,58 @@ def write_route(path: str | Path, coords: list[tuple[float, float]]) -> Path:
         driver="GPX",
         geometry_type="MultiLineString",
         crs="EPSG:4326",
+    )
+    return path
+
+
+def write_admin_areas(path: str | Path, *, region: Region = UKRAINE, split: int = 3) -> Path:
+    """Synthetic COD-AB style areas over ``region``: layers ``adm1`` (split x split boxes) and
+    ``adm2`` (each of those split again), with ADMn_PCODE/ADMn_EN columns. P-codes start with XS
+    (no country has it) and names with SYNTHETIC."""
+    import pyogrio
+
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    xs = np.linspace(region.min_lon, region.max_lon, split + 1)
+    ys = np.linspace(region.min_lat, region.max_lat, split + 1)
+    adm1, adm2 = [], []
+    for a in range(split):
+        for b in range(split):
+            code1 = f"XS{a * split + b + 1:02d}"
+            adm1.append((code1, shapely.box(xs[a], ys[b], xs[a + 1], ys[b + 1])))
+            sx = np.linspace(xs[a], xs[a + 1], split + 1)
+            sy = np.linspace(ys[b], ys[b + 1], split + 1)
+            for c in range(split):
+                for d in range(split):
+                    code2 = f"{code1}{c * split + d + 1:02d}"
+                    adm2.append((code2, code1, shapely.box(sx[c], sy[d], sx[c + 1], sy[d + 1])))
+    pyogrio.raw.write(
+        path,
+        shapely.to_wkb(np.array([g for _, g in adm1], dtype=object)),
+        [
+            np.array([c for c, _ in adm1], dtype=object),
+            np.array([f"{LABEL} oblast {c}" for c, _ in adm1], dtype=object),
+        ],
+        ["ADM1_PCODE", "ADM1_EN"],
+        layer="adm1",
+        driver="GPKG",
+        geometry_type="Polygon",
+        crs="EPSG:4326",
+    )
+    pyogrio.raw.write(
+        path,
+        shapely.to_wkb(np.array([g for _, _, g in adm2], dtype=object)),
+        [
+            np.array([c for c, _, _ in adm2], dtype=object),
+            np.array([f"{LABEL} raion {c}" for c, _, _ in adm2], dtype=object),
+            np.array([p for _, p, _ in adm2], dtype=object),
+        ],
+        ["ADM2_PCODE", "ADM2_EN", "ADM1_PCODE"],
+        layer="adm2",
+        driver="GPKG",
+        geometry_type="Polygon",
+        crs="EPSG:4326",
+        append=True,
     )
     return path

@@ -15,6 +15,7 @@ from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 __all__ = [
+    "Location",
     "MinefieldRecord",
     "QCResult",
     "QCSample",
@@ -183,6 +184,7 @@ class EOItem:
     disposal_method: str = ""
     hazard_id: str = ""
     evidence_status: EvidenceStatus = EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
+    admin_pcode: str = ""  # the deepest administrative area it lies in (assigned on write)
     notes: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
 
@@ -232,6 +234,7 @@ class Accident:
     victims: tuple[Victim, ...] = ()
     hazard_id: str = ""
     evidence_status: EvidenceStatus = EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
+    admin_pcode: str = ""  # the deepest administrative area it lies in (assigned on write)
     notes: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
 
@@ -293,3 +296,14 @@ class QCSample:
     nonconformities: str = ""
     notes: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Location:
+    """An administrative area with its P-code (COD-AB): the id is the P-code itself."""
+
+    id: str  # the P-code, e.g. UA1234567890
+    name: str
+    level: int  # 0 country, 1 oblast/province, 2 raion/district, ...
+    parent: str  # the parent's P-code ('' for level 0 or when unknown)
+    geometry: BaseGeometry

@@ -22,6 +22,7 @@ from clearground.services.common import (
     texts,
 )
 from clearground.services.evidence import OUTSIDE_MESSAGE, HazardLinks, attributes_of
+from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
 
 __all__ = ["accident_json", "import_accidents", "victims_personal_data"]
@@ -132,6 +133,7 @@ def _import_accidents(
     points = check.geometries
     with store.transaction() as tx:
         hazards = HazardLinks(store, tx, points, [cols["hazard_id"][i] for i in parsed])
+        pcodes = PcodeIndex(store).deepest(points)
         clash = tx.existing_ids(KIND, list(seen))
         new_ids = iter(tx.next_ids(KIND, sum(1 for i in parsed if not cols["id"][i])))
         accidents, personal = [], []
@@ -154,6 +156,7 @@ def _import_accidents(
                 victims=tuple(v for v, _ in its_victims),
                 hazard_id=hazards.link(i, wanted),
                 evidence_status=hazards.status(i),
+                admin_pcode=pcodes[i],
                 notes=cols["notes"][i],
                 attributes=attributes_of(table, extra, i),
             )
@@ -206,6 +209,7 @@ def accident_json(v: Version) -> dict[str, Any]:
         "injured": sum(1 for x in a.victims if x.outcome.value == "injured"),
         "hazard_id": a.hazard_id,
         "evidence_status": a.evidence_status.value,
+        "admin_pcode": a.admin_pcode,
         "flag": OUTSIDE_MESSAGE if a.evidence_status.value == "outside_recorded_hazards" else None,
         "notes": a.notes,
         "attributes": a.attributes,

@@ -28,6 +28,7 @@ from clearground.services.common import (
     require_columns,
     texts,
 )
+from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
 
 __all__ = ["HazardLinks", "OUTSIDE_MESSAGE", "attributes_of", "eo_json", "import_eo"]
@@ -127,6 +128,7 @@ def _import_eo(
     points = check.geometries
     with store.transaction() as tx:
         hazards = HazardLinks(store, tx, points, [cols["hazard_id"][r["index"]] for r in rows])
+        pcodes = PcodeIndex(store).deepest(points)
         clash = tx.existing_ids(KIND, list(seen))
         unnamed = 0 if as_submission else sum(1 for r in rows if not cols["id"][r["index"]])
         new_ids = iter(tx.next_ids(KIND, unnamed))
@@ -154,6 +156,7 @@ def _import_eo(
                 disposal_method=cols["disposal_method"][i],
                 hazard_id=hazards.link(i, wanted),
                 evidence_status=hazards.status(i),
+                admin_pcode=pcodes[i],
                 notes=cols["notes"][i],
                 attributes=attributes_of(table, extra, i),
             )
@@ -283,6 +286,7 @@ def eo_json(v: Version) -> dict[str, Any]:
         "disposal_method": e.disposal_method,
         "hazard_id": e.hazard_id,
         "evidence_status": e.evidence_status.value,
+        "admin_pcode": e.admin_pcode,
         "flag": OUTSIDE_MESSAGE
         if e.evidence_status is EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
         else None,

@@ -24,6 +24,7 @@ from clearground.services.common import (
     plain,
     texts,
 )
+from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version, chunks
 
 __all__ = [
@@ -209,6 +210,7 @@ def _import_hazards(
     if progress:
         progress("check", n, n)
     attributes = _attributes(table, extra, n)
+    pcodes = PcodeIndex(store).deepest(geoms)
     with store.transaction() as tx:
         clash = tx.existing_ids(KIND, [i for i in given_ids if i])
         if clash:
@@ -234,7 +236,7 @@ def _import_hazards(
                 eo_types=cols["eo_types"][i],
                 date_reported=cols["date_reported"][i],
                 source=cols["source"][i],
-                admin_pcode=cols["admin_pcode"][i],
+                admin_pcode=cols["admin_pcode"][i] or pcodes[i],
                 land_use=cols["land_use"][i],
                 notes=cols["notes"][i],
                 attributes=attributes[i],

@@ -27,6 +27,7 @@ from clearground.services.common import (
     texts,
 )
 from clearground.services.evidence import attributes_of
+from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
 
 __all__ = ["import_minefields", "minefield_json", "overdue"]
@@ -106,6 +107,7 @@ def _import(
         raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
     geoms = polygonal_array(check.geometries)
     areas = geodesic_areas(geoms).tolist()
+    pcodes = PcodeIndex(store).deepest(geoms)
     with store.transaction() as tx:
         given = [c for c in cols["id"] if c]
         clash = tx.existing_ids(KIND, given)
@@ -135,6 +137,7 @@ def _import(
                     eo_types=tuple(t for t, _ in p["devices"]),
                     date_reported=today,
                     source=f"minefield record {mf_id}" + (f" handed over by {by}" if by else ""),
+                    admin_pcode=pcodes[i],
                     attributes={"minefield_record": mf_id},
                 )
             )

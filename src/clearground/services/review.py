@@ -111,6 +111,11 @@ def approve(store: Store, sub_id: str, *, author: str, reason: str = "") -> Vers
         if given and tx.existing_ids(sub.kind, [given]):
             raise BadInput(f"{sub_id}: a {sub.kind} with id {given!r} exists already")
         record = dataclasses.replace(record, id=given or tx.next_ids(sub.kind, 1)[0])
+        if not record.admin_pcode:
+            from clearground.services.locations import PcodeIndex
+
+            pcode = PcodeIndex(store).deepest(np.array([record.geometry], dtype=object))[0]
+            record = dataclasses.replace(record, admin_pcode=pcode)
         why = f"approved submission {sub_id} from {sub.source}" + (f": {reason}" if reason else "")
         if sub.kind == "eo":
             links = HazardLinks(

@@ -27,6 +27,7 @@ from clearground.domain.records import (
     HazardArea,
     HazardStatus,
     LandReleaseActivity,
+    Location,
     MinefieldRecord,
     QCResult,
     QCSample,
@@ -133,6 +134,7 @@ def _eo_payload(e: EOItem) -> dict[str, Any]:
         "disposal_method": e.disposal_method,
         "hazard_id": e.hazard_id,
         "evidence_status": e.evidence_status.value,
+        "admin_pcode": e.admin_pcode,
         "notes": e.notes,
         "attributes": e.attributes,
     }
@@ -153,6 +155,7 @@ def _eo_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> EOItem:
         disposal_method=p.get("disposal_method", ""),
         hazard_id=p.get("hazard_id", ""),
         evidence_status=EvidenceStatus(p["evidence_status"]),
+        admin_pcode=p.get("admin_pcode", ""),
         notes=p.get("notes", ""),
         attributes=p.get("attributes") or {},
     )
@@ -177,6 +180,7 @@ def _accident_payload(a: Accident) -> dict[str, Any]:
         "injured": sum(1 for v in a.victims if v.outcome is VictimOutcome.INJURED),
         "hazard_id": a.hazard_id,
         "evidence_status": a.evidence_status.value,
+        "admin_pcode": a.admin_pcode,
         "notes": a.notes,
         "attributes": a.attributes,
     }
@@ -201,6 +205,7 @@ def _accident_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> A
         ),
         hazard_id=p.get("hazard_id", ""),
         evidence_status=EvidenceStatus(p["evidence_status"]),
+        admin_pcode=p.get("admin_pcode", ""),
         notes=p.get("notes", ""),
         attributes=p.get("attributes") or {},
     )
@@ -330,6 +335,16 @@ def _submission_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) ->
     )
 
 
+def _location_payload(loc: Location) -> dict[str, Any]:
+    return {"name": loc.name, "level": loc.level, "parent": loc.parent}
+
+
+def _location_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> Location:
+    return Location(
+        id=id_, name=p["name"], level=int(p["level"]), parent=p.get("parent", ""), geometry=geometry
+    )
+
+
 @dataclass(frozen=True)
 class KindMapping:
     """One record kind: its table stem, id prefix, payload mapping and the view's columns."""
@@ -414,6 +429,16 @@ KINDS: dict[str, KindMapping] = {
         to_payload=_submission_payload,
         from_row=_submission_from,
         geometry_type="GEOMETRY",
+    ),
+    "location": KindMapping(
+        kind="location",
+        table="admin_area",
+        view="admin_areas_current",
+        prefix="ADM",
+        record_type=Location,
+        to_payload=_location_payload,
+        from_row=_location_from,
+        geometry_type="MULTIPOLYGON",
     ),
     # Personal data of victims: its own table, read only with the victim_data permission.
     "victim_personal": KindMapping(

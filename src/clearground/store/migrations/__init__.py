@@ -20,6 +20,7 @@ _MODULES = [
     "m0004_minefield_records",
     "m0005_qc_samples",
     "m0006_submissions",
+    "m0007_admin_areas",
 ]
 
 
