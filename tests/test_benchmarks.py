@@ -13,7 +13,10 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 @pytest.mark.parametrize(
     ("script", "args"),
-    [("import_hazards.py", ["--n", "500", "--repeat", "1"])],
+    [
+        ("import_hazards.py", ["--n", "500", "--repeat", "1"]),
+        ("formats.py", ["--n", "300", "--repeat", "1"]),
+    ],
 )
 def test_benchmark_runs_small_and_prints_a_ratio(script, args):
     done = subprocess.run(
