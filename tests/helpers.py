@@ -33,7 +33,9 @@ def snapshot(store) -> dict:
                     h.author,
                     h.reason,
                     h.deleted,
-                    None if h.record is None else (h.record.geometry.wkb, repr(h.record)),
+                    None
+                    if h.record is None
+                    else (getattr(h.record.geometry, "wkb", None), repr(h.record)),
                 )
                 for h in store.history(kind, v.id)
             ]

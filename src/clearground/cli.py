@@ -911,6 +911,81 @@ def restore(
     typer.echo(f"{file}: restored " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 
 
+_OPERATIONS = (
+    (
+        "organisations",
+        "organisation",
+        "Organisations: name, kind (operator, authority, ...), accreditation_from/_to.",
+    ),
+    (
+        "tasks",
+        "task",
+        "Tasks: hazard_id, organisation_id, kind (nts, ts, clearance), issued, start, end, status.",
+    ),
+    (
+        "eore",
+        "eore",
+        "Risk education sessions (points or areas): date, organisation_id, girls, boys, "
+        "women, men.",
+    ),
+    (
+        "qa",
+        "qa",
+        "QA visits: date, activity_id, inspecting_organisation, nonconformities "
+        "(SEVERITY: TYPE; ...), measures.",
+    ),
+)
+
+
+def _add_operations() -> None:
+    """``import X`` and ``X list`` for each kind of operational record."""
+    for command, kind, text in _OPERATIONS:
+
+        def import_cmd(
+            ctx: typer.Context,
+            file: Annotated[str, typer.Argument(help="The file to import.")],
+            layer: LayerOption = None,
+            map_: MapOption = None,
+            dry_run: DryRunOption = False,
+            format_name: FormatInOption = None,
+            output: OutputOption = OutputFormat.table,
+            _kind: str = typer.Option(kind, hidden=True),
+        ) -> None:
+            from clearground.services.common import parse_map
+            from clearground.services.operations import import_records
+
+            state = _state(ctx)
+            result = import_records(
+                state.store(),
+                _kind,
+                file,
+                author=state.settings.author,
+                layer=layer,
+                mapping=parse_map(map_),
+                dry_run=dry_run,
+                region=state.settings.operating_region,
+                format_name=format_name,
+            )
+            _report(result, output)
+
+        import_cmd.__doc__ = f"Import {text} Every row or none."
+        import_app.command(command)(import_cmd)
+
+        group = typer.Typer(no_args_is_help=True, help=text.split(":")[0] + ".")
+
+        def list_cmd(ctx: typer.Context, _kind: str = typer.Option(kind, hidden=True)) -> None:
+            from clearground.services.operations import record_json
+
+            _echo_json([record_json(v) for v in _state(ctx).store().list(_kind)])
+
+        list_cmd.__doc__ = f"List {command} as JSON."
+        group.command("list")(list_cmd)
+        app.add_typer(group, name=command)
+
+
+_add_operations()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code. Every clearground error is reported here, once."""
     try:

@@ -16,6 +16,12 @@ from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "Location",
+    "Organisation",
+    "OrganisationKind",
+    "QAVisit",
+    "RiskEducationSession",
+    "Task",
+    "TaskStatus",
     "MinefieldRecord",
     "QCResult",
     "QCSample",
@@ -307,3 +313,90 @@ class Location:
     level: int  # 0 country, 1 oblast/province, 2 raion/district, ...
     parent: str  # the parent's P-code ('' for level 0 or when unknown)
     geometry: BaseGeometry
+
+
+class OrganisationKind(StrEnum):
+    AUTHORITY = "authority"  # national mine action authority or centre
+    OPERATOR = "operator"  # accredited demining or EORE operator
+    NGO = "ngo"
+    COMMERCIAL = "commercial"
+    MILITARY = "military"
+    OTHER = "other"
+
+
+@dataclass(slots=True)
+class Organisation:
+    """An organisation: authority, operator, ... with its accreditation dates."""
+
+    id: str
+    name: str
+    kind: OrganisationKind = OrganisationKind.OPERATOR
+    accreditation_from: date | None = None
+    accreditation_to: date | None = None
+    notes: str = ""
+    geometry: BaseGeometry | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+class TaskStatus(StrEnum):
+    PLANNED = "planned"
+    ISSUED = "issued"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    SUSPENDED = "suspended"
+    CANCELLED = "cancelled"
+
+
+@dataclass(slots=True)
+class Task:
+    """A task given to an organisation on a hazard: NTS, TS or clearance."""
+
+    id: str
+    hazard_id: str
+    organisation_id: str
+    kind: ActivityKind
+    issued: date
+    start: date | None = None
+    end: date | None = None
+    status: TaskStatus = TaskStatus.ISSUED
+    notes: str = ""
+    geometry: BaseGeometry | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RiskEducationSession:
+    """An explosive ordnance risk education (EORE) session and its audience by sex and age."""
+
+    id: str
+    geometry: BaseGeometry  # a point or an area
+    date: date
+    organisation_id: str
+    girls: int = 0  # under 18
+    boys: int = 0
+    women: int = 0  # 18 or over
+    men: int = 0
+    method: str = ""  # community session, school, ...
+    admin_pcode: str = ""
+    notes: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.girls + self.boys + self.women + self.men
+
+
+@dataclass(slots=True)
+class QAVisit:
+    """A quality assurance visit (IMAS 07.12) to a land release activity."""
+
+    id: str
+    date: date
+    activity_id: str
+    organisation_inspected: str
+    inspecting_organisation: str
+    nonconformities: tuple[tuple[str, str], ...] = ()  # (severity, type), e.g. ("major", "marking")
+    measures: str = ""
+    notes: str = ""
+    geometry: BaseGeometry | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)

@@ -96,6 +96,15 @@ def import_activities(
                 problems[i] = f"hazard {hazard_id!r} not found"
                 continue
             hazard, version = state[hazard_id]
+            task_id = text(getter("task_id")[i]) if getter("task_id") is not None else ""
+            if task_id:
+                task = tx.get("task", task_id)
+                if task is None or task.deleted:
+                    problems[i] = f"task {task_id!r} not found"
+                    continue
+                if task.record.hazard_id != hazard_id:
+                    problems[i] = f"task {task_id!r} is for hazard {task.record.hazard_id}"
+                    continue
             activity = LandReleaseActivity(
                 id=given_id or next(new_ids),
                 hazard_id=hazard_id,
@@ -103,7 +112,7 @@ def import_activities(
                 date=when,
                 organisation=organisation,
                 geometry=polygonal(check.geometries[i]),
-                task_id=text(getter("task_id")[i]) if getter("task_id") is not None else "",
+                task_id=task_id,
                 notes=text(getter("notes")[i]) if getter("notes") is not None else "",
                 attributes={
                     c: plain(table.columns[c][i])

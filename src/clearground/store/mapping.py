@@ -6,9 +6,11 @@ JSON payload of its attributes and one geometry (WKB). Both engines use these ma
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -29,10 +31,16 @@ from clearground.domain.records import (
     LandReleaseActivity,
     Location,
     MinefieldRecord,
+    Organisation,
+    OrganisationKind,
+    QAVisit,
     QCResult,
     QCSample,
     Released,
+    RiskEducationSession,
     Sex,
+    Task,
+    TaskStatus,
     Victim,
     VictimOutcome,
     VictimPersonalData,
@@ -345,6 +353,37 @@ def _location_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> L
     )
 
 
+def _plain_payload(record: Any) -> dict[str, Any]:
+    """Every field but id and geometry, as JSON values (dates ISO, enums by value)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(record):
+        if f.name in ("id", "geometry"):
+            continue
+        v = getattr(record, f.name)
+        if isinstance(v, date):
+            v = v.isoformat()
+        elif isinstance(v, Enum):
+            v = v.value
+        elif isinstance(v, tuple):
+            v = [list(x) if isinstance(x, tuple) else x for x in v]
+        out[f.name] = v
+    return out
+
+
+def _plain_from(cls: type, **convert: Callable[[Any], Any]):
+    """The inverse of ``_plain_payload`` for ``cls``: ``convert`` rebuilds dates, enums, tuples."""
+
+    def build(id_: str, p: dict[str, Any], geometry: Any) -> Any:
+        kw = {k: (convert[k](v) if k in convert and v is not None else v) for k, v in p.items()}
+        return cls(id=id_, geometry=geometry, **kw)
+
+    return build
+
+
+def _pairs(v: list) -> tuple:
+    return tuple(tuple(x) for x in v)
+
+
 @dataclass(frozen=True)
 class KindMapping:
     """One record kind: its table stem, id prefix, payload mapping and the view's columns."""
@@ -439,6 +478,58 @@ KINDS: dict[str, KindMapping] = {
         to_payload=_location_payload,
         from_row=_location_from,
         geometry_type="MULTIPOLYGON",
+    ),
+    "organisation": KindMapping(
+        kind="organisation",
+        table="organisation",
+        view="organisations_current",
+        prefix="ORG",
+        record_type=Organisation,
+        to_payload=_plain_payload,
+        from_row=_plain_from(
+            Organisation,
+            kind=OrganisationKind,
+            accreditation_from=date.fromisoformat,
+            accreditation_to=date.fromisoformat,
+        ),
+        geometry_type="POINT",
+    ),
+    "task": KindMapping(
+        kind="task",
+        table="task",
+        view="tasks_current",
+        prefix="TK",
+        record_type=Task,
+        to_payload=_plain_payload,
+        from_row=_plain_from(
+            Task,
+            kind=ActivityKind,
+            status=TaskStatus,
+            issued=date.fromisoformat,
+            start=date.fromisoformat,
+            end=date.fromisoformat,
+        ),
+        geometry_type="MULTIPOLYGON",
+    ),
+    "eore": KindMapping(
+        kind="eore",
+        table="eore_session",
+        view="eore_sessions_current",
+        prefix="RE",
+        record_type=RiskEducationSession,
+        to_payload=_plain_payload,
+        from_row=_plain_from(RiskEducationSession, date=date.fromisoformat),
+        geometry_type="GEOMETRY",
+    ),
+    "qa": KindMapping(
+        kind="qa",
+        table="qa_visit",
+        view="qa_visits_current",
+        prefix="QA",
+        record_type=QAVisit,
+        to_payload=_plain_payload,
+        from_row=_plain_from(QAVisit, date=date.fromisoformat, nonconformities=_pairs),
+        geometry_type="POINT",
     ),
     # Personal data of victims: its own table, read only with the victim_data permission.
     "victim_personal": KindMapping(

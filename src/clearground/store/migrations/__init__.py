@@ -21,6 +21,7 @@ _MODULES = [
     "m0005_qc_samples",
     "m0006_submissions",
     "m0007_admin_areas",
+    "m0008_operations",
 ]
 
 
