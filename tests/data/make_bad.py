@@ -59,6 +59,8 @@ CASES = (
     "unparseable wkt",
     "csv without geometry",
     "xlsx lon/lat not numbers",
+    "xxe xlsx",
+    "xlsx bomb",
 )
 
 
@@ -378,6 +380,22 @@ def write_corpus(directory: str | Path) -> dict[str, BadFile]:
     )
     out["xlsx lon/lat not numbers"] = BadFile(
         xlsx, "badlonlat.xlsx:feature 2: lon/lat = 'east'/'50.2' are not both numbers"
+    )
+    xxe_xlsx = d / "xxe.xlsx"
+    with zipfile.ZipFile(xlsx) as z:
+        parts = [(i.filename, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(xxe_xlsx, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts:
+            if name.endswith("sheet1.xml"):
+                text = data.decode()
+                head, sep, rest = text.partition("?>")
+                data = head + sep + doctype.replace("DOCTYPE kml", "DOCTYPE worksheet") + rest
+                data = data.encode()
+            z.writestr(name, data)
+    out["xxe xlsx"] = BadFile(xxe_xlsx, "sheet1.xml: refused: the XLSX declares a DTD")
+    out["xlsx bomb"] = BadFile(
+        zip_bomb(d / "bomb.xlsx", 2 * 1024**3 + BOMB_EXTRA, name="xl/worksheets/sheet1.xml"),
+        "bomb.xlsx: the zip would inflate to 2.00 GiB",
     )
     assert tuple(out) == CASES
     return out

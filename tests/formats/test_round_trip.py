@@ -177,3 +177,13 @@ def _capture(main, argv):
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         code = main(argv)
     return code, err.getvalue()
+
+
+@pytest.mark.parametrize("ext", WRITABLE)
+def test_an_empty_export_opens_in_gdal_and_imports_as_an_empty_layer(cli, tmp_path, ext):
+    out = tmp_path / f"empty.{ext}"
+    r = cli("export", out)
+    assert r.code == 0 and "wrote 0 hazard area(s)" in r.out, r.err
+    assert pyogrio.read_info(out)["features"] in (0, -1, 1 if ext == "csv" else 0)
+    r = cli("import", "hazards", out)
+    assert r.code == 2 and f"{out}: the layer has no features" in r.err, r.err

@@ -168,7 +168,7 @@ def table_from_rows(
                 )
         have = ~(np.isnan(lon) | np.isnan(lat))
         geoms[have] = shapely.points(lon[have], lat[have])
-    else:
+    elif n:
         raise ImportRejected(
             [
                 f"{source}: no geometry column: give a WKT column (named wkt or geometry, or "
@@ -346,6 +346,11 @@ class XlsxFormat(OgrFormat):
 
     def __init__(self) -> None:
         super().__init__("xlsx", "XLSX", (".xlsx",))
+
+    def check_file(self, path: Path, source: str) -> None:
+        from clearground.formats.safe import check_zip
+
+        check_zip(path, source=source, kind="XLSX")
 
     def read(self, path: Path, *, layer: str | None = None, crs: str | None = None) -> FeatureTable:
         path = Path(path)

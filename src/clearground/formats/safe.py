@@ -6,6 +6,9 @@ declared sizes lie. It also refuses names that would escape the target directory
 
 ``check_xml`` parses a whole XML file with defusedxml, which refuses a DTD, entity declarations
 and external references (XXE, "billion laughs"), so that no entity is ever resolved.
+
+``check_zip`` is for zips GDAL reads in place (XLSX): the same declared-size limit, and
+``check_xml`` on every XML part, streamed from the zip.
 """
 
 from __future__ import annotations
@@ -13,10 +16,18 @@ from __future__ import annotations
 import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from clearground.domain.errors import ImportRejected
 
-__all__ = ["MAX_MEMBERS", "MAX_UNZIPPED_BYTES", "check_xml", "extract_zip", "zip_directory"]
+__all__ = [
+    "MAX_MEMBERS",
+    "MAX_UNZIPPED_BYTES",
+    "check_xml",
+    "check_zip",
+    "extract_zip",
+    "zip_directory",
+]
 
 #: The most a zip may inflate to (all members together). A Shapefile's parts hold 2 GB each at
 #: most; a national hazard register is a few hundred MB.
@@ -52,19 +63,7 @@ def extract_zip(
     except (zipfile.BadZipFile, OSError) as exc:
         raise ImportRejected([f"{where}: not a readable {kind} (zip) file: {exc}"]) from None
     with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        if len(members) > MAX_MEMBERS:
-            raise ImportRejected(
-                [f"{where}: {len(members):,} files in the zip; at most {MAX_MEMBERS:,} are read"]
-            )
-        declared = sum(m.file_size for m in members)
-        if declared > limit:
-            raise ImportRejected(
-                [
-                    f"{where}: the zip would inflate to {_size(declared)}, more than the "
-                    f"{_size(limit)} allowed; refused before inflating (a zip bomb?)"
-                ]
-            )
+        members = _members(archive, where, limit)
         written: list[Path] = []
         total = 0
         root = dest.resolve()
@@ -103,6 +102,46 @@ def extract_zip(
     return written
 
 
+def _members(archive: zipfile.ZipFile, where: str, limit: int) -> list[zipfile.ZipInfo]:
+    """The files of ``archive``, refused when too many or declared to inflate past ``limit``."""
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    if len(members) > MAX_MEMBERS:
+        raise ImportRejected(
+            [f"{where}: {len(members):,} files in the zip; at most {MAX_MEMBERS:,} are read"]
+        )
+    declared = sum(m.file_size for m in members)
+    if declared > limit:
+        raise ImportRejected(
+            [
+                f"{where}: the zip would inflate to {_size(declared)}, more than the "
+                f"{_size(limit)} allowed; refused before inflating (a zip bomb?)"
+            ]
+        )
+    return members
+
+
+def check_zip(
+    path: Path, *, source: str | None = None, limit: int = MAX_UNZIPPED_BYTES, kind: str = "zip"
+) -> None:
+    """Check a zip GDAL will read in place (XLSX): its declared sizes, and every XML part
+    with defusedxml (streamed from the zip, nothing extracted)."""
+    where = source or str(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportRejected([f"{where}: not a readable {kind} (zip) file: {exc}"]) from None
+    with archive:
+        for member in _members(archive, where, limit):
+            if member.filename.lower().endswith((".xml", ".rels")):
+                try:
+                    with archive.open(member) as stream:
+                        check_xml(stream, source=f"{where}:{member.filename}", kind=kind)
+                except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
+                    raise ImportRejected(
+                        [f"{where}: cannot read {member.filename!r}: {exc}"]
+                    ) from None
+
+
 def zip_directory(folder: Path, out: Path, *, prefix: str = "") -> None:
     """Write every file under ``folder`` into the zip ``out`` (deflated), named ``prefix/...``."""
     tmp = out.with_name(out.name + ".part")
@@ -113,10 +152,9 @@ def zip_directory(folder: Path, out: Path, *, prefix: str = "") -> None:
     shutil.move(tmp, out)
 
 
-def check_xml(path: Path, *, source: str | None = None, kind: str = "XML") -> None:
-    """Parse ``path`` with defusedxml; refuse a DTD, entities or external references.
-
-    Raises ``ImportRejected`` naming the file, the line and the reason.
+def check_xml(path: Path | IO[bytes], *, source: str | None = None, kind: str = "XML") -> None:
+    """Parse ``path`` (or a binary stream) with defusedxml; refuse a DTD, entities or external
+    references. Raises ``ImportRejected`` naming the file, the line and the reason.
     """
     from xml.etree.ElementTree import ParseError
 
@@ -126,7 +164,11 @@ def check_xml(path: Path, *, source: str | None = None, kind: str = "XML") -> No
     where = source or str(path)
     try:
         for _, element in iterparse(
-            str(path), events=("end",), forbid_dtd=True, forbid_entities=True, forbid_external=True
+            path if hasattr(path, "read") else str(path),
+            events=("end",),
+            forbid_dtd=True,
+            forbid_entities=True,
+            forbid_external=True,
         ):
             element.clear()  # keep memory flat on big files
     except DefusedXmlException as exc:
