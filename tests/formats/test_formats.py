@@ -503,6 +503,9 @@ def test_file_geodatabase_has_32_bit_integers_and_one_gdb_folder(tmp_path):
     info = pyogrio.read_info(out)
     assert info["ogr_types"][info["fields"].tolist().index("version")] == "OFTInteger"
     assert FILEGDB.read(out).columns["version"].tolist() == [3]
+    plain_zip = tmp_path / "h.zip"  # a .zip holding a .gdb folder is read as one too
+    plain_zip.write_bytes(out.read_bytes())
+    assert format_for_path(plain_zip).read(plain_zip).columns["id"].tolist() == ["HZ-1"]
     with tempfile.TemporaryDirectory() as tmp:
         two = Path(tmp)
         with zipfile.ZipFile(out) as z:
