@@ -298,3 +298,30 @@ def test_empty_layer_is_refused(cli, tmp_path):
     )
     r = cli("import", "hazards", path)
     assert r.code == 2 and "has no features" in r.err
+
+
+def test_benchmark_point_is_kept_and_checked(cli, tmp_path):
+    src = write_layer(
+        tmp_path / "b.geojson",
+        boxes(2),
+        {**names(2), "benchmark_lon": [30.012, ""], "benchmark_lat": [50.005, ""]},
+    )
+    assert cli("import", "hazards", src).code == 0
+    s = open_store(cli.url)
+    got = [v.record.benchmark for v in s.list("hazard")]
+    s.close()
+    assert got == [(30.012, 50.005), None]
+    far = write_layer(
+        tmp_path / "far.geojson",
+        boxes(1),
+        {**names(1), "benchmark_lon": [30.5], "benchmark_lat": [50.005]},
+    )
+    r = cli("import", "hazards", far)
+    assert r.code == 2 and "far.geojson:feature 1: benchmark (30.5, 50.005) is 35" in r.err
+    half = write_layer(
+        tmp_path / "half.geojson",
+        boxes(1),
+        {**names(1), "benchmark_lon": [30.01], "benchmark_lat": [""]},
+    )
+    r = cli("import", "hazards", half)
+    assert r.code == 2 and "must both be numbers" in r.err

@@ -223,3 +223,58 @@ def test_handover_of_a_closed_hazard_only(cli, tmp_path, hazard_id):
         "3",
     )
     assert r.code == 2 and "handed_over" in r.err
+
+
+def test_mdr_fields_of_an_activity(cli, tmp_path, hazard_id):
+    src = write_layer(
+        tmp_path / "m.geojson",
+        [WEST],
+        {
+            "hazard_id": [hazard_id],
+            "kind": ["clearance"],
+            "date": ["2024-04-01"],
+            "organisation": ["SYNTHETIC op"],
+            "methods": ["manual, MDD"],
+            "clearance_depth_cm": ["13"],
+            "devices_found": ["PMN-2: 3 @ 15 cm intact; UXO: 1"],
+            "beneficiaries": ["240"],
+        },
+    )
+    r = cli("import", "activities", src)
+    assert r.code == 0, r.err
+    s = open_store(cli.url)
+    a = s.get("activity", "LR-000001").record
+    s.close()
+    assert [m.value for m in a.methods] == ["manual", "animal_detection"]
+    assert a.clearance_depth_cm == 13 and a.beneficiaries == 240
+    assert [(d.eo_type, d.count, d.depth_cm, d.condition) for d in a.devices_found] == [
+        ("PMN-2", 3, 15.0, "intact"),
+        ("UXO", 1, None, ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "fragment"),
+    [
+        ("methods", "magic", "method 'magic' is not manual"),
+        ("clearance_depth_cm", "-4", "must be 0 or more"),
+        ("devices_found", "PMN-2 three", "write TYPE: COUNT"),
+        ("beneficiaries", "2.5", "must be a whole number"),
+    ],
+)
+def test_bad_mdr_fields_change_nothing(cli, tmp_path, hazard_id, column, value, fragment):
+    src = write_layer(
+        tmp_path / "m.geojson",
+        [WEST],
+        {
+            "hazard_id": [hazard_id],
+            "kind": ["clearance"],
+            "date": ["2024-04-01"],
+            "organisation": ["SYNTHETIC op"],
+            column: [value],
+        },
+    )
+    before = _snap(cli)
+    r = cli("import", "activities", src)
+    assert r.code == 2 and "m.geojson:feature 1: " in r.err and fragment in r.err, r.err
+    assert _snap(cli) == before

@@ -7,14 +7,17 @@ outside every recorded hazard is flagged for an IM officer to decide (a new SHA,
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 
 from clearground.domain.landrelease import HazardEvent
 from clearground.domain.records import (
     AgeGroup,
+    DeviceFound,
     EOCategory,
     HazardArea,
     HazardStatus,
+    OperationalMethod,
     Sex,
     Victim,
     VictimOutcome,
@@ -26,6 +29,8 @@ __all__ = [
     "containing",
     "claimed_deactivation_passed",
     "parse_devices",
+    "parse_devices_found",
+    "parse_methods",
     "parse_eo_category",
     "parse_victim",
     "reopen",
@@ -139,6 +144,57 @@ def parse_devices(text: str) -> tuple[tuple[str, int], ...]:
             raise ValueError(f"devices {part!r}: write TYPE: COUNT with a count of 1 or more")
         out.append((name, n))
     return tuple(out)
+
+
+_FOUND = re.compile(
+    r"^(?P<type>[^:]+?)\s*:\s*(?P<count>\d+)"
+    r"(?:\s*@\s*(?P<depth>\d+(?:\.\d+)?)\s*cm)?(?:\s+(?P<condition>.+))?$"
+)
+
+
+def parse_devices_found(text: str) -> tuple[DeviceFound, ...]:
+    """``PMN-2: 3 @ 15 cm intact; UXO: 1`` as devices with count, depth and condition."""
+    out = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        m = _FOUND.match(part)
+        if not m or int(m["count"]) < 1:
+            raise ValueError(f"devices_found {part!r}: write TYPE: COUNT [@ DEPTH cm] [CONDITION]")
+        out.append(
+            DeviceFound(
+                m["type"].strip(),
+                int(m["count"]),
+                float(m["depth"]) if m["depth"] else None,
+                (m["condition"] or "").strip(),
+            )
+        )
+    return tuple(out)
+
+
+def parse_methods(text: str) -> tuple[OperationalMethod, ...]:
+    """Operational methods, comma-separated, in the sector's words."""
+    words = {
+        "manual": OperationalMethod.MANUAL,
+        "mechanical": OperationalMethod.MECHANICAL,
+        "animal_detection": OperationalMethod.ANIMAL_DETECTION,
+        "mdd": OperationalMethod.ANIMAL_DETECTION,
+        "dogs": OperationalMethod.ANIMAL_DETECTION,
+        "mine_detection_dogs": OperationalMethod.ANIMAL_DETECTION,
+        "battle_area_clearance": OperationalMethod.BATTLE_AREA_CLEARANCE,
+        "bac": OperationalMethod.BATTLE_AREA_CLEARANCE,
+    }
+    out = []
+    for word in (w.strip().lower().replace(" ", "_").replace("-", "_") for w in text.split(",")):
+        if not word:
+            continue
+        if word not in words:
+            raise ValueError(
+                f"method {word!r} is not manual, mechanical, animal_detection or "
+                "battle_area_clearance"
+            )
+        out.append(words[word])
+    return tuple(dict.fromkeys(out))
 
 
 def claimed_deactivation_passed(records, hazards: dict, today) -> list:

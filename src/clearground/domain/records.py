@@ -15,6 +15,8 @@ from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 __all__ = [
+    "DeviceFound",
+    "OperationalMethod",
     "Location",
     "Organisation",
     "OrganisationKind",
@@ -118,6 +120,7 @@ class HazardArea:
     source: str = ""
     admin_pcode: str = ""
     land_use: str = ""
+    benchmark: tuple[float, float] | None = None  # fixed reference point (lon, lat) of the MDR
     notes: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
 
@@ -128,6 +131,25 @@ class HazardArea:
         if self.status in (HazardStatus.CLOSED, HazardStatus.HANDED_OVER):
             return 0.0
         return max(0.0, self.area_m2 - self.released.total)
+
+
+class OperationalMethod(StrEnum):
+    """How land was surveyed or cleared (the MDR's operational methods)."""
+
+    MANUAL = "manual"
+    MECHANICAL = "mechanical"
+    ANIMAL_DETECTION = "animal_detection"  # mine detection dogs, rats
+    BATTLE_AREA_CLEARANCE = "battle_area_clearance"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFound:
+    """Devices of one type found by an activity, with their depth and condition."""
+
+    eo_type: str
+    count: int
+    depth_cm: float | None = None
+    condition: str = ""
 
 
 @dataclass(slots=True)
@@ -142,6 +164,10 @@ class LandReleaseActivity:
     geometry: BaseGeometry
     released_m2: float = 0.0  # what this activity released that was not released before
     task_id: str = ""
+    methods: tuple[OperationalMethod, ...] = ()
+    clearance_depth_cm: float | None = None
+    devices_found: tuple[DeviceFound, ...] = ()
+    beneficiaries: int | None = None  # people who benefit from the released land
     notes: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
 

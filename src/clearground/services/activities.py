@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from clearground.domain.errors import BadInput, CleargroundError, ImportRejected
+from clearground.domain.evidence import parse_devices_found, parse_methods
 from clearground.domain.landrelease import apply_activity, parse_activity_kind, polygonal
 from clearground.domain.records import LandReleaseActivity
 from clearground.domain.validation import UKRAINE, Region, check_geometries
@@ -17,12 +19,36 @@ from clearground.services.common import (
     plain,
     require_columns,
     text,
+    texts,
 )
 from clearground.store.base import Store
 
 __all__ = ["import_activities"]
 
 _REQUIRED = ("hazard_id", "kind", "date", "organisation")
+#: Fields of the GICHD Minimum Data Requirements for land release, each optional.
+_MDR = ("methods", "clearance_depth_cm", "devices_found", "beneficiaries")
+
+
+def _number(value: str, name: str, *, whole: bool = False) -> float | int | None:
+    if not value:
+        return None
+    try:
+        x = float(value)
+    except ValueError:
+        raise ValueError(f"{name} {value!r} is not a number") from None
+    if x < 0 or x != x or (whole and x != int(x)):
+        raise ValueError(f"{name} {value!r} must be {'a whole number, ' if whole else ''}0 or more")
+    return int(x) if whole else x
+
+
+def _mdr_fields(cols: dict[str, list[str]], i: int) -> dict[str, Any]:
+    return {
+        "methods": parse_methods(cols["methods"][i]),
+        "clearance_depth_cm": _number(cols["clearance_depth_cm"][i], "clearance_depth_cm"),
+        "devices_found": parse_devices_found(cols["devices_found"][i]),
+        "beneficiaries": _number(cols["beneficiaries"][i], "beneficiaries", whole=True),
+    }
 
 
 def import_activities(
@@ -55,10 +81,12 @@ def import_activities(
     require_columns(table, getter, _REQUIRED)
     check = check_geometries(table.geometries, region=region, repair=repair)
     problems = {**check.problems, **table.problems}
-    for f in ("id", "task_id", "notes"):
+    for f in ("id", "task_id", "notes", *_MDR):
         getter(f)
     extra = [c for c in table.columns if c not in used]
     rows = []
+    mdr_cols = {f: texts(getter(f), n) for f in _MDR}
+    mdr: dict[int, dict[str, Any]] = {}
     for i in range(n):
         try:
             hazard_id = text(getter("hazard_id")[i])
@@ -69,6 +97,7 @@ def import_activities(
             organisation = text(getter("organisation")[i])
             if not organisation:
                 raise ValueError("organisation is empty")
+            mdr[i] = _mdr_fields(mdr_cols, i)
         except (ValueError, CleargroundError) as exc:
             problems.setdefault(i, getattr(exc, "message", None) or str(exc))
             continue
@@ -113,6 +142,7 @@ def import_activities(
                 organisation=organisation,
                 geometry=polygonal(check.geometries[i]),
                 task_id=task_id,
+                **mdr[i],
                 notes=text(getter("notes")[i]) if getter("notes") is not None else "",
                 attributes={
                     c: plain(table.columns[c][i])

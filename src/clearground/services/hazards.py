@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 
 from clearground.domain.areas import geodesic_areas
 from clearground.domain.errors import BadInput, ImportRejected, NotFound
@@ -112,6 +113,47 @@ def _no_release(column: str):
     return check
 
 
+BENCHMARK_MAX_M = 5000.0  # a benchmark further than this from its hazard is likely a typo
+
+
+def _benchmarks(getter, n: int, problems: dict[int, str]) -> list[tuple[float, float] | None]:
+    """``benchmark_lon``/``benchmark_lat`` as points (both or neither, in lon/lat range)."""
+    lon, lat = texts(getter("benchmark_lon"), n), texts(getter("benchmark_lat"), n)
+    out: list[tuple[float, float] | None] = [None] * n
+    if getter("benchmark_lon") is None and getter("benchmark_lat") is None:
+        return out
+    for i in range(n):
+        if not lon[i] and not lat[i]:
+            continue
+        try:
+            x, y = float(lon[i]), float(lat[i])
+        except ValueError:
+            problems.setdefault(i, "benchmark_lon and benchmark_lat must both be numbers")
+            continue
+        if not (abs(x) <= 180 and abs(y) <= 90):
+            problems.setdefault(i, f"benchmark ({x:g}, {y:g}) is outside lon/lat range")
+            continue
+        out[i] = (x, y)
+    return out
+
+
+def _check_benchmarks(points, geoms, problems: dict[int, str]) -> None:
+    """A benchmark must lie within ``BENCHMARK_MAX_M`` of its hazard."""
+    from clearground.domain.areas import to_local_metres
+
+    for i, p in enumerate(points):
+        if p is None or i in problems or geoms is None or geoms[i] is None:
+            continue
+        point = shapely.Point(p)
+        local = to_local_metres(shapely.GeometryCollection([point, geoms[i]]), p[1], p[0])
+        a, b = shapely.get_parts(local)
+        if a.distance(b) > BENCHMARK_MAX_M:
+            problems[i] = (
+                f"benchmark ({p[0]:g}, {p[1]:g}) is {a.distance(b) / 1000:.1f} km from the "
+                f"hazard (more than {BENCHMARK_MAX_M / 1000:g} km): are lon and lat right?"
+            )
+
+
 def _parse_columns(getter, n: int, today: date, problems: dict[int, str]) -> dict[str, list[Any]]:
     """Every known field of every feature, parsed column by column; problems by feature index."""
     cols: dict[str, list[Any]] = {f: texts(getter(f), n) for f in _FIELDS}
@@ -127,6 +169,7 @@ def _parse_columns(getter, n: int, today: date, problems: dict[int, str]) -> dic
     def eo_types(value: str) -> tuple[str, ...]:
         return tuple(t.strip() for t in value.split(",") if t.strip())
 
+    cols["benchmark"] = _benchmarks(getter, n, problems)
     for field, parse in (
         ("classification", _classification),
         ("date_reported", reported),
@@ -195,6 +238,7 @@ def _import_hazards(
     problems = {**check.problems, **table.problems}
     for i, why in column_problems.items():
         problems.setdefault(i, why)
+    _check_benchmarks(cols["benchmark"], geoms, problems)
     for column in ("status", *_RELEASE_COLUMNS, *_COMPUTED):
         getter(column)  # computed and release columns are never kept as attributes
     extra = [c for c in table.columns if c not in used]
@@ -238,6 +282,7 @@ def _import_hazards(
                 source=cols["source"][i],
                 admin_pcode=cols["admin_pcode"][i] or pcodes[i],
                 land_use=cols["land_use"][i],
+                benchmark=cols["benchmark"][i],
                 notes=cols["notes"][i],
                 attributes=attributes[i],
             )

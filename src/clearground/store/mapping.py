@@ -23,6 +23,7 @@ from clearground.domain.records import (
     ActivityKind,
     AgeGroup,
     Classification,
+    DeviceFound,
     EOCategory,
     EOItem,
     EvidenceStatus,
@@ -31,6 +32,7 @@ from clearground.domain.records import (
     LandReleaseActivity,
     Location,
     MinefieldRecord,
+    OperationalMethod,
     Organisation,
     OrganisationKind,
     QAVisit,
@@ -74,6 +76,8 @@ def _hazard_payload(h: HazardArea) -> dict[str, Any]:
         value = getattr(h, key)
         if value:
             p[key] = value
+    if h.benchmark:
+        p["benchmark"] = list(h.benchmark)
     if h.attributes:
         p["attributes"] = h.attributes
     return p
@@ -95,6 +99,7 @@ def _hazard_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> Haz
         source=p.get("source", ""),
         admin_pcode=p.get("admin_pcode", ""),
         land_use=p.get("land_use", ""),
+        benchmark=tuple(p["benchmark"]) if p.get("benchmark") else None,
         notes=p.get("notes", ""),
         attributes=p.get("attributes") or {},
     )
@@ -109,6 +114,19 @@ def _activity_payload(a: LandReleaseActivity) -> dict[str, Any]:
         "organisation": a.organisation,
         "released_m2": a.released_m2,
         "task_id": a.task_id,
+        "methods": [m.value for m in a.methods],
+        "clearance_depth_cm": a.clearance_depth_cm,
+        "devices_found": [
+            {
+                "eo_type": d.eo_type,
+                "count": d.count,
+                "depth_cm": d.depth_cm,
+                "condition": d.condition,
+            }
+            for d in a.devices_found
+        ],
+        "items_found": sum(d.count for d in a.devices_found),
+        "beneficiaries": a.beneficiaries,
         "notes": a.notes,
         "attributes": a.attributes,
     }
@@ -124,6 +142,10 @@ def _activity_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> L
         geometry=geometry,
         released_m2=p.get("released_m2", 0.0),
         task_id=p.get("task_id", ""),
+        methods=tuple(OperationalMethod(m) for m in p.get("methods", ())),
+        clearance_depth_cm=p.get("clearance_depth_cm"),
+        devices_found=tuple(DeviceFound(**d) for d in p.get("devices_found", ())),
+        beneficiaries=p.get("beneficiaries"),
         notes=p.get("notes", ""),
         attributes=p.get("attributes") or {},
     )
