@@ -21,6 +21,7 @@ __all__ = [
     "write_activities",
     "write_admin_areas",
     "write_hazards",
+    "write_points",
     "write_route",
 ]
 
@@ -152,7 +153,14 @@ def write_route(path: str | Path, coords: list[tuple[float, float]]) -> Path:
     return path
 
 
-def write_admin_areas(path: str | Path, *, region: Region = UKRAINE, split: int = 3) -> Path:
+def write_admin_areas(
+    path: str | Path,
+    *,
+    region: Region = UKRAINE,
+    split: int = 3,
+    rows: int | None = None,
+    sub: int | None = None,
+) -> Path:
     """Synthetic COD-AB style areas over ``region``: layers ``adm1`` (split x split boxes) and
     ``adm2`` (each of those split again), with ADMn_PCODE/ADMn_EN columns. P-codes start with XS
     (no country has it) and names with SYNTHETIC."""
@@ -161,18 +169,20 @@ def write_admin_areas(path: str | Path, *, region: Region = UKRAINE, split: int 
     path = Path(path)
     if path.exists():
         path.unlink()
+    rows = rows or split
+    sub = sub or split
     xs = np.linspace(region.min_lon, region.max_lon, split + 1)
-    ys = np.linspace(region.min_lat, region.max_lat, split + 1)
+    ys = np.linspace(region.min_lat, region.max_lat, rows + 1)
     adm1, adm2 = [], []
     for a in range(split):
-        for b in range(split):
-            code1 = f"XS{a * split + b + 1:02d}"
+        for b in range(rows):
+            code1 = f"XS{a * rows + b + 1:02d}"
             adm1.append((code1, shapely.box(xs[a], ys[b], xs[a + 1], ys[b + 1])))
-            sx = np.linspace(xs[a], xs[a + 1], split + 1)
-            sy = np.linspace(ys[b], ys[b + 1], split + 1)
-            for c in range(split):
-                for d in range(split):
-                    code2 = f"{code1}{c * split + d + 1:02d}"
+            sx = np.linspace(xs[a], xs[a + 1], sub + 1)
+            sy = np.linspace(ys[b], ys[b + 1], sub + 1)
+            for c in range(sub):
+                for d in range(sub):
+                    code2 = f"{code1}{c * sub + d + 1:02d}"
                     adm2.append((code2, code1, shapely.box(sx[c], sy[d], sx[c + 1], sy[d + 1])))
     pyogrio.raw.write(
         path,
@@ -201,5 +211,32 @@ def write_admin_areas(path: str | Path, *, region: Region = UKRAINE, split: int 
         geometry_type="Polygon",
         crs="EPSG:4326",
         append=True,
+    )
+    return path
+
+
+def write_points(
+    path: str | Path, n: int, fields: dict[str, np.ndarray], *, seed: int, region: Region = UKRAINE
+) -> Path:
+    """``n`` random points inside ``region`` with ``fields`` (one value per point), via pyogrio."""
+    import pyogrio
+
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    rng = np.random.default_rng(seed)
+    pts = shapely.points(
+        rng.uniform(region.min_lon, region.max_lon, n),
+        rng.uniform(region.min_lat, region.max_lat, n),
+    )
+    pyogrio.raw.write(
+        path,
+        shapely.to_wkb(pts),
+        [np.asarray(v) for v in fields.values()],
+        list(fields),
+        layer=path.stem,
+        driver="GPKG",
+        geometry_type="Point",
+        crs="EPSG:4326",
     )
     return path
