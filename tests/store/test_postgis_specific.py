@@ -332,3 +332,12 @@ def test_versions_stay_in_time_order_when_transactions_overlap(pg, postgis_url):
     assert hist[1].valid_from <= hist[2].valid_from
     assert store.get("hazard", "HA-1", as_of=hist[1].valid_from).record.name in ("v2", "v3")
     assert store.get("hazard", "HA-1", as_of=hist[2].valid_from).record.name == "v3"
+
+
+def test_a_geometry_of_the_wrong_type_is_refused_by_record_id(pg):
+    store, _ = pg
+    h = hazard("HA-1")
+    h.geometry = shapely.Point(30, 50)
+    with pytest.raises(BadInput, match=r"polygon or multipolygon: HA-1 \(Point\)"):
+        _insert(store, [h])
+    assert store.count("hazard") == 0

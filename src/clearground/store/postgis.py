@@ -15,6 +15,7 @@ psycopg is imported only here; ``open_store`` imports this module only for ``pos
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -64,23 +65,43 @@ def _versions(kind: str, rows: Sequence[tuple]) -> list[Version]:
     return out
 
 
-def _multipolygons(kind: str, records: Sequence[Any]) -> list[Any]:
-    """The records' geometries as MultiPolygons, as the columns require.
+# shapely type ids a column of each type takes, and the single type promoted to its multi
+# type (what ST_Multi does). A type not listed here (GEOMETRY) takes any geometry.
+_ACCEPTS: dict[str, tuple[tuple[int, ...], int | None, str]] = {
+    "POINT": ((0,), None, "a point"),
+    "LINESTRING": ((1,), None, "a line"),
+    "POLYGON": ((3,), None, "a polygon"),
+    "MULTIPOINT": ((4, 0), 0, "a point or multipoint"),
+    "MULTILINESTRING": ((5, 1), 1, "a line or multiline"),
+    "MULTIPOLYGON": ((6, 3), 3, "a polygon or multipolygon"),
+}
+_MULTI = {0: shapely.MultiPoint, 1: shapely.MultiLineString, 3: shapely.MultiPolygon}
 
-    A Polygon becomes a one-part MultiPolygon (what ``ST_Multi`` does); anything else is refused
-    by name rather than by a database error.
+
+def _column_geometries(kind: str, geoms: Sequence[Any], ids: Sequence[str]) -> list[Any]:
+    """``geoms`` as the kind's geometry column requires (``mapping.geometry_type``).
+
+    A single geometry becomes a one-part multi one where the column is multi (what
+    ``ST_Multi`` does); None stays None (a NULL geometry: some kinds, such as victims' personal
+    data, have no place); any other type is refused by record id rather than by a database
+    error.
     """
-    geoms = np.array([r.geometry for r in records], dtype=object)
-    types = shapely.get_type_id(geoms)
-    bad = np.flatnonzero((types != 6) & (types != 3))
+    arr = np.array(list(geoms), dtype=object)
+    rule = _ACCEPTS.get(mapping_for(kind).geometry_type)
+    if rule is None or len(arr) == 0:
+        return list(arr)
+    accepted, promote, name = rule
+    types = shapely.get_type_id(arr)
+    bad = np.flatnonzero(~np.isin(types, (*accepted, -1)))
     if len(bad):
         shown = ", ".join(
-            f"{records[i].id} ({getattr(geoms[i], 'geom_type', 'no geometry')})" for i in bad[:10]
+            f"{ids[i]} ({getattr(arr[i], 'geom_type', 'no geometry')})" for i in bad[:10]
         )
-        raise BadInput(f"{kind} geometry must be a polygon or multipolygon: {shown}")
-    for i in np.flatnonzero(types == 3):
-        geoms[i] = shapely.MultiPolygon([geoms[i]])
-    return list(geoms)
+        raise BadInput(f"{kind} geometry must be {name}: {shown}")
+    if promote is not None:
+        for i in np.flatnonzero(types == promote):
+            arr[i] = _MULTI[promote]([arr[i]])
+    return list(arr)
 
 
 def _ewkb(geoms: Sequence[Any]) -> np.ndarray:
@@ -138,7 +159,7 @@ class PostgisTransaction:
         if not records:
             return
         table = mapping_for(kind).table
-        geoms = _multipolygons(kind, records)
+        geoms = _column_geometries(kind, [r.geometry for r in records], [r.id for r in records])
         ewkb = _ewkb(geoms)
         bounds = shapely.bounds(np.array(geoms, dtype=object))
         payloads = payloads_json(kind, records)
@@ -226,7 +247,7 @@ class PostgisTransaction:
     def update(
         self, kind: str, record: Any, *, expected_version: int, author: str, reason: str
     ) -> int:
-        geom = _multipolygons(kind, [record])[0]
+        geom = _column_geometries(kind, [record.geometry], [record.id])[0]
         table, new, valid_from = self._supersede(kind, record.id, expected_version)
         payload = payloads_json(kind, [record])[0]
         self._insert_version(
@@ -286,6 +307,75 @@ class PostgisTransaction:
                     for e in events
                 ],
             )
+
+    # -- restore of a dump (services/dump.py): rows exactly as dumped ---------------------------
+
+    def restore_raw(self, kind: str, rows: Sequence[tuple]) -> None:
+        """Insert versions exactly as dumped, with one binary COPY.
+
+        Each row is (id, version, valid_from, author, reason, deleted, payload JSON text or dict,
+        WKB or None). The newest version of each id becomes current.
+        """
+        if not rows:
+            return
+        table = mapping_for(kind).table
+        newest: dict[str, int] = {}
+        for r in rows:
+            newest[r[0]] = max(newest.get(r[0], 0), int(r[1]))
+        live = [i for i, r in enumerate(rows) if r[7] is not None]
+        geoms = _column_geometries(
+            kind,
+            shapely.from_wkb(np.array([bytes(rows[i][7]) for i in live], dtype=object)),
+            [rows[i][0] for i in live],
+        )
+        ewkb: list[bytes | None] = [None] * len(rows)
+        for i, g in zip(live, _ewkb(geoms) if live else [], strict=True):
+            ewkb[i] = g
+        with self._conn.cursor().copy(
+            f"COPY {table}_versions (id, version, valid_from, author, reason, deleted, "
+            "is_current, payload, geom) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(_COPY_TYPES)
+            for r, g in zip(rows, ewkb, strict=True):
+                payload = r[6]
+                if payload is not None and not isinstance(payload, (str, bytes)):
+                    payload = json.dumps(payload, ensure_ascii=False)
+                if isinstance(payload, str):
+                    payload = payload.encode()
+                copy.write_row(
+                    (
+                        r[0],
+                        int(r[1]),
+                        r[2],
+                        r[3],
+                        r[4],
+                        bool(r[5]),
+                        newest[r[0]] == int(r[1]),
+                        None if payload is None else _JSONB_V1 + payload,
+                        g,
+                    )
+                )
+
+    def restore_events(self, events: Sequence[Event]) -> None:
+        """Insert events exactly as dumped (their own time and author), in order."""
+        if not events:
+            return
+        with self._conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO hazard_events (hazard_id, kind, evidence, at, author, detail) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    (e.hazard_id, e.kind, e.evidence, e.at, e.author, Jsonb(e.detail))
+                    for e in events
+                ],
+            )
+
+    def set_sequence(self, kind: str, last_value: int) -> None:
+        self._conn.execute(
+            "INSERT INTO sequences (kind, last_value) VALUES (%s, %s) "
+            "ON CONFLICT (kind) DO UPDATE SET last_value = excluded.last_value",
+            (kind, last_value),
+        )
 
     def commit(self) -> None:
         self._conn.commit()
@@ -496,6 +586,26 @@ class PostgisStore:
             (hazard_id,),
         )
         return [Event(*r) for r in rows]
+
+    def raw_versions(self, kind: str) -> list[tuple]:
+        """Every version of every record as stored, ordered by id and version (for dumps).
+
+        Rows are (id, version, valid_from, author, reason, deleted, payload JSON text, WKB).
+        """
+        table = mapping_for(kind).table
+        return self._fetch(
+            f"SELECT id, version, valid_from, author, reason, deleted, payload::text, "
+            f"ST_AsBinary(geom) FROM {table}_versions ORDER BY id, version"
+        )
+
+    def all_events(self) -> list[Event]:
+        rows = self._fetch(
+            "SELECT hazard_id, kind, evidence, at, author, detail FROM hazard_events ORDER BY seq"
+        )
+        return [Event(*r) for r in rows]
+
+    def sequences(self) -> dict[str, int]:
+        return dict(self._fetch("SELECT kind, last_value FROM sequences"))
 
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table
