@@ -18,6 +18,8 @@ from clearground.services.common import (
     bulk,
     column_getter,
     iso_date,
+    read_features,
+    refuse,
     require_columns,
     texts,
 )
@@ -87,10 +89,8 @@ def _import_accidents(
 ) -> ImportReport:
     path = Path(path)
     today = today or date.today()
-    table = format_for_path(path, format_name).read(path, layer=layer)
+    table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    if n == 0:
-        raise ImportRejected([f"{path}: the layer has no features"])
     getter, used = column_getter(table, mapping or {})
     require_columns(table, getter, ("date",))
     check = check_geometries(
@@ -169,8 +169,7 @@ def _import_accidents(
                         )
                     )
             hazards.reopen_around(i, accident.id, f"accident {accident.id}", accident.date, author)
-        if problems:
-            raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+        refuse(table, problems)
         reason = f"imported from {path.name}"
         tx.insert(KIND, accidents, author=author, reason=reason)
         tx.insert(PERSONAL, personal, author=author, reason=reason)

@@ -11,12 +11,13 @@ from clearground.domain.evidence import parse_devices_found, parse_methods
 from clearground.domain.landrelease import apply_activity, parse_activity_kind, polygonal
 from clearground.domain.records import LandReleaseActivity
 from clearground.domain.validation import UKRAINE, Region, check_geometries
-from clearground.formats import format_for_path
 from clearground.services.common import (
     ImportReport,
     column_getter,
     iso_date,
     plain,
+    read_features,
+    refuse,
     require_columns,
     text,
     texts,
@@ -73,10 +74,8 @@ def import_activities(
     """
     path = Path(path)
     today = today or date.today()
-    table = format_for_path(path, format_name).read(path, layer=layer)
+    table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    if n == 0:
-        raise ImportRejected([f"{path}: the layer has no features"])
     getter, used = column_getter(table, mapping or {})
     require_columns(table, getter, _REQUIRED)
     check = check_geometries(table.geometries, region=region, repair=repair)
@@ -105,8 +104,7 @@ def import_activities(
         rows.append(
             (when, i, hazard_id, kind, organisation, text(col[i]) if col is not None else "")
         )
-    if problems:
-        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+    refuse(table, problems)
     rows.sort(key=lambda r: (r[0], r[1]))
     with store.transaction() as tx:
         hazards = tx.get_many("hazard", [r[2] for r in rows])
@@ -168,8 +166,7 @@ def import_activities(
             state[hazard_id] = (new_hazard, new_version)
             tx.add_events(events, author=author)
             activities.append(activity)
-        if problems:
-            raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+        refuse(table, problems)
         tx.insert("activity", activities, author=author, reason=f"imported from {path.name}")
         if not dry_run:
             tx.commit()

@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from clearground.analysis.proximity import degree_margin, hazards_near
 from clearground.domain.errors import BadInput, ImportRejected
 from clearground.formats import format_for_path
+from clearground.services.common import refuse
 from clearground.store.base import Store
 
 __all__ = ["check", "read_route", "parse_point", "no_hazard_message"]
@@ -60,7 +61,7 @@ def read_route(path: str | Path, *, layer: str | None = None, format_name: str |
         else:
             keep.append(shapely.force_2d(g))
     if problems:
-        raise ImportRejected([f"{table.where(i)}: {why}" for i, why in sorted(problems.items())])
+        refuse(table, problems)
     if not keep:
         raise ImportRejected([f"{path}: no route, track or line in the file"])
     route = shapely.union_all(keep) if len(keep) > 1 else keep[0]

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ __all__ = [
     "iso_date",
     "parse_map",
     "plain",
+    "read_features",
+    "refuse",
     "require_columns",
     "text",
     "texts",
@@ -126,6 +129,25 @@ def texts(column: np.ndarray | None, n: int) -> list[str]:
     if column.dtype.kind in "US":
         return [str(v).strip() for v in column.tolist()]
     return ["" if v is None else v.strip() if type(v) is str else text(v) for v in column.tolist()]
+
+
+def read_features(
+    path: Path, *, layer: str | None, format_name: str | None, crs: str | None = None
+) -> FeatureTable:
+    """The features of one layer of a file, by its format; a file with none is refused."""
+    from clearground.formats import format_for_path
+
+    kwargs = {"crs": crs} if crs else {}
+    table = format_for_path(path, format_name).read(path, layer=layer, **kwargs)
+    if len(table) == 0:
+        raise ImportRejected([f"{path}: the layer has no features"])
+    return table
+
+
+def refuse(table: FeatureTable, problems: dict[int, str]) -> None:
+    """Raise the import's refusal, one ``FILE:feature N: reason`` line per problem, if any."""
+    if problems:
+        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
 
 
 def require_columns(table: FeatureTable, getter, required: tuple[str, ...]) -> None:

@@ -14,17 +14,17 @@ from typing import Any
 import numpy as np
 import shapely
 
-from clearground.domain.errors import ImportRejected
 from clearground.domain.evidence import parse_eo_category, reopen
 from clearground.domain.records import EOItem, EvidenceStatus
 from clearground.domain.validation import UKRAINE, Region, check_geometries
-from clearground.formats import format_for_path
 from clearground.services.common import (
     ImportReport,
     bulk,
     column_getter,
     iso_date,
     plain,
+    read_features,
+    refuse,
     require_columns,
     texts,
 )
@@ -83,10 +83,8 @@ def _import_eo(
 ) -> ImportReport:
     path = Path(path)
     today = today or date.today()
-    table = format_for_path(path, format_name).read(path, layer=layer)
+    table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    if n == 0:
-        raise ImportRejected([f"{path}: the layer has no features"])
     getter, used = column_getter(table, mapping or {})
     require_columns(table, getter, _REQUIRED)
     check = check_geometries(
@@ -123,8 +121,7 @@ def _import_eo(
                 continue
             seen[id_] = i
         rows.append({"index": i, **row})
-    if problems:
-        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+    refuse(table, problems)
     points = check.geometries
     with store.transaction() as tx:
         hazards = HazardLinks(store, tx, points, [cols["hazard_id"][r["index"]] for r in rows])
@@ -165,8 +162,7 @@ def _import_eo(
                 hazards.reopen_around(
                     i, item.id, f"{item.category} {item.id} found", item.date, author
                 )
-        if problems:
-            raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+        refuse(table, problems)
         if as_submission:  # into the review queue: linked, and hazards reopened, on approval
             from clearground.services.review import submit
 

@@ -23,6 +23,8 @@ from clearground.services.common import (
     column_getter,
     iso_date,
     plain,
+    read_features,
+    refuse,
     texts,
 )
 from clearground.services.locations import PcodeIndex
@@ -222,10 +224,8 @@ def _import_hazards(
 ) -> ImportReport:
     path = Path(path)
     today = today or date.today()
-    table = format_for_path(path, format_name).read(path, layer=layer, crs=crs)
+    table = read_features(path, layer=layer, format_name=format_name, crs=crs)
     n = len(table)
-    if n == 0:
-        raise ImportRejected([f"{path}: the layer has no features"])
     if progress:
         progress("check", 0, n)
     getter, used = column_getter(table, mapping or {})
@@ -249,8 +249,7 @@ def _import_hazards(
             if id_ in seen:
                 problems.setdefault(i, f"duplicate id {id_!r} (also feature {seen[id_] + 1})")
             seen.setdefault(id_, i)
-    if problems:
-        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+    refuse(table, problems)
     if progress:
         progress("check", n, n)
     attributes = _attributes(table, extra, n)

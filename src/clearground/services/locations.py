@@ -20,8 +20,14 @@ from clearground.domain.errors import ImportRejected
 from clearground.domain.landrelease import polygonal_array
 from clearground.domain.records import Location
 from clearground.domain.validation import UKRAINE, Region, check_geometries
-from clearground.formats import format_for_path
-from clearground.services.common import ImportReport, bulk, column_getter, texts
+from clearground.services.common import (
+    ImportReport,
+    bulk,
+    column_getter,
+    read_features,
+    refuse,
+    texts,
+)
 from clearground.store.base import Store
 
 __all__ = ["PcodeIndex", "import_locations"]
@@ -99,10 +105,8 @@ def _import(
     format_name: str | None = None,
 ) -> ImportReport:
     path = Path(path)
-    table = format_for_path(path, format_name).read(path, layer=layer)
+    table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    if n == 0:
-        raise ImportRejected([f"{path}: the layer has no features"])
     getter, _ = column_getter(table, mapping or {})
     pcodes, names, levels, parents = _columns(table, getter)
     if not any(pcodes):
@@ -126,8 +130,7 @@ def _import(
             seen[pcodes[i]] = i
         if levels[i] < 0:
             problems.setdefault(i, "level must be a whole number, 0 or more")
-    if problems:
-        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+    refuse(table, problems)
     geoms = polygonal_array(check.geometries)
     with store.transaction() as tx:
         clash = tx.existing_ids(KIND, pcodes)

@@ -18,12 +18,13 @@ from clearground.domain.evidence import claimed_deactivation_passed, parse_devic
 from clearground.domain.landrelease import polygonal_array
 from clearground.domain.records import Classification, HazardArea, MinefieldRecord
 from clearground.domain.validation import UKRAINE, Region, check_geometries
-from clearground.formats import format_for_path
 from clearground.services.common import (
     ImportReport,
     bulk,
     column_getter,
     iso_date,
+    read_features,
+    refuse,
     texts,
 )
 from clearground.services.evidence import attributes_of
@@ -74,10 +75,8 @@ def _import(
 ) -> ImportReport:
     path = Path(path)
     today = today or date.today()
-    table = format_for_path(path, format_name).read(path, layer=layer)
+    table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    if n == 0:
-        raise ImportRejected([f"{path}: the layer has no features"])
     getter, used = column_getter(table, mapping or {})
     check = check_geometries(table.geometries, region=region, repair=repair)
     problems = {**check.problems, **table.problems}
@@ -103,8 +102,7 @@ def _import(
             parsed[i] = {**dates, "devices": parse_devices(cols["devices"][i])}
         except ValueError as exc:
             problems.setdefault(i, str(exc))
-    if problems:
-        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+    refuse(table, problems)
     geoms = polygonal_array(check.geometries)
     areas = geodesic_areas(geoms).tolist()
     pcodes = PcodeIndex(store).deepest(geoms)

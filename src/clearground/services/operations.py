@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from clearground.domain.errors import CleargroundError, ImportRejected
+from clearground.domain.errors import CleargroundError
 from clearground.domain.landrelease import parse_activity_kind, polygonal
 from clearground.domain.records import (
     Organisation,
@@ -25,11 +25,12 @@ from clearground.domain.records import (
     TaskStatus,
 )
 from clearground.domain.validation import UKRAINE, Region, check_geometries
-from clearground.formats import format_for_path
 from clearground.services.common import (
     ImportReport,
     column_getter,
     iso_date,
+    read_features,
+    refuse,
     require_columns,
     texts,
 )
@@ -189,10 +190,8 @@ def import_records(
     spec = KINDS[kind]
     path = Path(path)
     today = today or date.today()
-    table = format_for_path(path, format_name).read(path, layer=layer)
+    table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    if n == 0:
-        raise ImportRejected([f"{path}: the layer has no features"])
     getter, used = column_getter(table, mapping or {})
     require_columns(table, getter, tuple(f.name for f in spec.fields if f.required))
     cols = {f.name: texts(getter(f.name), n) for f in spec.fields}
@@ -244,8 +243,7 @@ def import_records(
             problems.setdefault(i, getattr(exc, "message", None) or str(exc))
             continue
         values[i] = row
-    if problems:
-        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+    refuse(table, problems)
     with store.transaction() as tx:
         for f in spec.fields:
             if f.refers_to:
@@ -260,8 +258,7 @@ def import_records(
         for i, x in enumerate(ids):
             if x and (x in clash or ids.count(x) > 1):
                 problems.setdefault(i, f"id {x!r} already exists or is repeated")
-        if problems:
-            raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+        refuse(table, problems)
         if kind == "qa":  # the inspected organisation defaults to the activity's
             acts = tx.get_many("activity", [values[i]["activity_id"] for i in values])
             for i in values:

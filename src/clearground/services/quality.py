@@ -9,15 +9,16 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from clearground.domain.errors import BadInput, ImportRejected
+from clearground.domain.errors import BadInput
 from clearground.domain.landrelease import polygonal, return_land
 from clearground.domain.records import QCResult, QCSample
 from clearground.domain.validation import UKRAINE, Region, check_geometries
-from clearground.formats import format_for_path
 from clearground.services.common import (
     ImportReport,
     column_getter,
     iso_date,
+    read_features,
+    refuse,
     require_columns,
     texts,
 )
@@ -45,10 +46,8 @@ def import_qc(
     """Record every QC sample of a polygon layer, or none; failed samples return land."""
     path = Path(path)
     today = today or date.today()
-    table = format_for_path(path, format_name).read(path, layer=layer)
+    table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    if n == 0:
-        raise ImportRejected([f"{path}: the layer has no features"])
     getter, used = column_getter(table, mapping or {})
     require_columns(table, getter, _REQUIRED)
     check = check_geometries(table.geometries, region=region)
@@ -69,8 +68,7 @@ def import_qc(
             problems.setdefault(i, str(exc))
             continue
         rows.append((when, i, QCResult(result)))
-    if problems:
-        raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+    refuse(table, problems)
     rows.sort(key=lambda r: (r[0], r[1]))
     with store.transaction() as tx:
         activities = tx.get_many("activity", [cols["activity_id"][i] for _, i, _ in rows])
@@ -117,8 +115,7 @@ def import_qc(
                     f"{sample.id}: failed; {sample.returned_m2:.0f} m² back in {hazard.id} "
                     f"({new_hazard.status})"
                 )
-        if problems:
-            raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+        refuse(table, problems)
         tx.insert(KIND, samples, author=author, reason=f"imported from {path.name}")
         if not dry_run:
             tx.commit()
