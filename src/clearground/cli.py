@@ -139,7 +139,10 @@ def demo(
     from rich.table import Table
 
     console = _console()
-    console.print(f"[bold]{summary['label']}[/bold]  ({store.url})")
+    from clearground.store import strip_password
+
+    url = strip_password(store.url)
+    console.print(f"[bold]{summary['label']}[/bold]  ({url})")
     table = Table(
         "hazards",
         "active",
@@ -167,7 +170,7 @@ def demo(
         str(summary["activities"]),
     )
     console.print(table)
-    console.print("Try: clearground --db " + store.url + " hazards list --format table")
+    console.print("Try: clearground --db " + url + " hazards list --format table")
 
 
 def _progress_reporter(state: State):

@@ -19,8 +19,11 @@ def build_demo(store: Store, settings: Settings, *, n: int = 200, seed: int = 1)
     """Import ``n`` synthetic hazards and synthetic land release; return a summary."""
     if store.count("hazard"):
         from clearground.domain.errors import BadInput
+        from clearground.store import strip_password
 
-        raise BadInput(f"{store.url} already holds hazards: the demo needs an empty database")
+        raise BadInput(
+            f"{strip_password(store.url)} already holds hazards: the demo needs an empty database"
+        )
     author = f"{settings.author} ({synthetic.LABEL} demo)"
     with tempfile.TemporaryDirectory() as tmp:
         admin = synthetic.write_admin_areas(

@@ -1,12 +1,15 @@
 """Which hazards does a route or place cross or come near, and how far are they, in metres.
 
-Distances are measured in an azimuthal equidistant projection centred on the query geometry. From
-the centre (a single point) its distances are exact geodesic ones; elsewhere its scale error is
-below 0.01 % within 150 km of the centre and below 0.1 % within 500 km, which is far below GPS
-and digitising error for a buffer of metres to kilometres.
+Distances are measured in an azimuthal equidistant projection centred on the whole degree of
+longitude and latitude nearest the query (so that projections are built once and reused). Its
+scale error grows with the distance from that centre: below 0.003 % within 80 km (any point
+query), below 0.02 % for routes up to 300 km long, below 0.1 % within 500 km, which is far below
+GPS and digitising error for a buffer of metres to kilometres.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -28,16 +31,26 @@ def degree_margin(bounds: tuple[float, float, float, float], metres: float) -> t
     return (minx - dx, max(-90.0, miny - dy), maxx + dx, min(90.0, maxy + dy))
 
 
-def _aeqd(query: BaseGeometry):
+@lru_cache(maxsize=512)
+def _aeqd_at(lon0: float, lat0: float):
     from pyproj import Transformer
 
-    c = query.centroid if not query.is_empty else query
-    lon0, lat0 = c.x, c.y
     return Transformer.from_crs(
         "EPSG:4326",
         f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m",
         always_xy=True,
     )
+
+
+def _aeqd(query: BaseGeometry):
+    """The projection for ``query``: centred on the whole degree nearest its centre.
+
+    Building a pyproj transformer costs milliseconds, far more than the query; centres rounded
+    to whole degrees let the few hundred a country needs be reused. The centre moves by at most
+    about 80 km, which keeps the scale error under 0.02 % for routes up to 300 km long.
+    """
+    c = query.centroid if not query.is_empty else query
+    return _aeqd_at(float(round(c.x)), float(round(c.y)))
 
 
 def hazards_near(

@@ -109,6 +109,6 @@ def check(
         "hazards": hazards,
         "message": message,
         "as_of": as_of,
-        "distance_method": "azimuthal equidistant projection centred on the query; "
-        "error below 0.1 % within 500 km of its centre",
+        "distance_method": "azimuthal equidistant projection centred on the whole degree "
+        "nearest the query; error below 0.003 % for a point, below 0.1 % within 500 km",
     }

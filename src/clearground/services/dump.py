@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from clearground.domain.errors import BadInput, ImportRejected
+from clearground.store import strip_password
 from clearground.store.base import Event, Store, now_utc
 from clearground.store.mapping import KINDS
 
@@ -35,8 +36,6 @@ def _payload_text(payload: Any) -> str | None:
 def dump(store: Store, path: str | Path) -> dict[str, int]:
     """Write every version of every record and every event to a new GeoPackage."""
     import pyogrio
-
-    from clearground.store import strip_password
 
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
@@ -134,7 +133,8 @@ def restore(store: Store, path: str | Path) -> dict[str, int]:
     )
     if nonempty:
         raise BadInput(
-            f"{store.url}: not empty ({', '.join(nonempty)}): restore fills a new, empty database"
+            f"{strip_password(store.url)}: not empty ({', '.join(nonempty)}): restore fills a "
+            "new, empty database"
         )
     counts: dict[str, int] = {}
     with store.transaction() as tx:
