@@ -254,3 +254,17 @@ def test_two_writers_racing_on_one_hazard_one_wins(store_url):
 def test_unknown_kind_is_refused(store):
     with pytest.raises(ValueError, match="unknown record kind"):
         store.count("spaceship")
+
+
+def test_within_distance_gives_metres_nearest_first(store):
+    from pyproj import Geod
+
+    _insert(store, hazard("HA-1", lon=30.0), hazard("HA-2", lon=30.02), hazard("HA-3", lon=35))
+    point = shapely.Point(30.014, 50.005)  # 0.004 degrees east of HA-1, 0.006 west of HA-2
+    found = store.within_distance("hazard", point, 1000)
+    geod = Geod(ellps="WGS84")
+    assert [v.id for v, _ in found] == ["HA-1", "HA-2"]
+    assert found[0][1] == pytest.approx(geod.inv(30.014, 50.005, 30.01, 50.005)[2], rel=1e-3)
+    inside = store.within_distance("hazard", shapely.Point(30.005, 50.005), 10)
+    assert [(v.id, d) for v, d in inside] == [("HA-1", 0.0)]
+    assert store.within_distance("hazard", shapely.Point(33, 49), 1000) == []

@@ -13,7 +13,6 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from clearground.analysis.proximity import degree_margin, hazards_near
 from clearground.domain.errors import BadInput, ImportRejected
 from clearground.formats import format_for_path
 from clearground.services.common import refuse
@@ -81,12 +80,10 @@ def check(
     """Hazards crossed by or within ``buffer_m`` of ``query``, nearest first, with a message."""
     if not np.isfinite(buffer_m) or buffer_m < 0:
         raise BadInput(f"--buffer {buffer_m}: must be a distance in metres, 0 or more")
-    candidates = store.in_bbox("hazard", degree_margin(query.bounds, buffer_m), as_of=as_of)
-    geoms = np.array([v.record.geometry for v in candidates], dtype=object)
-    idx, dist = hazards_near(query, geoms, buffer_m)
+    found = store.within_distance("hazard", query, buffer_m, as_of=as_of)
     hazards = []
-    for i, d in zip(idx, dist, strict=True):
-        h = candidates[i].record
+    for v, d in found:
+        h = v.record
         hazards.append(
             {
                 "id": h.id,
@@ -97,7 +94,7 @@ def check(
             }
         )
     if hazards:
-        crossed = int((dist == 0).sum())
+        crossed = sum(1 for _, d in found if d == 0)
         message = (
             f"{len(hazards)} recorded hazard{'s' if len(hazards) != 1 else ''} within "
             f"{buffer_m:g} m ({crossed} crossed). Unrecorded hazards may exist as well."

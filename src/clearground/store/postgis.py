@@ -78,6 +78,14 @@ _ACCEPTS: dict[str, tuple[tuple[int, ...], int | None, str]] = {
 _MULTI = {0: shapely.MultiPoint, 1: shapely.MultiLineString, 3: shapely.MultiPolygon}
 
 
+def _nearest(candidates: list[Version], geometry: Any, metres: float):
+    from clearground.analysis.proximity import hazards_near
+
+    geoms = np.array([v.record.geometry for v in candidates], dtype=object)
+    idx, dist = hazards_near(geometry, geoms, metres)
+    return [(candidates[i], float(d)) for i, d in zip(idx.tolist(), dist.tolist(), strict=True)]
+
+
 def _column_geometries(kind: str, geoms: Sequence[Any], ids: Sequence[str]) -> list[Any]:
     """``geoms`` as the kind's geometry column requires (``mapping.geometry_type``).
 
@@ -578,6 +586,36 @@ class PostgisStore:
                 (as_of, *box, *box),
             )
         return _versions(kind, rows)
+
+    def within_distance(
+        self, kind: str, geometry: Any, metres: float, *, as_of: str | None = None
+    ) -> list[tuple[Version, float]]:
+        """Records within ``metres`` of ``geometry`` with their distance, nearest first.
+
+        The predicate runs in SQL: the GiST index narrows by bounding box (``&&``), then
+        ``ST_DWithin`` and ``ST_Distance`` on geography give metres on the spheroid. A past state
+        (``as_of``) takes the engine-independent path of ``in_bbox`` and shapely.
+        """
+        from clearground.analysis.proximity import degree_margin
+
+        if as_of is not None:
+            return _nearest(
+                self.in_bbox(kind, degree_margin(geometry.bounds, metres), as_of=as_of),
+                geometry,
+                metres,
+            )
+        table = mapping_for(kind).table
+        box = degree_margin(geometry.bounds, metres)
+        wkb = shapely.to_wkb(geometry)
+        rows = self._fetch(
+            f"SELECT {_COLUMNS}, ST_Distance(geom::geography, q.g::geography) AS d "
+            f"FROM {table}_versions, (SELECT ST_GeomFromWKB(%s, 4326) AS g) q "
+            f"WHERE geom && {_ENVELOPE} AND is_current AND NOT deleted "
+            "AND ST_DWithin(geom::geography, q.g::geography, %s) ORDER BY d, id",
+            (wkb, *box, float(metres)),
+        )
+        versions = _versions(kind, [r[:8] for r in rows])
+        return [(v, float(r[8])) for v, r in zip(versions, rows, strict=True)]
 
     def events(self, hazard_id: str) -> list[Event]:
         rows = self._fetch(

@@ -473,6 +473,18 @@ class SqliteStore:
             if v is not None and _meets(v.record.geometry.bounds, (minx, miny, maxx, maxy))
         ]
 
+    def within_distance(
+        self, kind: str, geometry: Any, metres: float, *, as_of: str | None = None
+    ) -> list[tuple[Version, float]]:
+        """Records within ``metres`` of ``geometry`` with their distance, nearest first: the
+        grid index gives candidates, shapely the exact answer (see analysis.proximity)."""
+        from clearground.analysis.proximity import degree_margin, hazards_near
+
+        candidates = self.in_bbox(kind, degree_margin(geometry.bounds, metres), as_of=as_of)
+        geoms = np.array([v.record.geometry for v in candidates], dtype=object)
+        idx, dist = hazards_near(geometry, geoms, metres)
+        return [(candidates[i], float(d)) for i, d in zip(idx.tolist(), dist.tolist(), strict=True)]
+
     def events(self, hazard_id: str) -> list[Event]:
         with self._reader() as conn:
             rows = conn.execute(
