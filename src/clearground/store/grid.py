@@ -1,11 +1,13 @@
-"""A multi-level grid index of bounding boxes, for the SQLite engine.
+"""A multi-level "loose" grid index of bounding boxes, for the SQLite engine.
 
-Each box is registered in the cells of the finest level whose cell is at least as wide and tall
-as the box, so it touches at most 2 x 2 cells. A cell is one 64-bit integer (level, column, row),
-and the cells live in a ``WITHOUT ROWID`` table keyed by (cell, fid): a bulk insert is a sorted
-append, and a query is a few range scans per level. Measured against SQLite's R*Tree module in
-``benchmarks/bbox_index.py``: about twice as fast to fill, and as fast to query, for the same
-candidates (exactness comes from the bounds stored with each row).
+Each box is registered once, in the cell that holds its lower-left corner, at the finest level
+whose cells are at least as wide and tall as the box; so a box reaches at most one cell beyond
+its own to the right and up, and a query looks one cell further left and down. A cell is one
+64-bit integer (level, column, row), and the cells live in a ``WITHOUT ROWID`` table keyed by
+(cell, fid): a bulk insert is a sorted append of one row per box, and a query is a few range
+scans per level. Exactness comes from the bounds stored with each row. Compared with SQLite's
+R*Tree module on 100,000 hazard polygons (see the closing note of the foundation issue) it fills
+in about half the time and queries as fast.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ def _key(level, ix, iy):
 
 
 def cells_of(bounds: np.ndarray, fids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(cell, fid) pairs registering each box of ``bounds`` (n x 4: minx, miny, maxx, maxy).
+    """(cell, fid) pairs registering each box of ``bounds`` (n x 4: minx, miny, maxx, maxy), one
+    pair per box.
 
     Returned sorted by cell then fid, ready for an append-only bulk insert.
     """
@@ -39,20 +42,11 @@ def cells_of(bounds: np.ndarray, fids: np.ndarray) -> tuple[np.ndarray, np.ndarr
     level = np.clip(np.floor(_TOP - np.log2(np.maximum(extent, 1e-12))), 0, LEVELS - 1)
     level = level.astype(np.int64)
     size = cell_size(level)
-    ix0 = np.floor((b[:, 0] + 180) / size).astype(np.int64)
-    ix1 = np.floor((b[:, 2] + 180) / size).astype(np.int64)
-    iy0 = np.floor((b[:, 1] + 90) / size).astype(np.int64)
-    iy1 = np.floor((b[:, 3] + 90) / size).astype(np.int64)
-    keys, owners = [], []
-    for dx in (0, 1):
-        for dy in (0, 1):
-            m = (ix0 + dx <= ix1) & (iy0 + dy <= iy1)
-            keys.append(_key(level[m], ix0[m] + dx, iy0[m] + dy))
-            owners.append(fids[m])
-    k = np.concatenate(keys)
-    f = np.concatenate(owners)
-    order = np.lexsort((f, k))
-    return k[order], f[order]
+    ix = np.floor((b[:, 0] + 180) / size).astype(np.int64)
+    iy = np.floor((b[:, 1] + 90) / size).astype(np.int64)
+    keys = _key(level, ix, iy)
+    order = np.lexsort((fids, keys))
+    return keys[order], fids[order]
 
 
 def query_ranges(
@@ -65,11 +59,13 @@ def query_ranges(
     """
     minx, miny, maxx, maxy = bounds
     ranges: list[tuple[int, int]] = []
-    for level in range(LEVELS):
+    ranges.append((0, _MASK | (_MASK << _BITS)))  # level 0 holds boxes of any size: all of it
+    for level in range(1, LEVELS):
         size = float(cell_size(level))
-        ix0 = int(np.floor((max(minx, -180.0) + 180) / size))
+        # a box whose corner cell is one to the left or below can still reach the query
+        ix0 = max(0, int(np.floor((max(minx, -180.0) + 180) / size)) - 1)
         ix1 = int(np.floor((min(maxx, 180.0) + 180) / size))
-        iy0 = int(np.floor((max(miny, -90.0) + 90) / size))
+        iy0 = max(0, int(np.floor((max(miny, -90.0) + 90) / size)) - 1)
         iy1 = int(np.floor((min(maxy, 90.0) + 90) / size))
         base = level << (2 * _BITS)
         if ix1 - ix0 + 1 > max_columns:
