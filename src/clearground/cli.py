@@ -878,16 +878,46 @@ def check(
 @app.command()
 def export(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="Output file: .geojson or .gpkg.")],
+    file: Annotated[str, typer.Argument(help="Output file; its ending names the format.")],
     as_of: AsOfOption = None,
     format_name: FormatInOption = None,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="What to export: hazard (default), activity, eo, accident (no personal data), "
+            "minefield, qc, organisation, task, eore, qa, location.",
+        ),
+    ] = "hazard",
 ) -> None:
-    """Write the hazard areas to GeoJSON (RFC 7946) or GeoPackage, for QGIS and GDAL."""
-    from clearground.services.hazards import export as run_export
+    """Write records to a file that GDAL and QGIS open (GeoJSON is RFC 7946)."""
     from clearground.store.base import parse_as_of
 
-    n = run_export(_state(ctx).store(), file, as_of=parse_as_of(as_of), format_name=format_name)
-    typer.echo(f"{file}: wrote {n} hazard area(s)")
+    store = _state(ctx).store()
+    if kind == "hazard":
+        from clearground.services.hazards import export as run_export
+
+        n = run_export(store, file, as_of=parse_as_of(as_of), format_name=format_name)
+        typer.echo(f"{file}: wrote {n} hazard area(s)")
+        return
+    from clearground.services.export import export_records
+
+    n = export_records(store, kind, file, as_of=parse_as_of(as_of), format_name=format_name)
+    typer.echo(f"{file}: wrote {n} {kind} record(s)")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    record_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_of: AsOfOption = None,
+) -> None:
+    """Any record by its id, as JSON (victims' personal data only through accidents show)."""
+    from clearground.services.export import find, json_of
+    from clearground.store.base import parse_as_of
+
+    v = find(_state(ctx).store(), record_id, as_of=parse_as_of(as_of))
+    _echo_json({"record_kind": v.kind, **json_of(v.kind)(v)})
 
 
 @app.command()

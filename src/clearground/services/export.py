@@ -1,0 +1,116 @@
+"""Export of every record kind (hazards have their own, richer export in services.hazards), and
+finding any record by its id. Victims' personal data is never exported or shown here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from clearground.domain.errors import BadInput, NotFound
+from clearground.formats import FeatureTable, format_for_path
+from clearground.store.base import Store, Version
+from clearground.store.mapping import KINDS, PERSONAL_KINDS
+
+__all__ = ["EXPORTABLE", "export_records", "find", "json_of"]
+
+
+def _json_functions() -> dict[str, Callable[[Version], dict[str, Any]]]:
+    from clearground.services.accidents import accident_json
+    from clearground.services.evidence import eo_json
+    from clearground.services.hazards import hazard_json
+    from clearground.services.minefields import minefield_json
+    from clearground.services.operations import record_json
+
+    return {
+        "hazard": hazard_json,
+        "eo": eo_json,
+        "accident": accident_json,
+        "minefield": minefield_json,
+        **{
+            k: record_json
+            for k in (
+                "activity",
+                "qc",
+                "organisation",
+                "task",
+                "eore",
+                "qa",
+                "location",
+                "submission",
+            )
+        },
+    }
+
+
+EXPORTABLE = tuple(k for k in KINDS if k not in PERSONAL_KINDS)
+
+
+def json_of(kind: str) -> Callable[[Version], dict[str, Any]]:
+    if kind in PERSONAL_KINDS:
+        raise BadInput(f"{kind} is personal data: it is never exported or listed")
+    functions = _json_functions()
+    if kind not in functions:
+        raise BadInput(f"unknown record kind {kind!r}; kinds: {', '.join(EXPORTABLE)}")
+    return functions[kind]
+
+
+def find(store: Store, record_id: str, *, as_of: str | None = None) -> Version:
+    """The record with this id, whatever its kind (never personal data)."""
+    for kind in EXPORTABLE:
+        v = store.get(kind, record_id, as_of=as_of)
+        if v is not None:
+            return v
+    raise NotFound(f"no record {record_id}" + (f" as of {as_of}" if as_of else ""))
+
+
+def _column(values: list[Any]) -> np.ndarray:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return np.array([int(v) if v is not None else 0 for v in values], dtype=np.int64)
+    whole = all(isinstance(v, int) and not isinstance(v, bool) for v in present)
+    if present and whole and len(present) == len(values):
+        return np.array(values, dtype=np.int64)
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    return np.array(
+        [
+            ""
+            if v is None
+            else v
+            if isinstance(v, str)
+            else json.dumps(v, ensure_ascii=False, default=str)
+            for v in values
+        ],
+        dtype=object,
+    )
+
+
+def export_records(
+    store: Store,
+    kind: str,
+    path: str | Path,
+    *,
+    as_of: str | None = None,
+    format_name: str | None = None,
+) -> int:
+    """Write every current record of ``kind`` (or as of a time) to a file; return the count.
+
+    Nested values (victims' outcomes, devices, nonconformities) are written as JSON text, so
+    that every format, CSV included, keeps them.
+    """
+    to_json = json_of(kind)
+    path = Path(path)
+    fmt = format_for_path(path, format_name)
+    versions = store.list(kind, as_of=as_of)
+    rows = [to_json(v) for v in versions]
+    names: list[str] = []
+    for r in rows:
+        names += [k for k in r if k not in names]
+    columns = {name: _column([r.get(name) for r in rows]) for name in names}
+    geoms = np.array([getattr(v.record, "geometry", None) for v in versions], dtype=object)
+    fmt.write(path, FeatureTable(str(path), geoms, columns), layer=kind)
+    return len(rows)
