@@ -168,6 +168,7 @@ class LandReleaseActivity:
     clearance_depth_cm: float | None = None
     devices_found: tuple[DeviceFound, ...] = ()
     beneficiaries: int | None = None  # people who benefit from the released land
+    admin_pcode: str = ""  # the deepest administrative area it lies in (assigned on write)
     notes: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
 
@@ -325,6 +326,7 @@ class QCSample:
     organisation: str  # who inspected
     result: QCResult
     returned_m2: float = 0.0  # land put back into the hazard's remaining area
+    admin_pcode: str = ""
     nonconformities: str = ""
     notes: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from clearground.services.common import (
     text,
     texts,
 )
+from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
 
 __all__ = ["import_activities"]
@@ -106,6 +107,7 @@ def import_activities(
         )
     refuse(table, problems)
     rows.sort(key=lambda r: (r[0], r[1]))
+    pcodes = PcodeIndex(store).deepest(check.geometries)
     with store.transaction() as tx:
         hazards = tx.get_many("hazard", [r[2] for r in rows])
         given = [r[5] for r in rows if r[5]]
@@ -140,6 +142,7 @@ def import_activities(
                 organisation=organisation,
                 geometry=polygonal(check.geometries[i]),
                 task_id=task_id,
+                admin_pcode=pcodes[i],
                 **mdr[i],
                 notes=text(getter("notes")[i]) if getter("notes") is not None else "",
                 attributes={

@@ -23,6 +23,7 @@ from clearground.services.common import (
     texts,
 )
 from clearground.services.evidence import attributes_of
+from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
 
 __all__ = ["import_qc"]
@@ -70,6 +71,7 @@ def import_qc(
         rows.append((when, i, QCResult(result)))
     refuse(table, problems)
     rows.sort(key=lambda r: (r[0], r[1]))
+    pcodes = PcodeIndex(store).deepest(check.geometries)
     with store.transaction() as tx:
         activities = tx.get_many("activity", [cols["activity_id"][i] for _, i, _ in rows])
         hazards = tx.get_many("hazard", [v.record.hazard_id for v in activities.values()])
@@ -90,6 +92,7 @@ def import_qc(
                 date=when,
                 organisation=cols["organisation"][i],
                 result=result,
+                admin_pcode=pcodes[i],
                 nonconformities=cols["nonconformities"][i],
                 notes=cols["notes"][i],
                 attributes=attributes_of(table, extra, i),

@@ -127,6 +127,7 @@ def _activity_payload(a: LandReleaseActivity) -> dict[str, Any]:
         ],
         "items_found": sum(d.count for d in a.devices_found),
         "beneficiaries": a.beneficiaries,
+        "admin_pcode": a.admin_pcode,
         "notes": a.notes,
         "attributes": a.attributes,
     }
@@ -146,6 +147,7 @@ def _activity_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> L
         clearance_depth_cm=p.get("clearance_depth_cm"),
         devices_found=tuple(DeviceFound(**d) for d in p.get("devices_found", ())),
         beneficiaries=p.get("beneficiaries"),
+        admin_pcode=p.get("admin_pcode", ""),
         notes=p.get("notes", ""),
         attributes=p.get("attributes") or {},
     )
@@ -310,6 +312,7 @@ def _qc_payload(q: QCSample) -> dict[str, Any]:
         "organisation": q.organisation,
         "result": q.result.value,
         "returned_m2": q.returned_m2,
+        "admin_pcode": q.admin_pcode,
         "nonconformities": q.nonconformities,
         "notes": q.notes,
         "attributes": q.attributes,
@@ -326,6 +329,7 @@ def _qc_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> QCSampl
         organisation=p["organisation"],
         result=QCResult(p["result"]),
         returned_m2=p.get("returned_m2", 0.0),
+        admin_pcode=p.get("admin_pcode", ""),
         nonconformities=p.get("nonconformities", ""),
         notes=p.get("notes", ""),
         attributes=p.get("attributes") or {},
