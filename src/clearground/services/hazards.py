@@ -71,21 +71,20 @@ def _by_value(values: list[str], parse) -> tuple[list[Any], dict[int, str]]:
 
     ``parse`` returns the parsed value or raises ValueError; errors come back by row index.
     """
-    cache: dict[str, tuple[bool, Any]] = {}
-    out: list[Any] = []
-    errors: dict[int, str] = {}
-    for i, value in enumerate(values):
-        hit = cache.get(value)
-        if hit is None:
-            try:
-                hit = cache[value] = (True, parse(value))
-            except ValueError as exc:
-                hit = cache[value] = (False, str(exc))
-        if hit[0]:
-            out.append(hit[1])
-        else:
-            out.append(None)
-            errors[i] = hit[1]
+    distinct, inverse = np.unique(np.asarray(values, dtype=object), return_inverse=True)
+    parsed: list[Any] = []
+    failed: dict[int, str] = {}
+    for k, value in enumerate(distinct.tolist()):
+        try:
+            parsed.append(parse(value))
+        except ValueError as exc:
+            parsed.append(None)
+            failed[k] = str(exc)
+    out = [parsed[k] for k in inverse.tolist()]
+    errors = {}
+    if failed:
+        bad = np.flatnonzero(np.isin(inverse, list(failed)))
+        errors = {int(i): failed[int(inverse[i])] for i in bad}
     return out, errors
 
 
@@ -269,23 +268,55 @@ def _import_hazards(
         else:
             new_ids = iter(tx.next_ids(KIND, sum(1 for i in given_ids if not i)))
             ids = [id_ or next(new_ids) for id_ in given_ids]
+        given_pcodes = cols["admin_pcode"]
         records = [
             HazardArea(
-                id=ids[i],
-                name=cols["name"][i] or ids[i],
-                geometry=geoms[i],
-                area_m2=areas[i],
-                classification=cols["classification"][i],
-                eo_types=cols["eo_types"][i],
-                date_reported=cols["date_reported"][i],
-                source=cols["source"][i],
-                admin_pcode=cols["admin_pcode"][i] or pcodes[i],
-                land_use=cols["land_use"][i],
-                benchmark=cols["benchmark"][i],
-                notes=cols["notes"][i],
-                attributes=attributes[i],
+                id=id_,
+                name=name or id_,
+                geometry=geometry,
+                area_m2=area,
+                classification=classification,
+                eo_types=eo_types,
+                date_reported=reported,
+                source=source,
+                admin_pcode=pcode or found_pcode,
+                land_use=land_use,
+                benchmark=benchmark,
+                notes=notes,
+                attributes=attrs,
             )
-            for i in range(n)
+            for (
+                id_,
+                name,
+                geometry,
+                area,
+                classification,
+                eo_types,
+                reported,
+                source,
+                pcode,
+                found_pcode,
+                land_use,
+                benchmark,
+                notes,
+                attrs,
+            ) in zip(
+                ids,
+                cols["name"],
+                geoms,
+                areas,
+                cols["classification"],
+                cols["eo_types"],
+                cols["date_reported"],
+                cols["source"],
+                given_pcodes,
+                pcodes,
+                cols["land_use"],
+                cols["benchmark"],
+                cols["notes"],
+                attributes,
+                strict=True,
+            )
         ]
         if as_submission:  # into the review queue, not the database
             from clearground.services.review import submit
