@@ -64,10 +64,20 @@ class State:
             self._settings = load_settings(self.config, db=self.db)
         return self._settings
 
-    def store(self):
-        from clearground.store import open_store
+    _store: Any = None
 
-        return open_store(self.settings.db)
+    def store(self):
+        """The database, opened once per command and closed when the command ends."""
+        if self._store is None:
+            from clearground.store import open_store
+
+            self._store = open_store(self.settings.db)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
 
 def _state(ctx: typer.Context) -> State:
@@ -101,6 +111,7 @@ def _options(
     ] = None,
 ) -> None:
     ctx.obj = State(config=config, db=db)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @app.command()
