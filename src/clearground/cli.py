@@ -393,6 +393,47 @@ def import_accidents_cmd(
     _report(result, output)
 
 
+@import_app.command("odk")
+def import_odk_cmd(
+    ctx: typer.Context,
+    file: Annotated[
+        str, typer.Argument(help="Submission export of ODK Central or KoboToolbox: CSV or JSON.")
+    ],
+    form: Annotated[
+        str,
+        typer.Option(
+            "--form", help="The shipped form: nts, eo_spot_report, accident_report, eore_session."
+        ),
+    ],
+    repeat: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--repeat",
+            help="Rows of a repeat group in a file of their own: --repeat victim=FILE "
+            "(default: FILE-victim.csv beside a CSV, or the arrays inside JSON).",
+        ),
+    ] = None,
+    dry_run: DryRunOption = False,
+    repair: RepairOption = False,
+    output: OutputOption = OutputFormat.table,
+) -> None:
+    """Queue ODK/Kobo submissions for review (clearground review): every one or none."""
+    from clearground.services.odk import import_odk, parse_repeats
+
+    state = _state(ctx)
+    result = import_odk(
+        state.store(),
+        file,
+        form=form,
+        author=state.settings.author,
+        repeat_files=parse_repeats(repeat),
+        dry_run=dry_run,
+        repair=repair,
+        region=state.settings.operating_region,
+    )
+    _report(result, output)
+
+
 @import_app.command("minefields")
 def import_minefields_cmd(
     ctx: typer.Context,

@@ -1,0 +1,459 @@
+"""Field reports from ODK Collect and KoboToolbox into the review queue.
+
+clearground ships four XLSForms (``clearground/forms/*.md``): a non-technical survey reporting a
+suspected hazard area, an EO spot report, an accident report (victims in a repeat group) and an
+EORE session. ``import_odk`` reads a submission export of one of them (CSV or JSON, see
+:mod:`clearground.formats.odk`) and queues every submission as a pending submission for an IM
+officer to approve or reject (:mod:`clearground.services.review`), or none: one bad submission
+refuses the file, one ``FILE:submission N: reason`` line per problem, and the database stays as
+it was. A submission whose instance id is queued already (a later export holds the earlier
+submissions too) is skipped, and said so.
+
+Victims' names and contacts never enter a submission: they are held apart as personal data
+(the ``victim_personal`` kind, read only with the ``victim_data`` permission).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from clearground.domain.errors import BadInput, ImportRejected
+from clearground.domain.evidence import parse_eo_category, parse_victim
+from clearground.domain.records import Accident, EOItem, HazardArea, RiskEducationSession
+from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.formats.odk import OdkExport, OdkSubmission, geometry_of, read_export, value
+from clearground.services.common import ImportReport, iso_date, plain
+from clearground.store.base import Store
+
+__all__ = ["FORMS", "OdkForm", "form_text", "import_odk", "parse_repeats"]
+
+
+@dataclass(frozen=True)
+class OdkForm:
+    """One shipped form: the record kind it makes and the fields clearground reads from it."""
+
+    name: str
+    kind: str  # the kind of record a submission becomes on approval
+    geometry: str  # the field holding the place
+    geometry_type: str  # "geopoint" or "geoshape"
+    fields: tuple[str, ...]  # the other fields read (the geometry aside)
+    required: tuple[str, ...]  # fields that must hold a value (the form requires them)
+    repeat: str = ""  # the repeat group, if any
+    repeat_fields: tuple[str, ...] = ()
+    repeat_required: tuple[str, ...] = ()
+    personal: tuple[str, ...] = ()  # repeat fields that are personal data
+
+
+FORMS: dict[str, OdkForm] = {
+    "nts": OdkForm(
+        "nts",
+        "hazard",
+        "area",
+        "geoshape",
+        ("name", "eo_types", "date_reported", "source", "land_use", "reported_by", "notes"),
+        ("name", "date_reported", "source", "reported_by"),
+    ),
+    "eo_spot_report": OdkForm(
+        "eo_spot_report",
+        "eo",
+        "location",
+        "geopoint",
+        (
+            "category",
+            "eo_type",
+            "quantity",
+            "condition",
+            "date",
+            "reported_by",
+            "hazard_id",
+            "notes",
+        ),
+        ("category", "quantity", "date"),
+    ),
+    "accident_report": OdkForm(
+        "accident_report",
+        "accident",
+        "location",
+        "geopoint",
+        ("date", "eo_category", "eo_type", "activity", "hazard_id", "notes"),
+        ("date",),
+        repeat="victim",
+        repeat_fields=("sex", "age_group", "victim_type", "outcome", "name", "contact"),
+        repeat_required=("sex", "age_group", "victim_type", "outcome"),
+        personal=("name", "contact"),
+    ),
+    "eore_session": OdkForm(
+        "eore_session",
+        "eore",
+        "location",
+        "geopoint",
+        ("date", "organisation_id", "girls", "boys", "women", "men", "method", "notes"),
+        ("date", "organisation_id", "girls", "boys", "women", "men"),
+    ),
+}
+
+# Columns the servers add to every export: never kept as attributes (some name people).
+_METADATA = {
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "subscriberid",
+    "simserial",
+    "phonenumber",
+    "username",
+    "email",
+    "audit",
+    "instanceID",
+    "instanceName",
+    "deprecatedID",
+    "SubmissionDate",
+    "SubmitterID",
+    "SubmitterName",
+    "AttachmentsPresent",
+    "AttachmentsExpected",
+    "Status",
+    "ReviewState",
+    "DeviceID",
+    "Edits",
+    "FormVersion",
+    "KEY",
+    "isValidated",
+}
+_SEPARATOR = re.compile(r"[/\-.:]")
+
+
+def form_text(name: str) -> str:
+    """The XLSForm of a shipped form, as Markdown tables (pyxform reads them)."""
+    if name not in FORMS:
+        raise BadInput(f"--form {name!r}: choose one of {', '.join(FORMS)}")
+    return resources.files("clearground").joinpath("forms", f"{name}.md").read_text("utf-8")
+
+
+def parse_repeats(pairs: list[str] | None) -> dict[str, str]:
+    """``--repeat NAME=FILE`` options as {repeat group: file}."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, file = pair.partition("=")
+        if not sep or not name.strip() or not file.strip():
+            raise BadInput(f"--repeat {pair!r}: write it as NAME=FILE (--repeat victim=v.csv)")
+        out[name.strip()] = file.strip()
+    return out
+
+
+def _is_metadata(column: str) -> bool:
+    last = _SEPARATOR.split(column)[-1]
+    return (
+        column.startswith(("_", "meta", "formhub", "SET-OF-"))
+        or "@odata" in column
+        or last in _METADATA
+        or last in ("Latitude", "Longitude", "Altitude", "Accuracy")
+    )
+
+
+def _text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw != raw:
+        return ""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    return str(raw).strip()
+
+
+def _whole(text: str, name: str, minimum: int) -> int:
+    try:
+        n = float(text)
+    except ValueError:
+        raise ValueError(f"{name} {text!r} is not a whole number") from None
+    if n != n or not n.is_integer() or n < minimum:
+        raise ValueError(f"{name} {text!r} must be a whole number of {minimum} or more")
+    return int(n)
+
+
+def _categories(text: str) -> tuple[str, ...]:
+    """A select_multiple of EO categories (space-separated; commas accepted) as their values."""
+    words = [w for w in re.split(r"[\s,]+", text) if w]
+    try:
+        return tuple(dict.fromkeys(parse_eo_category(w).value for w in words))
+    except ValueError as exc:
+        raise ValueError(f"eo_types: {exc}") from None
+
+
+def _fields(spec: OdkForm, sub: OdkSubmission, today: date) -> dict[str, Any]:
+    """The submission's fields, read and checked; ValueError names the first problem."""
+    raw = {f: _text(value(sub.values, f)) for f in spec.fields}
+    for f in spec.required:
+        if not raw[f]:
+            raise ValueError(f"{f} is empty (the form requires it)")
+    out: dict[str, Any] = dict(raw)
+    for f in ("date", "date_reported"):
+        if f in raw:
+            out[f] = iso_date(raw[f], field_name=f, today=today)
+    if spec.kind == "hazard":
+        out["eo_types"] = _categories(raw["eo_types"])
+    elif spec.kind == "eo":
+        out["category"] = parse_eo_category(raw["category"])
+        out["quantity"] = _whole(raw["quantity"], "quantity", 1)
+    elif spec.kind == "accident":
+        out["eo_category"] = parse_eo_category(raw["eo_category"]) if raw["eo_category"] else None
+        out["victims"], out["personal"] = _victims(spec, sub)
+    elif spec.kind == "eore":
+        for f in ("girls", "boys", "women", "men"):
+            out[f] = _whole(raw[f], f, 0)
+    return out
+
+
+def _victims(spec: OdkForm, sub: OdkSubmission) -> tuple[tuple, list[dict[str, str]]]:
+    victims, personal = [], []
+    for k, row in enumerate(sub.repeats.get(spec.repeat, []), start=1):
+        v = {f: _text(value(row, f)) for f in spec.repeat_fields}
+        try:
+            for f in spec.repeat_required:
+                if not v[f]:
+                    raise ValueError(f"{f} is empty (the form requires it)")
+            victims.append(parse_victim(v["sex"], v["age_group"], v["victim_type"], v["outcome"]))
+        except ValueError as exc:
+            raise ValueError(f"{spec.repeat} {k}: {exc}") from None
+        personal.append({"name": v["name"], "contact": v["contact"], "notes": ""})
+    return tuple(victims), personal
+
+
+def _extras(spec: OdkForm, sub: OdkSubmission) -> dict[str, Any]:
+    """Columns of the submission that are not the form's fields nor server metadata."""
+    known = (spec.geometry, *spec.fields)
+    out = {}
+    for column, raw in sub.values.items():
+        if _is_metadata(column) or any(
+            column == f or column.endswith(tuple(s + f for s in "/-.:")) for f in known
+        ):
+            continue
+        kept = plain(raw)
+        if kept not in (None, ""):
+            out[column] = kept
+    return out
+
+
+def _geometry_problem(spec: OdkForm, why: str) -> str:
+    why = why.replace(
+        "write coordinates as lon, lat",
+        'an ODK geopoint is written "lat lon alt acc", latitude first',
+    ).replace("(use --repair to repair it)", "(import with --repair to repair it)")
+    return f"{spec.geometry}: {why}"
+
+
+def _already_queued(store: Store, form: str) -> dict[str, str]:
+    """Instance ids of this form's submissions already in the queue (any status): their ids."""
+    out = {}
+    for v in store.list("submission"):
+        key = v.record.attributes.get("odk_instance_id")
+        if key and v.record.attributes.get("odk_form") == form:
+            out[key] = v.id
+    return out
+
+
+def _refuse(export: OdkExport, problems: dict[int, str], other: list[str]) -> None:
+    if problems or other:
+        by_number = {s.number: s for s in export.submissions}
+        raise ImportRejected(
+            [f"{export.where(by_number[n])}: {problems[n]}" for n in sorted(problems)] + other
+        )
+
+
+def import_odk(
+    store: Store,
+    path: str | Path,
+    *,
+    form: str,
+    author: str,
+    repeat_files: dict[str, str | Path] | None = None,
+    dry_run: bool = False,
+    repair: bool = False,
+    region: Region = UKRAINE,
+    today: date | None = None,
+) -> ImportReport:
+    """Queue every submission of an ODK/Kobo export of ``form`` for review, or none."""
+    from clearground.domain.areas import geodesic_areas
+    from clearground.domain.landrelease import polygonal_array
+    from clearground.services.evidence import HazardLinks
+    from clearground.services.review import submit
+
+    if form not in FORMS:
+        raise BadInput(f"--form {form!r}: choose one of {', '.join(FORMS)}")
+    spec = FORMS[form]
+    path = Path(path)
+    today = today or date.today()
+    export = read_export(
+        path, repeats=(spec.repeat,) if spec.repeat else (), repeat_files=repeat_files
+    )
+    subs = export.submissions
+    problems: dict[int, str] = {}
+    fields: dict[int, dict[str, Any]] = {}
+    geoms = np.full(len(subs), None, dtype=object)
+    seen: dict[str, int] = {}
+    for i, sub in enumerate(subs):
+        try:
+            geoms[i] = geometry_of(
+                value(sub.values, spec.geometry), spec.geometry_type, what=spec.geometry
+            )
+            if geoms[i] is None:
+                raise ValueError(f"{spec.geometry} is empty (the form requires it)")
+            fields[i] = _fields(spec, sub, today)
+        except ValueError as exc:
+            problems[sub.number] = str(exc)
+        key = sub.key
+        if key in seen:
+            problems.setdefault(
+                sub.number, f"instance id {key} is also submission {seen[key]} of this file"
+            )
+        elif key:
+            seen[key] = sub.number
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    check = check_geometries(
+        geoms[present],
+        region=region,
+        repair=repair and spec.geometry_type == "geoshape",
+        allowed_types=(0,) if spec.geometry_type == "geopoint" else (3, 6),
+        expected="a point" if spec.geometry_type == "geopoint" else "a polygon",
+    )
+    where = np.flatnonzero(present)
+    for j, why in check.problems.items():
+        problems.setdefault(subs[int(where[j])].number, _geometry_problem(spec, why))
+    geoms[present] = check.geometries
+    _refuse(export, problems, export.problems)
+
+    queued = _already_queued(store, form)
+    todo = [i for i, s in enumerate(subs) if not (s.key and s.key in queued)]
+    skipped = [s for s in subs if s.key and s.key in queued]
+    notes = [
+        f"{len(skipped)} submission(s) queued before (same instance id), skipped: "
+        + ", ".join(f"submission {s.number} ({queued[s.key]})" for s in skipped[:10])
+        + (", ..." if len(skipped) > 10 else "")
+    ] * bool(skipped)
+    notes += [
+        f"{export.where(subs[int(where[j])])}: {spec.geometry}: {why}"
+        for j, why in sorted(check.repaired.items())
+    ]
+    points = geoms[todo]
+    areas = [0.0] * len(todo)
+    if spec.kind == "hazard" and len(todo):
+        points = polygonal_array(points)
+        areas = geodesic_areas(points).tolist()
+    with store.transaction() as tx:
+        links = None
+        if spec.kind in ("eo", "accident"):
+            links = HazardLinks(store, tx, points, [fields[i]["hazard_id"] for i in todo])
+        if spec.kind == "eore":
+            named = sorted({fields[i]["organisation_id"] for i in todo})
+            missing = set(named) - tx.existing_ids("organisation", named)
+            for i in todo:
+                org = fields[i]["organisation_id"]
+                if org in missing:
+                    problems[subs[i].number] = f"organisation_id: organisation {org!r} not found"
+        records, personal = [], []
+        for n, i in enumerate(todo):
+            f, sub = fields[i], subs[i]
+            attributes = {**_extras(spec, sub), "odk_form": form}
+            if sub.key:
+                attributes["odk_instance_id"] = sub.key
+            if links is not None and not links.exists(f["hazard_id"]):
+                problems[sub.number] = f"hazard_id: hazard {f['hazard_id']!r} not found"
+                continue
+            records.append(_record(spec, f, points[n], areas[n], links, n, attributes))
+            personal.append(f.get("personal", []))
+        _refuse(export, problems, [])
+        queued_now = submit(
+            store,
+            tx,
+            spec.kind,
+            records,
+            author=author,
+            sources=[f"{path.name}:submission {subs[i].number}" for i in todo],
+            attributes=[
+                {"odk_form": form, **({"odk_instance_id": subs[i].key} if subs[i].key else {})}
+                for i in todo
+            ],
+            personal=personal if spec.kind == "accident" else None,
+        )
+        if not dry_run:
+            tx.commit()
+    notes += [
+        f"{s.id}: may duplicate {', '.join(s.duplicates)}" for s in queued_now if s.duplicates
+    ]
+    return ImportReport(
+        str(path), "submission", len(queued_now), [s.id for s in queued_now], dry_run, notes=notes
+    )
+
+
+def _record(
+    spec: OdkForm,
+    f: dict[str, Any],
+    geometry,
+    area_m2: float,
+    links,
+    n: int,
+    attributes: dict[str, Any],
+) -> Any:
+    """The record a submission would become (its id is given on approval)."""
+    if spec.kind == "hazard":
+        return HazardArea(
+            id="",
+            name=f["name"],
+            geometry=geometry,
+            area_m2=area_m2,
+            eo_types=f["eo_types"],
+            date_reported=f["date_reported"],
+            source=f["source"],
+            land_use=f["land_use"],
+            notes=f["notes"],
+            attributes={"reported_by": f["reported_by"], **attributes},
+        )
+    if spec.kind == "eo":
+        return EOItem(
+            id="",
+            geometry=geometry,
+            category=f["category"],
+            date=f["date"],
+            eo_type=f["eo_type"],
+            quantity=f["quantity"],
+            condition=f["condition"],
+            reported_by=f["reported_by"],
+            hazard_id=links.link(n, f["hazard_id"]),
+            evidence_status=links.status(n),
+            notes=f["notes"],
+            attributes=attributes,
+        )
+    if spec.kind == "accident":
+        return Accident(
+            id="",
+            geometry=geometry,
+            date=f["date"],
+            eo_category=f["eo_category"],
+            eo_type=f["eo_type"],
+            activity=f["activity"],
+            victims=f["victims"],
+            hazard_id=links.link(n, f["hazard_id"]),
+            evidence_status=links.status(n),
+            notes=f["notes"],
+            attributes=attributes,
+        )
+    return RiskEducationSession(
+        id="",
+        geometry=geometry,
+        date=f["date"],
+        organisation_id=f["organisation_id"],
+        girls=f["girls"],
+        boys=f["boys"],
+        women=f["women"],
+        men=f["men"],
+        method=f["method"],
+        notes=f["notes"],
+        attributes=attributes,
+    )
