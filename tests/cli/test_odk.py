@@ -16,7 +16,7 @@ from tests.helpers import snapshot, write_layer
 HAZARD = shapely.box(30.0, 50.0, 30.01, 50.01)
 INSIDE = "50.005 30.005 120.0 4.5"  # an ODK geopoint: latitude first
 SHAPE = "50.02 30.02 0 0;50.02 30.03 0 0;50.03 30.03 0 0;50.03 30.02 0 0;50.02 30.02 0 0;"
-NAMES = ("SYNTHETIC Olena", "SYNTHETIC Petro", "SYNTHETIC +380000000")
+NAMES = ("SYNTHETIC Olena", "SYNTHETIC Petro", "SYNTHETIC +380000000", "SYNTHETIC witness")
 
 
 def write_csv(path, header, rows):
@@ -203,6 +203,7 @@ ACC_HEADER = [
     "hazard_id",
     "notes",
     "SET-OF-victim",
+    "witness",  # a column a customised form added: it may name people, so it is not kept
     "meta-instanceID",
     "KEY",
 ]
@@ -237,6 +238,7 @@ def accident_files(tmp_path, parent="uuid:a1", lat="50.005", lon="30.005"):
                 "",
                 "SYNTHETIC tractor",
                 "uuid:a1/victim",
+                NAMES[3],
                 "uuid:a1",
                 "uuid:a1",
             ]
@@ -257,6 +259,7 @@ def test_accident_report_victims_names_never_in_the_review_queue(cli, tmp_path, 
     closed_hazard(cli, tmp_path)
     r = cli("import", "odk", accident_files(tmp_path), "--form", "accident_report")
     assert r.code == 0, r.err
+    assert "not in the accident report form were not kept (they may name people): witness" in r.out
     for args in (
         ("review", "list"),
         ("review", "show", "SB-000001"),
@@ -411,6 +414,21 @@ def test_eore_session_needs_its_organisation_and_gets_a_pcode(cli, tmp_path):
     )
     assert r.code == 0, r.err
     assert "SB-000002: may duplicate RE-000001" in r.out and "SB-000003" not in r.out
+
+
+def test_central_zip_of_csv_files(cli, tmp_path):
+    import zipfile
+
+    main = accident_files(tmp_path)
+    export = tmp_path / "export.zip"
+    with zipfile.ZipFile(export, "w") as z:
+        z.write(main, "clearground_accident_report.csv")
+        z.write(tmp_path / "accident-victim.csv", "clearground_accident_report-victim.csv")
+        z.writestr("media/SYNTHETIC-photo.jpg", b"not a photo")
+    r = cli("import", "odk", export, "--form", "accident_report")
+    assert r.code == 0, r.err
+    (sub,) = cli("review", "list").json()
+    assert sub["source"] == "export.zip:submission 1" and sub["personal_data_held_apart"] == 2
 
 
 def test_dry_run_and_explicit_repeat_file(cli, tmp_path):

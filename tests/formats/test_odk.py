@@ -225,6 +225,27 @@ def test_central_csv_with_its_repeat_file_beside_it(tmp_path):
     assert (b.key, [r["sex"] for r in b.repeats["victim"]]) == ("uuid:b", ["female", "male"])
 
 
+def test_central_zip_finds_its_main_csv_and_names_files_inside_it(tmp_path):
+    import zipfile
+
+    z = tmp_path / "export.zip"
+    with zipfile.ZipFile(z, "w") as archive:
+        archive.writestr("form.csv", "date,KEY\n2025-05-01,uuid:a\n")
+        archive.writestr("form-victim.csv", "outcome,PARENT_KEY\nkilled,uuid:a\nkilled,uuid:q\n")
+        archive.writestr("media/x.jpg", b"")
+    export = read_export(z, repeats=("victim",))
+    assert export.source == f"{z}:form.csv"
+    assert [r["outcome"] for r in export.submissions[0].repeats["victim"]] == ["killed"]
+    assert export.problems == [
+        f"{z}:form-victim.csv:row 2: PARENT_KEY 'uuid:q' names no submission in form.csv"
+    ]
+    with zipfile.ZipFile(z, "w") as archive:
+        archive.writestr("a.csv", "date\n2025-05-01\n")
+        archive.writestr("b.csv", "date\n2025-05-01\n")
+    with pytest.raises(ImportRejected, match="expected one submissions CSV"):
+        read_export(z)
+
+
 def test_repeat_row_naming_no_submission_is_a_problem(tmp_path):
     main = _write_csv(tmp_path / "m.csv", ["date", "KEY"], [["2025-05-01", "uuid:a"]])
     rep = _write_csv(
@@ -240,6 +261,19 @@ def test_missing_repeat_file_is_a_problem_not_a_silent_loss(tmp_path):
     )
     export = read_export(main, repeats=("victim",))
     assert len(export.problems) == 1 and "--repeat victim=FILE" in export.problems[0]
+
+
+def test_repeat_as_a_json_array_in_a_csv_column(tmp_path):
+    rows = json.dumps([{"sex": "female", "outcome": "injured"}, {"victim/outcome": "killed"}])
+    main = _write_csv(tmp_path / "m.csv", ["date", "victim"], [["2025-05-01", rows], ["x", ""]])
+    first, second = read_export(main, repeats=("victim",)).submissions
+    assert [value(r, "outcome") for r in first.repeats["victim"]] == ["injured", "killed"]
+    assert second.repeats.get("victim", []) == []
+    bad = _write_csv(tmp_path / "b.csv", ["date", "victim"], [["2025-05-01", "[1, 2]"]])
+    (problem,) = read_export(bad, repeats=("victim",)).problems
+    assert problem == f"{bad}:submission 1: repeat group victim is not a JSON array of rows: " + (
+        "not an array of objects"
+    )
 
 
 def test_kobo_csv_with_semicolons_and_parent_index(tmp_path):

@@ -2,13 +2,13 @@
 
 What the servers export, read as it is:
 
-- CSV (ODK Central, Briefcase, KoboToolbox): a header row of field names, with the names of the
-  groups around a field in front (``group-field`` in Central, ``group/field`` in Kobo). A geopoint
-  is one column ``"lat lon alt acc"`` (Kobo) or four (``place-Latitude``, ``place-Longitude``,
-  ``place-Altitude``, ``place-Accuracy``: Central). Each repeat group is a file of its own
-  (Central names it ``FORM-REPEAT.csv``), its rows naming their submission (``PARENT_KEY`` ->
-  ``KEY`` in Central, ``_parent_index`` -> ``_index`` or ``_submission__uuid`` -> ``_uuid`` in
-  Kobo), or a column holding a JSON array of the repeat's rows.
+- CSV (ODK Central, Briefcase, KoboToolbox; or Central's zip of them): a header row of field
+  names, with the names of the groups around a field in front (``group-field`` in Central,
+  ``group/field`` in Kobo). A geopoint is one column ``"lat lon alt acc"`` (Kobo) or four
+  (``place-Latitude``, ``place-Longitude``, ``place-Altitude``, ``place-Accuracy``: Central).
+  Each repeat group is a file of its own (Central names it ``FORM-REPEAT.csv``), its rows naming
+  their submission (``PARENT_KEY`` -> ``KEY`` in Central, ``_parent_index`` -> ``_index`` or
+  ``_submission__uuid`` -> ``_uuid`` in Kobo), or a column holding a JSON array of its rows.
 - JSON: a list of submissions, ODK Central's OData ``{"value": [...]}`` or Kobo's
   ``{"results": [...]}``; groups as nested objects (Central) or ``group/field`` keys (Kobo);
   repeat groups as arrays of objects (Central with ``$expand=*``, Kobo), or a file of their own
@@ -27,6 +27,8 @@ import csv
 import io
 import json
 import math
+import tempfile
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -255,6 +257,8 @@ def read_export(
     path = Path(path)
     if not path.is_file():
         raise ImportRejected([f"{path}: no such file"])
+    if zipfile.is_zipfile(path):
+        return _read_zip(path, tuple(repeats), repeat_files)
     repeat_files = {k: Path(v) for k, v in (repeat_files or {}).items()}
     unknown = sorted(set(repeat_files) - set(repeats))
     if unknown:
@@ -288,6 +292,39 @@ def read_export(
     return export
 
 
+def _read_zip(
+    path: Path, repeats: tuple[str, ...], repeat_files: dict[str, str | Path] | None
+) -> OdkExport:
+    """ODK Central's "all data and attachments" zip: the main CSV and its repeat files."""
+    from clearground.formats.safe import extract_zip
+
+    with tempfile.TemporaryDirectory(prefix="clearground-odk-") as tmp:
+        root = Path(tmp).resolve()
+        files = extract_zip(path, root, kind="ODK export")
+        csvs = [f for f in files if f.suffix.lower() == ".csv"]
+        mains = []
+        for f in csvs:
+            with open(f, encoding="utf-8-sig", newline="") as fh:
+                if "PARENT_KEY" not in fh.readline():
+                    mains.append(f)
+        if len(mains) != 1:
+            names = ", ".join(str(f.relative_to(root)) for f in mains) or "none"
+            raise ImportRejected(
+                [f"{path}: expected one submissions CSV (without PARENT_KEY) in the zip: {names}"]
+            )
+
+        def outside(text: str) -> str:
+            return text.replace(f"{root}/", f"{path}:")
+
+        try:
+            export = read_export(mains[0], repeats=repeats, repeat_files=repeat_files)
+        except ImportRejected as exc:
+            raise ImportRejected([outside(p) for p in exc.problems]) from None
+    export.source = outside(export.source)
+    export.problems = [outside(p) for p in export.problems]
+    return export
+
+
 def _read_csv_rows(path: Path) -> list[tuple[dict[str, Any], dict[str, list]]]:
     header, rows = _csv(path)
     return [(row, {}) for row in rows] if header else []
@@ -316,7 +353,7 @@ def _csv(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
     return header, rows
 
 
-def _submissions_in(data: Any, path: Path) -> list[Any]:
+def _submissions_in(data: Any) -> list[Any]:
     if isinstance(data, dict):
         for key in ("value", "results"):
             if isinstance(data.get(key), list):
@@ -334,7 +371,7 @@ def _read_json_rows(path: Path) -> tuple[list[tuple[dict[str, Any], dict[str, li
     with open(path, encoding="utf-8-sig") as f:
         data = json.load(f)
     out = []
-    for i, item in enumerate(_submissions_in(data, path), start=1):
+    for i, item in enumerate(_submissions_in(data), start=1):
         if not isinstance(item, dict):
             raise ValueError(f"submission {i} is not an object")
         out.append(_flatten(item))
@@ -420,7 +457,7 @@ def _attach(export: OdkExport, name: str, path: Path) -> None:
     try:
         if _is_json(path):
             with open(path, encoding="utf-8-sig") as f:
-                items = _submissions_in(json.load(f), path)
+                items = _submissions_in(json.load(f))
             rows = []
             for j, item in enumerate(items, start=1):
                 if not isinstance(item, dict):

@@ -10,7 +10,10 @@ it was. A submission whose instance id is queued already (a later export holds t
 submissions too) is skipped, and said so.
 
 Victims' names and contacts never enter a submission: they are held apart as personal data
-(the ``victim_personal`` kind, read only with the ``victim_data`` permission).
+(the ``victim_personal`` kind, read only with the ``victim_data`` permission). Columns that are
+not the form's fields are kept as the record's attributes, as every import keeps them, except
+in accident reports (a column a customised form added there may name people) and server
+metadata (submitter, device, times).
 """
 
 from __future__ import annotations
@@ -151,7 +154,8 @@ def parse_repeats(pairs: list[str] | None) -> dict[str, str]:
 def _is_metadata(column: str) -> bool:
     last = _SEPARATOR.split(column)[-1]
     return (
-        column.startswith(("_", "meta", "formhub", "SET-OF-"))
+        column.startswith(("_", "SET-OF-"))
+        or _SEPARATOR.split(column)[0] in ("meta", "formhub", "__system")
         or "@odata" in column
         or last in _METADATA
         or last in ("Latitude", "Longitude", "Altitude", "Accuracy")
@@ -357,10 +361,14 @@ def import_odk(
                 org = fields[i]["organisation_id"]
                 if org in missing:
                     problems[subs[i].number] = f"organisation_id: organisation {org!r} not found"
-        records, personal = [], []
+        records, personal, dropped = [], [], set()
         for n, i in enumerate(todo):
             f, sub = fields[i], subs[i]
-            attributes = {**_extras(spec, sub), "odk_form": form}
+            extras = _extras(spec, sub)
+            if spec.kind == "accident":  # a form's own columns there may name people: not kept
+                dropped.update(extras)
+                extras = {}
+            attributes = {**extras, "odk_form": form}
             if sub.key:
                 attributes["odk_instance_id"] = sub.key
             if links is not None and not links.exists(f["hazard_id"]):
@@ -384,6 +392,11 @@ def import_odk(
         )
         if not dry_run:
             tx.commit()
+    if dropped:
+        notes.append(
+            "columns not in the accident report form were not kept (they may name people): "
+            + ", ".join(sorted(dropped))
+        )
     notes += [
         f"{s.id}: may duplicate {', '.join(s.duplicates)}" for s in queued_now if s.duplicates
     ]
