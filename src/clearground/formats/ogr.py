@@ -99,6 +99,9 @@ class OgrFormat(Format):
         Layers to read (and concatenate) when no ``--layer`` is given (GPX: routes and tracks).
     all_layers
         Read every layer, one after the other, when no ``--layer`` is given (KML folders).
+    single_layer
+        The format holds one layer: without ``--layer`` it is read without listing layers first
+        (GDAL parses a whole GeoJSON file to list its layers, which doubled the read time).
     writable
         False for formats clearground only reads (GPX).
     """
@@ -112,6 +115,7 @@ class OgrFormat(Format):
         layer_options: dict[str, str] | None = None,
         read_layers: tuple[str, ...] = (),
         all_layers: bool = False,
+        single_layer: bool = False,
         writable: bool = True,
     ) -> None:
         self.name = name
@@ -120,6 +124,7 @@ class OgrFormat(Format):
         self.layer_options = layer_options or {}
         self.read_layers = read_layers
         self.all_layers = all_layers
+        self.single_layer = single_layer
         self.writable = writable
 
     # --- reading -----------------------------------------------------------------------------
@@ -167,6 +172,9 @@ class OgrFormat(Format):
         if not path.exists():
             raise ImportRejected([f"{source}: file not found"])
         self.check_file(path, source)
+        options = {"crs": crs, "encoding": encoding, "open_options": open_options or {}}
+        if layer is None and self.single_layer:
+            return self._read_layer(path, source, None, **options)
         readable = _readable_errors()
         try:
             available = self.layers(path)
@@ -178,7 +186,6 @@ class OgrFormat(Format):
             )
         if not available:
             raise ImportRejected([f"{source}: no layers"])
-        options = {"crs": crs, "encoding": encoding, "open_options": open_options or {}}
         if layer is None and (self.read_layers or self.all_layers):
             names = [n for n in available if self.all_layers or n in self.read_layers]
             tables = [self._read_layer(path, source, n, **options) for n in names]
@@ -196,7 +203,7 @@ class OgrFormat(Format):
         self,
         path: Path,
         source: str,
-        layer: str,
+        layer: str | None,
         *,
         crs: str | None,
         encoding: str | None,
@@ -233,7 +240,7 @@ class OgrFormat(Format):
             source=source,
             geometries=np.asarray(geoms, dtype=object),
             columns=columns,
-            layer=layer,
+            layer=layer or meta.get("layer_name"),
             crs=crs or file_crs,
             problems=problems,
         )
@@ -291,7 +298,13 @@ class XmlOgrFormat(OgrFormat):
         check_xml(path, source=source, kind=self.name.upper())
 
 
-GEOJSON = OgrFormat("geojson", "GeoJSON", (".geojson", ".json"), layer_options={"RFC7946": "YES"})
+GEOJSON = OgrFormat(
+    "geojson",
+    "GeoJSON",
+    (".geojson", ".json"),
+    layer_options={"RFC7946": "YES"},
+    single_layer=True,
+)
 GPKG = OgrFormat("gpkg", "GPKG", (".gpkg",))
-FLATGEOBUF = OgrFormat("flatgeobuf", "FlatGeobuf", (".fgb",))
+FLATGEOBUF = OgrFormat("flatgeobuf", "FlatGeobuf", (".fgb",), single_layer=True)
 GPX = XmlOgrFormat("gpx", "GPX", (".gpx",), read_layers=("routes", "tracks"), writable=False)
