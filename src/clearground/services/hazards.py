@@ -71,20 +71,16 @@ def _by_value(values: list[str], parse) -> tuple[list[Any], dict[int, str]]:
 
     ``parse`` returns the parsed value or raises ValueError; errors come back by row index.
     """
-    distinct, inverse = np.unique(np.asarray(values, dtype=object), return_inverse=True)
-    parsed: list[Any] = []
-    failed: dict[int, str] = {}
-    for k, value in enumerate(distinct.tolist()):
+    parsed: dict[str, Any] = {}
+    failed: dict[str, str] = {}
+    for value in set(values):
         try:
-            parsed.append(parse(value))
+            parsed[value] = parse(value)
         except ValueError as exc:
-            parsed.append(None)
-            failed[k] = str(exc)
-    out = [parsed[k] for k in inverse.tolist()]
-    errors = {}
-    if failed:
-        bad = np.flatnonzero(np.isin(inverse, list(failed)))
-        errors = {int(i): failed[int(inverse[i])] for i in bad}
+            parsed[value] = None
+            failed[value] = str(exc)
+    out = [parsed[v] for v in values]
+    errors = {i: failed[v] for i, v in enumerate(values) if v in failed} if failed else {}
     return out, errors
 
 
@@ -201,8 +197,8 @@ def _check_and_measure(geometries: np.ndarray, region: Region, repair: bool):
     check = check_geometries(geometries, region=region, repair=repair)
     if check.problems:
         return check, None, None
-    geoms = polygonal_array(check.geometries)
-    return check, geoms, geodesic_areas(geoms).tolist()
+    areas = geodesic_areas(check.geometries).tolist()  # faster on polygons than multipolygons
+    return check, polygonal_array(check.geometries), areas
 
 
 def _import_hazards(
