@@ -241,7 +241,13 @@ SubmissionOption = Annotated[
 @import_app.command("hazards")
 def import_hazards_cmd(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="GeoJSON or GeoPackage of hazard polygons.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Hazard polygons: .geojson, .gpkg, .shp.zip, .kml/.kmz, .fgb, .csv, .xlsx, "
+            ".gdb.zip (--format overrides the ending)."
+        ),
+    ],
     layer: LayerOption = None,
     map_: MapOption = None,
     dry_run: DryRunOption = False,
@@ -930,7 +936,13 @@ def check(
 @app.command()
 def export(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="Output file; its ending names the format.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Output file; its ending names the format: .geojson, .gpkg, .shp.zip, .kml, "
+            ".kmz, .fgb, .csv, .xlsx, .gdb.zip."
+        ),
+    ],
     as_of: AsOfOption = None,
     format_name: FormatInOption = None,
     kind: Annotated[

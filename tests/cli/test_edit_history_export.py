@@ -142,3 +142,36 @@ def test_export_as_of_and_unknown_format(cli, tmp_path, hid):
     assert pyogrio.read_info(tmp_path / "old.geojson")["features"] == 0
     r = cli("export", tmp_path / "out.xyz")
     assert r.code == 2 and "unknown file type" in r.err
+
+
+@pytest.mark.parametrize("ext", ["geojson", "gpkg", "csv"])
+def test_attributes_and_benchmark_survive_a_round_trip(cli, tmp_path, ext):
+    src = write_layer(
+        tmp_path / "h.geojson",
+        [shapely.box(30, 50, 30.01, 50.01)],
+        {
+            "id": ["HZ-1"],
+            "name": ["SYNTHETIC Поле"],
+            "village": ["SYNTHETIC Село"],
+            "blocked_ha": [2.5],
+            "benchmark_lon": [30.012],
+            "benchmark_lat": [50.005],
+        },
+    )
+    assert cli("import", "hazards", src).code == 0
+    out = tmp_path / f"out.{ext}"
+    assert cli("export", out).code == 0
+    from clearground.cli import main
+
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert main(["--db", fresh, "init"]) == 0
+    assert main(["--db", fresh, "import", "hazards", str(out)]) == 0
+    from clearground.store import open_store
+
+    a = open_store(cli.url).get("hazard", "HZ-1").record
+    b = open_store(fresh).get("hazard", "HZ-1").record
+    assert a.attributes == {"village": "SYNTHETIC Село", "blocked_ha": 2.5}
+    # a CSV holds text only: its numbers come back as the text they were written as
+    assert b.attributes == (a.attributes if ext != "csv" else {**a.attributes, "blocked_ha": "2.5"})
+    assert b.benchmark == pytest.approx(a.benchmark)
+    assert b.name == a.name

@@ -135,3 +135,31 @@ def test_missing_columns_and_show(cli, tmp_path, closed_hazard):
     r = cli("import", "eo", src)
     assert r.code == 2 and "missing columns category, date" in r.err
     assert cli("eo", "show", "EO-404").code == 4
+
+
+def test_gpx_waypoints_are_eo_points(cli, tmp_path):
+    import numpy as np
+    import pyogrio
+
+    pts = np.array([shapely.Point(30.5, 50.5), shapely.Point(31, 50.2)], dtype=object)
+    gpx = tmp_path / "unit.gpx"
+    pyogrio.raw.write(
+        gpx,
+        shapely.to_wkb(pts),
+        [
+            np.array(["SYNTHETIC wp1", "SYNTHETIC wp2"], dtype=object),
+            np.array(["uxo", "mine_ap"], dtype=object),
+            np.array(["2025-03-01T10:00:00", "2025-03-02T11:00:00"], dtype=object),
+        ],
+        ["name", "type", "time"],
+        layer="waypoints",
+        driver="GPX",
+        geometry_type="Point",
+        crs="EPSG:4326",
+    )
+    r = cli("import", "eo", gpx, "--map", "category=type", "--map", "date=time")
+    assert r.code == 0, r.err
+    assert [(e["category"], e["date"]) for e in cli("eo", "list").json()] == [
+        ("uxo", "2025-03-01"),
+        ("mine_ap", "2025-03-02"),
+    ]

@@ -83,6 +83,8 @@ def _import_eo(
 ) -> ImportReport:
     path = Path(path)
     today = today or date.today()
+    if layer is None and path.suffix.lower() == ".gpx":
+        layer = "waypoints"  # a GPS unit's marked points are the EO spot reports
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
     getter, used = column_getter(table, mapping or {})

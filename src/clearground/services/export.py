@@ -15,7 +15,7 @@ from clearground.formats import FeatureTable, format_for_path
 from clearground.store.base import Store, Version
 from clearground.store.mapping import KINDS, PERSONAL_KINDS
 
-__all__ = ["EXPORTABLE", "export_records", "find", "json_of"]
+__all__ = ["EXPORTABLE", "export_records", "find", "json_of", "table_column"]
 
 
 def _json_functions() -> dict[str, Callable[[Version], dict[str, Any]]]:
@@ -67,7 +67,9 @@ def find(store: Store, record_id: str, *, as_of: str | None = None) -> Version:
     raise NotFound(f"no record {record_id}" + (f" as of {as_of}" if as_of else ""))
 
 
-def _column(values: list[Any]) -> np.ndarray:
+def table_column(values: list[Any]) -> np.ndarray:
+    """Values as one typed column: whole numbers, numbers (NaN for none) or text (JSON for
+    nested values)."""
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, bool) for v in present):
         return np.array([int(v) if v is not None else 0 for v in values], dtype=np.int64)
@@ -110,7 +112,7 @@ def export_records(
     names: list[str] = []
     for r in rows:
         names += [k for k in r if k not in names]
-    columns = {name: _column([r.get(name) for r in rows]) for name in names}
+    columns = {name: table_column([r.get(name) for r in rows]) for name in names}
     geoms = np.array([getattr(v.record, "geometry", None) for v in versions], dtype=object)
     fmt.write(path, FeatureTable(str(path), geoms, columns), layer=kind)
     return len(rows)

@@ -510,6 +510,19 @@ def export(
         columns[name] = np.array(vals, dtype=float if numeric else object)
         if name == "version":
             columns[name] = columns[name].astype(np.int64)
+    # the benchmark point, and every other attribute a file brought, so that nothing is lost
+    # on a round trip through a file
+    for axis, name in enumerate(("benchmark_lon", "benchmark_lat")):
+        points = [v.record.benchmark for v in versions]
+        if any(points):
+            columns[name] = np.array([p[axis] if p else np.nan for p in points], dtype=float)
+    from clearground.services.export import table_column
+
+    keys: list[str] = []
+    for r in rows:
+        keys += [k for k in r["attributes"] if k not in keys and k not in columns]
+    for key in keys:
+        columns[key] = table_column([r["attributes"].get(key) for r in rows])
     table = FeatureTable(
         str(path), np.array([v.record.geometry for v in versions], dtype=object), columns
     )
