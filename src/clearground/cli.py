@@ -205,6 +205,22 @@ def _progress_reporter(state: State):
     return report, bar
 
 
+def _import(ctx: typer.Context, run, file: str, *, output: OutputFormat, map_, **options) -> None:
+    """Run an import service with what every import shares (author, region, --map); report."""
+    from clearground.services.common import parse_map
+
+    state = _state(ctx)
+    result = run(
+        state.store(),
+        file,
+        author=state.settings.author,
+        mapping=parse_map(map_),
+        region=state.settings.operating_region,
+        **options,
+    )
+    _report(result, output)
+
+
 def _report(result, output: OutputFormat) -> None:
     data = result.as_dict()
     if output is OutputFormat.json:
@@ -309,21 +325,18 @@ def import_activities_cmd(
 ) -> None:
     """Record land release activities: NTS cancels, TS reduces, clearance clears; all or none."""
     from clearground.services.activities import import_activities
-    from clearground.services.common import parse_map
 
-    state = _state(ctx)
-    result = import_activities(
-        state.store(),
+    _import(
+        ctx,
+        import_activities,
         file,
-        author=state.settings.author,
+        output=output,
         layer=layer,
-        mapping=parse_map(map_),
+        map_=map_,
         repair=repair,
         dry_run=dry_run,
-        region=state.settings.operating_region,
         format_name=format_name,
     )
-    _report(result, output)
 
 
 @import_app.command("eo")
@@ -340,22 +353,19 @@ def import_eo_cmd(
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """Import EO items: linked to the hazard they lie in; an item in a closed hazard reopens it."""
-    from clearground.services.common import parse_map
     from clearground.services.evidence import import_eo
 
-    state = _state(ctx)
-    result = import_eo(
-        state.store(),
+    _import(
+        ctx,
+        import_eo,
         file,
-        author=state.settings.author,
+        output=output,
         layer=layer,
-        mapping=parse_map(map_),
+        map_=map_,
         dry_run=dry_run,
-        region=state.settings.operating_region,
         format_name=format_name,
         as_submission=as_submission,
     )
-    _report(result, output)
 
 
 @import_app.command("accidents")
@@ -381,22 +391,19 @@ def import_accidents_cmd(
 ) -> None:
     """Import accidents (and victims): one inside a closed hazard reopens it."""
     from clearground.services.accidents import import_accidents
-    from clearground.services.common import parse_map
 
-    state = _state(ctx)
-    result = import_accidents(
-        state.store(),
+    _import(
+        ctx,
+        import_accidents,
         file,
-        author=state.settings.author,
+        output=output,
         layer=layer,
-        mapping=parse_map(map_),
+        map_=map_,
         victims=victims,
         victims_layer=victims_layer,
         dry_run=dry_run,
-        region=state.settings.operating_region,
         format_name=format_name,
     )
-    _report(result, output)
 
 
 @import_app.command("odk")
@@ -455,22 +462,19 @@ def import_minefields_cmd(
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """Import minefield records: each creates a CHA; claimed deactivation never releases land."""
-    from clearground.services.common import parse_map
     from clearground.services.minefields import import_minefields
 
-    state = _state(ctx)
-    result = import_minefields(
-        state.store(),
+    _import(
+        ctx,
+        import_minefields,
         file,
-        author=state.settings.author,
+        output=output,
         layer=layer,
-        mapping=parse_map(map_),
+        map_=map_,
         repair=repair,
         dry_run=dry_run,
-        region=state.settings.operating_region,
         format_name=format_name,
     )
-    _report(result, output)
 
 
 @import_app.command("qc")
@@ -487,21 +491,18 @@ def import_qc_cmd(
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """Import QC samples of released land: a failed one returns the land it covers."""
-    from clearground.services.common import parse_map
     from clearground.services.quality import import_qc
 
-    state = _state(ctx)
-    result = import_qc(
-        state.store(),
+    _import(
+        ctx,
+        import_qc,
         file,
-        author=state.settings.author,
+        output=output,
         layer=layer,
-        mapping=parse_map(map_),
+        map_=map_,
         dry_run=dry_run,
-        region=state.settings.operating_region,
         format_name=format_name,
     )
-    _report(result, output)
 
 
 @import_app.command("locations")
@@ -518,22 +519,19 @@ def import_locations_cmd(
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """Import administrative areas with P-codes (one level per layer); later records get them."""
-    from clearground.services.common import parse_map
     from clearground.services.locations import import_locations
 
-    state = _state(ctx)
-    result = import_locations(
-        state.store(),
+    _import(
+        ctx,
+        import_locations,
         file,
-        author=state.settings.author,
+        output=output,
         layer=layer,
-        mapping=parse_map(map_),
+        map_=map_,
         repair=repair,
         dry_run=dry_run,
-        region=state.settings.operating_region,
         format_name=format_name,
     )
-    _report(result, output)
 
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
@@ -1048,22 +1046,21 @@ def _add_operations() -> None:
             output: OutputOption = OutputFormat.table,
             _kind: str = typer.Option(kind, hidden=True),
         ) -> None:
-            from clearground.services.common import parse_map
             from clearground.services.operations import import_records
 
-            state = _state(ctx)
-            result = import_records(
-                state.store(),
-                _kind,
+            def run(store, path, **options):
+                return import_records(store, _kind, path, **options)
+
+            _import(
+                ctx,
+                run,
                 file,
-                author=state.settings.author,
+                output=output,
+                map_=map_,
                 layer=layer,
-                mapping=parse_map(map_),
                 dry_run=dry_run,
-                region=state.settings.operating_region,
                 format_name=format_name,
             )
-            _report(result, output)
 
         import_cmd.__doc__ = f"Import {text} Every row or none."
         import_app.command(command)(import_cmd)

@@ -197,7 +197,7 @@ def _qml(aliases: dict[str, str], order: list[str]) -> str:
 
 
 class ShapefileFormat(OgrFormat):
-    """Zipped Shapefile: safe unzip, ``.prj`` or ``--crs``, ``.cpg`` encodings, short names."""
+    """Zipped Shapefile: guarded unzip, ``.prj`` or ``--crs``, ``.cpg`` encodings, short names."""
 
     def __init__(self) -> None:
         super().__init__("shapefile", "ESRI Shapefile", (".shp.zip", ".zip"))

@@ -21,7 +21,7 @@ ACCEPTED = (
 
 
 def strip_password(url: str) -> str:
-    """``url`` with any password replaced by ``***``, safe for messages and logs."""
+    """``url`` with any password replaced by ``***``, fit for messages and logs."""
     parts = urlsplit(url)
     if parts.password is None:
         return url
