@@ -67,13 +67,8 @@ def _read_victims(path: Path, layer: str | None, mapping: dict[str, str] | None)
     return by_accident, problems, table
 
 
-def import_accidents(store: Store, path: str | Path, **options: Any) -> ImportReport:
-    """Import every accident of a point layer (and its victims), or none."""
-    with bulk():
-        return _import_accidents(store, path, **options)
-
-
-def _import_accidents(
+@bulk()
+def import_accidents(
     store: Store,
     path: str | Path,
     *,
@@ -87,6 +82,7 @@ def _import_accidents(
     format_name: str | None = None,
     today: date | None = None,
 ) -> ImportReport:
+    """Import every accident of a point layer (and its victims), or none."""
     path = Path(path)
     today = today or date.today()
     table = read_features(path, layer=layer, format_name=format_name)

@@ -62,13 +62,8 @@ def _quantity(value: str) -> int:
     return q
 
 
-def import_eo(store: Store, path: str | Path, **options: Any) -> ImportReport:
-    """Import every EO item (point) of a file, or none; link, reopen and flag as evidence."""
-    with bulk():
-        return _import_eo(store, path, **options)
-
-
-def _import_eo(
+@bulk()
+def import_eo(
     store: Store,
     path: str | Path,
     *,
@@ -81,6 +76,7 @@ def _import_eo(
     today: date | None = None,
     as_submission: bool = False,
 ) -> ImportReport:
+    """Import every EO item (point) of a file, or none; link, reopen and flag as evidence."""
     path = Path(path)
     today = today or date.today()
     if layer is None and path.suffix.lower() == ".gpx":

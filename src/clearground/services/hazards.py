@@ -178,20 +178,6 @@ def _parse_columns(getter, n: int, today: date, problems: dict[int, str]) -> dic
     return cols
 
 
-def import_hazards(
-    store: Store,
-    path: str | Path,
-    **options: Any,
-) -> ImportReport:
-    """Import every feature of a polygon layer as a new hazard area, or none.
-
-    Any bad feature raises ``ImportRejected`` listing each problem as ``FILE:feature N: reason``;
-    the database is then exactly as it was. Options: see ``_import_hazards``.
-    """
-    with bulk():
-        return _import_hazards(store, path, **options)
-
-
 def _check_and_measure(geometries: np.ndarray, region: Region, repair: bool):
     """Checked geometries as MultiPolygons (what every engine stores) and their areas in m²."""
     check = check_geometries(geometries, region=region, repair=repair)
@@ -201,7 +187,8 @@ def _check_and_measure(geometries: np.ndarray, region: Region, repair: bool):
     return check, polygonal_array(check.geometries), areas
 
 
-def _import_hazards(
+@bulk()
+def import_hazards(
     store: Store,
     path: str | Path,
     *,
@@ -217,6 +204,11 @@ def _import_hazards(
     today: date | None = None,
     as_submission: bool = False,
 ) -> ImportReport:
+    """Import every feature of a polygon layer as a new hazard area, or none.
+
+    Any bad feature raises ``ImportRejected`` listing each problem as ``FILE:feature N: reason``;
+    the database is then exactly as it was.
+    """
     path = Path(path)
     today = today or date.today()
     table = read_features(path, layer=layer, format_name=format_name, crs=crs)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import shapely
@@ -87,12 +86,8 @@ def _columns(table, getter) -> tuple[list[str], list[str], list[int], list[str]]
     return texts(getter("pcode"), n), texts(getter("name"), n), levels, texts(getter("parent"), n)
 
 
-def import_locations(store: Store, path: str | Path, **options: Any) -> ImportReport:
-    with bulk():
-        return _import(store, path, **options)
-
-
-def _import(
+@bulk()
+def import_locations(
     store: Store,
     path: str | Path,
     *,
@@ -104,6 +99,7 @@ def _import(
     region: Region = UKRAINE,
     format_name: str | None = None,
 ) -> ImportReport:
+    """Import administrative areas (one level per layer), every one or none."""
     path = Path(path)
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)

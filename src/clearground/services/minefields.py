@@ -55,12 +55,8 @@ OVERDUE_MESSAGE = (
 )
 
 
-def import_minefields(store: Store, path: str | Path, **options: Any) -> ImportReport:
-    with bulk():
-        return _import(store, path, **options)
-
-
-def _import(
+@bulk()
+def import_minefields(
     store: Store,
     path: str | Path,
     *,
@@ -73,6 +69,7 @@ def _import(
     format_name: str | None = None,
     today: date | None = None,
 ) -> ImportReport:
+    """Import minefield records, every one or none; each creates a CHA."""
     path = Path(path)
     today = today or date.today()
     table = read_features(path, layer=layer, format_name=format_name)

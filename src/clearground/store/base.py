@@ -140,6 +140,18 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+def nearest(candidates: list[Version], geometry: Any, metres: float) -> list[tuple[Version, float]]:
+    """The candidates within ``metres`` of ``geometry`` with their distance, nearest first,
+    measured by shapely (see analysis.proximity): the engine-independent exact step."""
+    import numpy as np
+
+    from clearground.analysis.proximity import hazards_near
+
+    geoms = np.array([v.record.geometry for v in candidates], dtype=object)
+    idx, dist = hazards_near(geometry, geoms, metres)
+    return [(candidates[i], float(d)) for i, d in zip(idx.tolist(), dist.tolist(), strict=True)]
+
+
 def chunks(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(seq), size):
         yield seq[start : start + size]

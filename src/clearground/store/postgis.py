@@ -30,9 +30,9 @@ from psycopg.types.json import Jsonb
 
 from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
 from clearground.store import strip_password
-from clearground.store.base import Event, Version, now_utc
+from clearground.store.base import Event, Version, nearest, now_utc
 from clearground.store.mapping import mapping_for, payloads_json
-from clearground.store.migrations import MIGRATIONS
+from clearground.store.migrations import pending
 
 __all__ = ["PostgisStore"]
 
@@ -76,14 +76,6 @@ _ACCEPTS: dict[str, tuple[tuple[int, ...], int | None, str]] = {
     "MULTIPOLYGON": ((6, 3), 3, "a polygon or multipolygon"),
 }
 _MULTI = {0: shapely.MultiPoint, 1: shapely.MultiLineString, 3: shapely.MultiPolygon}
-
-
-def _nearest(candidates: list[Version], geometry: Any, metres: float):
-    from clearground.analysis.proximity import hazards_near
-
-    geoms = np.array([v.record.geometry for v in candidates], dtype=object)
-    idx, dist = hazards_near(geometry, geoms, metres)
-    return [(candidates[i], float(d)) for i, d in zip(idx.tolist(), dist.tolist(), strict=True)]
 
 
 def _column_geometries(kind: str, geoms: Sequence[Any], ids: Sequence[str]) -> list[Any]:
@@ -476,9 +468,7 @@ class PostgisStore:
                     "(version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)"
                 )
                 done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
-                for m in MIGRATIONS:
-                    if m.number in done or (target is not None and m.number > target):
-                        continue
+                for m in pending(done, target):
                     for stmt in m.statements("postgis"):
                         conn.execute(stmt)
                     conn.execute(
@@ -599,7 +589,7 @@ class PostgisStore:
         from clearground.analysis.proximity import degree_margin
 
         if as_of is not None:
-            return _nearest(
+            return nearest(
                 self.in_bbox(kind, degree_margin(geometry.bounds, metres), as_of=as_of),
                 geometry,
                 metres,

@@ -22,9 +22,9 @@ import shapely
 
 from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
 from clearground.store import grid
-from clearground.store.base import Event, Version, chunks, now_utc
+from clearground.store.base import Event, Version, chunks, nearest, now_utc
 from clearground.store.mapping import geometries_wkb, loads, mapping_for, payloads_json
-from clearground.store.migrations import MIGRATIONS
+from clearground.store.migrations import pending
 
 __all__ = ["SqliteStore"]
 
@@ -353,9 +353,7 @@ class SqliteStore:
                     "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
                 )
                 done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
-                for m in MIGRATIONS:
-                    if m.number in done or (target is not None and m.number > target):
-                        continue
+                for m in pending(done, target):
                     for stmt in m.statements("sqlite"):
                         conn.execute(stmt)
                     conn.execute(
@@ -478,12 +476,10 @@ class SqliteStore:
     ) -> list[tuple[Version, float]]:
         """Records within ``metres`` of ``geometry`` with their distance, nearest first: the
         grid index gives candidates, shapely the exact answer (see analysis.proximity)."""
-        from clearground.analysis.proximity import degree_margin, hazards_near
+        from clearground.analysis.proximity import degree_margin
 
-        candidates = self.in_bbox(kind, degree_margin(geometry.bounds, metres), as_of=as_of)
-        geoms = np.array([v.record.geometry for v in candidates], dtype=object)
-        idx, dist = hazards_near(geometry, geoms, metres)
-        return [(candidates[i], float(d)) for i, d in zip(idx.tolist(), dist.tolist(), strict=True)]
+        margin = degree_margin(geometry.bounds, metres)
+        return nearest(self.in_bbox(kind, margin, as_of=as_of), geometry, metres)
 
     def events(self, hazard_id: str) -> list[Event]:
         with self._reader() as conn:

@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-__all__ = ["MIGRATIONS", "Migration"]
+__all__ = ["MIGRATIONS", "Migration", "pending"]
 
 _MODULES = [
     "m0001_initial",
@@ -46,3 +46,10 @@ def _load() -> list[Migration]:
 
 
 MIGRATIONS = _load()
+
+
+def pending(done: set[int], target: int | None = None) -> list[Migration]:
+    """The migrations not in ``done``, in order, up to ``target`` (every one if None)."""
+    return [
+        m for m in MIGRATIONS if m.number not in done and (target is None or m.number <= target)
+    ]
