@@ -36,9 +36,16 @@ def test_cod_ab_levels_then_pcodes_on_every_record(cli, tmp_path):
     )
     assert cli("import", "accidents", acc).code == 0
     assert cli("accidents", "list").json()[0]["admin_pcode"] == "XS0303"
-    acts = write_layer(tmp_path / "a.geojson", [shapely.box(22.3, 44.3, 22.305, 44.31)], {
-        "hazard_id": ["HA-000001"], "kind": ["nts"], "date": ["2024-01-01"],
-        "organisation": ["SYNTHETIC op"]})
+    acts = write_layer(
+        tmp_path / "a.geojson",
+        [shapely.box(22.3, 44.3, 22.305, 44.31)],
+        {
+            "hazard_id": ["HA-000001"],
+            "kind": ["nts"],
+            "date": ["2024-01-01"],
+            "organisation": ["SYNTHETIC op"],
+        },
+    )
     assert cli("import", "activities", acts).code == 0
     assert cli("show", "LR-000001").json()["admin_pcode"] == "XS0101"
     # a P-code given in the file is kept

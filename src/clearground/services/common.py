@@ -17,7 +17,9 @@ from clearground.domain.errors import BadInput, ImportRejected
 from clearground.formats.base import FeatureTable
 
 __all__ = [
+    "BOOKKEEPING",
     "bulk",
+    "ignore_exported",
     "ImportReport",
     "Progress",
     "column_getter",
@@ -30,6 +32,10 @@ __all__ = [
     "text",
     "texts",
 ]
+
+#: Columns every clearground export carries that the database keeps itself: importing an export
+#: ignores them (the new database writes its own), rather than keeping them as attributes.
+BOOKKEEPING = ("version", "valid_from", "author", "reason")
 
 #: progress(stage, done, total): called as an import advances.
 Progress = Callable[[str, int, int], None]
@@ -114,6 +120,13 @@ def column_getter(
         return table.columns[name]
 
     return get, used
+
+
+def ignore_exported(getter: Callable[[str], np.ndarray | None], computed: tuple[str, ...]) -> None:
+    """Mark the bookkeeping and ``computed`` columns of a kind's own export as used, so that
+    importing an export keeps none of them as attributes; the import computes them afresh."""
+    for name in (*BOOKKEEPING, *computed):
+        getter(name)
 
 
 def texts(column: np.ndarray | None, n: int) -> list[str]:

@@ -191,11 +191,14 @@ def import_eo(
 
 
 def attributes_of(table, extra: list[str], i: int) -> dict[str, Any]:
-    """The file's other columns of feature ``i``: kept as attributes, nothing lost."""
+    """The file's other columns of feature ``i``: kept as attributes, nothing lost.
+
+    An empty cell is no attribute: a file (or an export of records with different attributes)
+    leaves cells empty where a record has nothing to say."""
     out = {}
     for c in extra:
         value = plain(table.columns[c][i])
-        if value is not None:
+        if value is not None and value != "":
             out[c] = value
     return out
 

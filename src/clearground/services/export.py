@@ -15,7 +15,7 @@ from clearground.formats import FeatureTable, format_for_path
 from clearground.store.base import Store, Version
 from clearground.store.mapping import KINDS, PERSONAL_KINDS
 
-__all__ = ["EXPORTABLE", "export_records", "find", "json_of", "table_column"]
+__all__ = ["EXPORTABLE", "export_records", "find", "flat_row", "json_of", "table_column"]
 
 
 def _json_functions() -> dict[str, Callable[[Version], dict[str, Any]]]:
@@ -91,6 +91,17 @@ def table_column(values: list[Any]) -> np.ndarray:
     )
 
 
+def flat_row(row: dict[str, Any], *, has_geometry: bool) -> dict[str, Any]:
+    """A record's JSON as file columns: its ``attributes`` spread into columns of their own (a
+    record's own fields win), and without the lon/lat label of a record whose geometry the
+    file carries anyway."""
+    attributes = row.pop("attributes", None) or {}
+    if has_geometry:
+        row.pop("lon", None)
+        row.pop("lat", None)
+    return {**row, **{k: v for k, v in attributes.items() if k not in row}}
+
+
 def export_records(
     store: Store,
     kind: str,
@@ -102,13 +113,17 @@ def export_records(
     """Write every current record of ``kind`` (or as of a time) to a file; return the count.
 
     Nested values (victims' outcomes, devices, nonconformities) are written as JSON text, so
-    that every format, CSV included, keeps them.
+    that every format, CSV included, keeps them. Each attribute a file brought becomes a column
+    of its own again, so that importing the export keeps it as the same attribute.
     """
     to_json = json_of(kind)
     path = Path(path)
     fmt = format_for_path(path, format_name)
     versions = store.list(kind, as_of=as_of)
-    rows = [to_json(v) for v in versions]
+    rows = [
+        flat_row(to_json(v), has_geometry=getattr(v.record, "geometry", None) is not None)
+        for v in versions
+    ]
     names: list[str] = []
     for r in rows:
         names += [k for k in r if k not in names]

@@ -348,7 +348,7 @@ def _attributes(table: FeatureTable, extra: list[str], n: int) -> list[dict[str,
     for name in extra:
         for i, value in enumerate(table.columns[name].tolist()):
             value = plain(value)
-            if value is not None:
+            if value is not None and value != "":  # an empty cell is no attribute
                 out[i][name] = value
     return out
 
