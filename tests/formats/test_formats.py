@@ -434,9 +434,41 @@ def test_exported_csv_has_the_hxl_row_and_a_byte_order_mark(tmp_path):
     lines = raw.decode("utf-8-sig").splitlines()
     assert lines[0] == "id,admin_pcode,area_m2,lat,lon,WKT"
     assert lines[1] == "#loc+code,#adm1+code,#indicator+area_m2+num,#geo+lat,#geo+lon,#geo+wkt"
+    # beside it, for GDAL and QGIS: the column types and the coordinate system
+    assert (tmp_path / "o.csvt").read_text() == "String,String,Real,Real,Real,WKT\n"
+    assert pyogrio.read_info(out)["crs"] == "EPSG:4326"
     back = CSV.read(out)
-    assert back.columns["area_m2"].tolist() == ["12.5"]
+    assert back.columns["area_m2"].tolist() == [12.5]  # typed by the .csvt
+    assert back.columns["admin_pcode"].tolist() == ["UA01"]
     assert _same(back.geometries[0], table.geometries[0], tol=0)
+
+
+def test_csv_prj_gives_the_crs_and_a_bad_one_is_refused(cli, tmp_path):
+    from pyproj import CRS
+
+    wgs = shapely.box(33.0, 48.0, 33.01, 48.01)
+    src = tmp_path / "utm.csv"
+    src.write_text(
+        f'name,geometry\nSYNTHETIC utm,"{shapely.to_wkt(_utm(wgs), rounding_precision=-1)}"\n'
+    )
+    (tmp_path / "utm.prj").write_text(CRS("EPSG:32636").to_wkt("WKT1_ESRI"))
+    table = CSV.read(src)
+    assert _same(table.geometries[0], wgs, tol=1e-7)
+    (tmp_path / "utm.prj").write_text("not a coordinate system")
+    r = cli("import", "hazards", src)
+    assert r.code == 2
+    assert f"{src}: utm.prj is not a coordinate system" in r.err and "give --crs" in r.err
+    assert cli("import", "hazards", src, "--crs", "EPSG:32636").code == 0
+
+
+def test_csvt_types_numbers_and_a_cell_that_is_not_one_stays_text(tmp_path):
+    src = tmp_path / "t.csv"
+    src.write_text("name,count,share,code,lon,lat\na,7,0.5,007,30,50\nb,many,1,010,30,50\n")
+    (tmp_path / "t.csvt").write_text('"String","Integer(5)","Real(10.2)","String","Real","Real"')
+    table = CSV.read(src)
+    assert table.columns["count"].tolist() == [7, "many"]
+    assert table.columns["share"].tolist() == [0.5, 1.0]
+    assert table.columns["code"].tolist() == ["007", "010"]
 
 
 def test_xlsx_with_hxl_row_and_date_cells(tmp_path):
@@ -472,6 +504,24 @@ def test_xlsx_with_hxl_row_and_date_cells(tmp_path):
     table = XLSX.read(dated)
     assert table.columns["date_reported"].tolist() == ["2024-03-05"]
     assert table.geometries[0].equals(shapely.Point(30, 50))
+
+
+def test_xlsx_numbers_come_back_as_numbers_and_codes_as_text(tmp_path):
+    table = FeatureTable(
+        "t",
+        np.array(boxes(2), dtype=object),
+        {
+            "code": np.array(["007", "UA01"], dtype=object),
+            "team": np.array([4, 12], dtype=np.int64),
+            "share": np.array([0.25, np.nan]),
+        },
+    )
+    out = tmp_path / "o.xlsx"
+    XLSX.write(out, table, layer="hazards")
+    back = XLSX.read(out)
+    assert back.columns["code"].tolist() == ["007", "UA01"]
+    assert back.columns["team"].tolist() == [4, 12]
+    assert back.columns["share"].tolist() == [0.25, None]
 
 
 def test_xlsx_export_refuses_a_polygon_too_big_for_a_cell(tmp_path):

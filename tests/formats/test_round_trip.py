@@ -15,8 +15,9 @@ from tests.helpers import snapshot
 
 #: every file ending clearground writes
 WRITABLE = ["geojson", "gpkg", "shp.zip", "kml", "kmz", "fgb", "csv", "xlsx", "gdb.zip"]
-#: formats that carry no coordinate system GDAL could report (lon/lat WGS 84 by convention)
-NO_CRS = {"csv", "xlsx"}
+#: formats that carry no coordinate system GDAL could report (lon/lat WGS 84 by convention);
+#: a CSV export has its .prj (and .csvt of column types) beside it
+NO_CRS = {"xlsx"}
 
 
 def _star(lon: float, lat: float, n: int = 40) -> shapely.Polygon:
@@ -51,6 +52,9 @@ FIELDS = {
     "admin_pcode": ["UA0102", "", "UA4802003", ""],
     "land_use": ["agriculture", "", "forest", ""],
     "notes": ["", "SYNTHETIC нотатка; з комою, і лапками\nand a second line", "", "x"],
+    # attributes the file brought: numbers must come back as numbers (CSV by its .csvt)
+    "team_size": [4, 6, 0, 12],
+    "slope_deg": [1.5, 0.25, 3.0, 10.125],
 }
 
 
@@ -116,7 +120,9 @@ def test_gdal_opens_every_export_with_the_right_count_and_crs(cli, tmp_path, sou
     info = pyogrio.read_info(out)
     if ext == "csv":
         # GDAL reads the HXL hashtag row under the header as one more row, without geometry
+        # (and, typed by the .csvt, without numbers)
         assert info["features"] == len(GEOMS) + 1
+        assert info["dtypes"][list(info["fields"]).index("area_m2")] == "float64"
         _, _, _, fields = pyogrio.raw.read(out, read_geometry=False, max_features=1)
         assert fields[0][0] == "#loc+code"
     else:

@@ -9,16 +9,18 @@ Reading (both):
   or ``shape``, or tagged ``#geo+wkt``), else ``lon``/``lat`` columns (also ``longitude``,
   ``lng``, ``x``/``latitude``, ``y``, or tagged ``#geo+lon``/``#geo+lat``), giving points. Next
   to a WKT column, lon/lat columns are its label point and are not kept. Coordinates are
-  EPSG:4326 unless ``--crs`` says otherwise;
-- every value is text (an empty cell is no value); rows that are entirely empty are skipped,
-  so feature N is the N-th data row that holds anything;
+  EPSG:4326 unless ``--crs`` says otherwise, or a ``.prj`` beside a CSV does;
+- every value is text (an empty cell is no value), except columns typed as numbers: by a
+  ``.csvt`` beside a CSV (GDAL's convention), by the cells of an XLSX. Rows that are entirely
+  empty are skipped, so feature N is the N-th data row that holds anything;
 - CSV must be UTF-8 (a byte order mark is fine); the delimiter is sniffed (``,`` ``;`` tab).
   A row that is not UTF-8 is refused with a hint at what it looks like.
 
 Writing: CSV gets the header, then the HXL row (``HXL_TAGS``), then the rows, as UTF-8 with a
-byte order mark so that Excel shows Cyrillic; XLSX (through GDAL) gets the header and typed
-columns, no HXL row. Polygons go out as WKT at full precision, with ``lat``/``lon`` of a point
-inside each; points as ``lat``/``lon`` only.
+byte order mark so that Excel shows Cyrillic, with a ``.csvt`` and a ``.prj`` beside it (GDAL
+counts the HXL row as one more feature, without geometry); XLSX (through GDAL) gets the header
+and typed columns, no HXL row. Polygons go out as WKT at full precision, with ``lat``/``lon``
+of a point inside each; points as ``lat``/``lon`` only.
 """
 
 from __future__ import annotations
@@ -287,18 +289,89 @@ class CsvFormat(Format):
                 cell = cell.strip()
                 if cell:
                     columns[j][i] = cell
-        return table_from_rows(source, names, tags, columns, crs=crs, problems=problems)
+        crs = crs or _prj_crs(path, source)
+        table = table_from_rows(source, names, tags, columns, crs=crs, problems=problems)
+        return _typed(table, dict(zip(names, _csvt_types(path, source), strict=False)))
 
     def write(self, path: Path, table: FeatureTable, *, layer: str) -> None:
+        """The CSV, and beside it the ``.csvt`` of column types and the ``.prj`` of WGS 84 that
+        GDAL and QGIS read (so numbers stay numbers and the CRS is known)."""
         path = Path(path)
         names, columns = _out_columns(table, numbers=False)
+        types = [_CSVT.get(table.columns[n].dtype.kind, "String") for n in table.columns]
+        types += ["Real", "Real"] + (["WKT"] if "WKT" in names else [])
         part = path.with_name(path.name + ".part")
         with open(part, "w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(names)
             writer.writerow([HXL_TAGS.get(n, "") for n in names])
             writer.writerows(zip(*columns, strict=True))
+        path.with_suffix(".csvt").write_text(",".join(types) + "\n", encoding="ascii")
+        path.with_suffix(".prj").write_text(_WGS84_PRJ, encoding="ascii")
         part.replace(path)
+
+
+#: .csvt names of numpy kinds (GDAL's CSV driver reads them; anything else is String)
+_CSVT = {"i": "Integer64", "u": "Integer64", "b": "Integer", "f": "Real"}
+_WGS84_PRJ = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
+    'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],AUTHORITY["EPSG","4326"]]'
+)
+
+
+def _csvt_types(path: Path, source: str) -> list[str]:
+    """Column types of a CSV from its ``.csvt`` (GDAL's convention), lower case; none without.
+
+    Only whole numbers and numbers matter here: every other type stays text.
+    """
+    csvt = path.with_suffix(".csvt")
+    if not csvt.exists():
+        return []
+    try:
+        cells = next(csv.reader([csvt.read_text(encoding="utf-8-sig").strip()]), [])
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ImportRejected([f"{csvt}: cannot read the column types: {_reason(exc)}"]) from None
+    return [re.sub(r"\(.*\)$", "", c.strip()).lower() for c in cells]
+
+
+def _prj_crs(path: Path, source: str) -> str | None:
+    """The CRS of a ``.prj`` beside a CSV (as GDAL writes one), or None without one."""
+    prj = path.with_suffix(".prj")
+    if not prj.exists():
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = CRS.from_user_input(prj.read_text(encoding="utf-8", errors="replace").strip())
+    except CRSError as exc:
+        raise ImportRejected(
+            [
+                f"{source}: {prj.name} is not a coordinate system: {_reason(exc)}; "
+                "fix it, delete it, or give --crs"
+            ]
+        ) from None
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+def _typed(table: FeatureTable, types: dict[str, str]) -> FeatureTable:
+    """Columns typed as whole numbers or numbers (by a .csvt or the workbook's cells) as
+    numbers; a cell that is not one stays text, for the import to name it."""
+    for name, kind in types.items():
+        if name not in table.columns or kind not in ("integer", "integer64", "real"):
+            continue
+        out = []
+        for v in table.columns[name].tolist():
+            try:
+                x = _number(v) if v is not None else None
+            except ValueError:
+                x = v
+            if isinstance(x, float) and kind != "real" and x.is_integer():
+                x = int(x)
+            out.append(x)
+        table.columns[name] = np.array(out, dtype=object)
+    return table
 
 
 def _has_surrogate(text: str) -> bool:
@@ -373,7 +446,7 @@ class XlsxFormat(OgrFormat):
         columns = [[c[i] for i in keep] for c in cols]
         table = table_from_rows(source, names, tags, columns, crs=crs)
         table.layer = sheet.layer
-        return table
+        return _typed(table, dict(zip(names, _cell_types(path, sheet.layer), strict=False)))
 
     def write(self, path: Path, table: FeatureTable, *, layer: str) -> None:
         import pyogrio
@@ -405,6 +478,16 @@ class XlsxFormat(OgrFormat):
                 layer=layer,
                 driver="XLSX",
             )
+
+
+def _cell_types(path: Path, layer: str | None) -> list[str]:
+    """The type of each column by the workbook's own cells (numbers typed as numbers in Excel
+    come back as numbers; text that looks like a number, such as a P-code, stays text)."""
+    import pyogrio
+
+    info = pyogrio.read_info(path, layer=layer, HEADERS="FORCE", FIELD_TYPES="AUTO")
+    kinds = {"int32": "integer", "int64": "integer64", "float64": "real", "float32": "real"}
+    return [kinds.get(str(d), "string") for d in info["dtypes"]]
 
 
 def _cell(value) -> str | None:
