@@ -620,3 +620,107 @@ def test_unknown_form_and_bad_repeat_option(cli, tmp_path):
     assert r.code == 2 and "write it as NAME=FILE" in r.err
     r = cli("import", "odk", src, "--form", "nts", "--repeat", f"victim={src}")
     assert r.code == 2 and "no such repeat group" in r.err
+
+
+def write_kobo_xlsx(path, sheets: dict[str, tuple[list[str], list[list]]]):
+    """A KoboToolbox-style XLSX export written by GDAL: one sheet per table, in order."""
+    import numpy as np
+    import pyogrio
+
+    for i, (name, (header, rows)) in enumerate(sheets.items()):
+        columns = [
+            np.array([r[j] for r in rows], dtype=object if isinstance(rows[0][j], str) else None)
+            for j in range(len(header))
+        ]
+        pyogrio.raw.write(path, None, columns, header, layer=name, driver="XLSX", append=i > 0)
+    return path
+
+
+def test_accident_from_kobo_xlsx_with_a_repeat_sheet(cli, tmp_path):
+    closed_hazard(cli, tmp_path)
+    src = write_kobo_xlsx(
+        tmp_path / "kobo.xlsx",
+        {
+            "SYNTHETIC accident report": (
+                ["location", "date", "activity", "_id", "_uuid", "_index"],
+                [
+                    [INSIDE, "2025-05-01", "herding", 17, "k1", 1],
+                    [INSIDE, "2025-05-03", "farming", 18, "k2", 2],
+                ],
+            ),
+            "victim": (
+                [
+                    "victim/sex",
+                    "victim/age_group",
+                    "victim/victim_type",
+                    "victim/outcome",
+                    "victim/name",
+                    "_index",
+                    "_parent_table_name",
+                    "_parent_index",
+                ],
+                [
+                    [
+                        "male",
+                        "adult",
+                        "civilian",
+                        "injured",
+                        NAMES[1],
+                        1,
+                        "SYNTHETIC accident report",
+                        1,
+                    ],
+                    [
+                        "female",
+                        "adult",
+                        "civilian",
+                        "killed",
+                        NAMES[0],
+                        2,
+                        "SYNTHETIC accident report",
+                        2,
+                    ],
+                    [
+                        "female",
+                        "child",
+                        "civilian",
+                        "injured",
+                        NAMES[0],
+                        3,
+                        "SYNTHETIC accident report",
+                        2,
+                    ],
+                ],
+            ),
+        },
+    )
+    r = cli("import", "odk", src, "--form", "accident_report")
+    assert r.code == 0, r.err
+    subs = cli("review", "list").json()
+    assert len(subs) == 2
+    second = cli("review", "show", subs[1]["id"]).json()
+    assert [v["outcome"] for v in second["record"]["victims"]] == ["killed", "injured"]
+    assert not any(n in cli("review", "list").out for n in NAMES)
+
+
+def test_kobo_xlsx_repeat_row_naming_no_submission_changes_nothing(cli, tmp_path):
+    src = write_kobo_xlsx(
+        tmp_path / "kobo.xlsx",
+        {
+            "accidents": (
+                ["location", "date", "activity", "_index"],
+                [[INSIDE, "2025-05-01", "herding", 1]],
+            ),
+            "victim": (
+                ["victim/sex", "victim/age_group", "victim/outcome", "_parent_index"],
+                [["male", "adult", "injured", 9]],
+            ),
+        },
+    )
+    s = open_store(cli.url)
+    before = snapshot(s)
+    r = cli("import", "odk", src, "--form", "accident_report")
+    assert r.code == 2
+    assert f"{src}:sheet victim:row 1: _parent_index '9' names no submission" in r.err, r.err
+    assert snapshot(s) == before
+    s.close()

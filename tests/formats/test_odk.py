@@ -376,3 +376,17 @@ def test_repeat_option_for_a_form_without_that_repeat(tmp_path):
     main = _write_csv(tmp_path / "m.csv", ["date"], [["2025-05-01"]])
     with pytest.raises(ImportRejected, match="no such repeat group"):
         read_export(main, repeats=(), repeat_files={"victim": main})
+
+
+def test_a_truncated_kobo_xlsx_is_refused_with_its_name(tmp_path):
+    import numpy as np
+    import pyogrio
+
+    good = tmp_path / "good.xlsx"
+    pyogrio.raw.write(good, None, [np.array(["2025-05-01"], dtype=object)], ["date"], driver="XLSX")
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(ImportRejected) as caught:
+        read_export(bad)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{bad}: not a readable XLSX"), problem

@@ -31,6 +31,7 @@ import math
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -39,7 +40,16 @@ from clearground.domain.errors import BadInput, ImportRejected
 from clearground.formats.base import FeatureTable, Format, check_crs
 from clearground.formats.ogr import OgrFormat, to_wgs84
 
-__all__ = ["CSV", "HXL_TAGS", "XLSX", "CsvFormat", "XlsxFormat", "is_hxl_row", "table_from_rows"]
+__all__ = [
+    "CSV",
+    "HXL_TAGS",
+    "XLSX",
+    "CsvFormat",
+    "XlsxFormat",
+    "is_hxl_row",
+    "table_from_rows",
+    "xlsx_text",
+]
 
 #: HXL hashtags written under each column clearground exports (others stay untagged).
 HXL_TAGS: dict[str, str] = {
@@ -436,7 +446,7 @@ class XlsxFormat(OgrFormat):
             open_options={"HEADERS": "FORCE", "FIELD_TYPES": "STRING"},
         )
         raw_names = list(sheet.columns)
-        cols = [[_cell(v) for v in sheet.columns[n].tolist()] for n in raw_names]
+        cols = [[xlsx_text(v) for v in sheet.columns[n].tolist()] for n in raw_names]
         n = len(sheet)
         rows = [raw_names] + [[c[i] for c in cols] for i in range(min(n, 1))]
         names, tags, start = _header_and_tags(rows)
@@ -490,7 +500,8 @@ def _cell_types(path: Path, layer: str | None) -> list[str]:
     return [kinds.get(str(d), "string") for d in info["dtypes"]]
 
 
-def _cell(value) -> str | None:
+def xlsx_text(value: Any) -> str | None:
+    """A workbook cell read as text: trimmed, None when empty, dates as ISO 8601."""
     if value is None:
         return None
     text = str(value).strip()

@@ -9,6 +9,9 @@ What the servers export, read as it is:
   Each repeat group is a file of its own (Central names it ``FORM-REPEAT.csv``), its rows naming
   their submission (``PARENT_KEY`` -> ``KEY`` in Central, ``_parent_index`` -> ``_index`` or
   ``_submission__uuid`` -> ``_uuid`` in Kobo), or a column holding a JSON array of its rows.
+- XLSX (KoboToolbox's "XLS" export): the first sheet holds the submissions, each repeat group a
+  sheet of its own (named after the group, cut to Excel's 31 characters) whose rows name their
+  submission by ``_parent_index`` -> ``_index``. Date cells come back as ISO 8601 text.
 - JSON: a list of submissions, ODK Central's OData ``{"value": [...]}`` or Kobo's
   ``{"results": [...]}``; groups as nested objects (Central) or ``group/field`` keys (Kobo);
   repeat groups as arrays of objects (Central with ``$expand=*``, Kobo), or a file of their own
@@ -257,6 +260,8 @@ def read_export(
     path = Path(path)
     if not path.is_file():
         raise ImportRejected([f"{path}: no such file"])
+    if path.suffix.lower() == ".xlsx":
+        return _read_xlsx(path, tuple(repeats), repeat_files)
     if zipfile.is_zipfile(path):
         return _read_zip(path, tuple(repeats), repeat_files)
     repeat_files = {k: Path(v) for k, v in (repeat_files or {}).items()}
@@ -322,6 +327,59 @@ def _read_zip(
             raise ImportRejected([outside(p) for p in exc.problems]) from None
     export.source = outside(export.source)
     export.problems = [outside(p) for p in export.problems]
+    return export
+
+
+def _xlsx_sheets(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every sheet of a workbook as rows of text by column name (empty rows skipped), in order."""
+    import warnings
+
+    import pyogrio
+
+    from clearground.formats.csv_hxl import XLSX, xlsx_text
+
+    XLSX.check_file(path, str(path))  # declared sizes and XML entities, before GDAL reads it
+    sheets: dict[str, list[dict[str, Any]]] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name, _ in pyogrio.list_layers(path):
+            meta, _, _, columns = pyogrio.raw.read(
+                path, layer=name, read_geometry=False, HEADERS="FORCE", FIELD_TYPES="STRING"
+            )
+            names = [str(n) for n in meta["fields"]]
+            cells = [[xlsx_text(v) for v in column.tolist()] for column in columns]
+            rows = [
+                {n: c[i] for n, c in zip(names, cells, strict=True) if c[i] is not None}
+                for i in range(len(cells[0]) if cells else 0)
+            ]
+            sheets[str(name)] = [r for r in rows if r]
+    return sheets
+
+
+def _read_xlsx(
+    path: Path, repeats: tuple[str, ...], repeat_files: dict[str, str | Path] | None
+) -> OdkExport:
+    """KoboToolbox's XLSX export: submissions on the first sheet, each repeat on its own."""
+    try:
+        sheets = _xlsx_sheets(path)
+    except ImportRejected:
+        raise
+    except Exception as exc:  # GDAL raises several kinds for a broken workbook
+        raise ImportRejected([f"{path}: not a readable XLSX export: {exc}"]) from None
+    if not sheets or not next(iter(sheets.values())):
+        raise ImportRejected([f"{path}: the export has no submissions"])
+    rows = next(iter(sheets.values()))
+    export = OdkExport(str(path), [OdkSubmission(n, r) for n, r in enumerate(rows, start=1)])
+    given = {k: Path(v) for k, v in (repeat_files or {}).items()}
+    for name in repeats:
+        sheet = next((k for k in list(sheets)[1:] if k in (name, name[:31])), None)
+        if name in given:
+            _attach(export, name, given[name])
+        elif sheet is not None:
+            _attach_rows(export, name, sheets[sheet], f"{path}:sheet {sheet}")
+        else:
+            for sub in export.submissions:
+                sub.repeats.setdefault(name, [])
     return export
 
 
@@ -468,12 +526,17 @@ def _attach(export: OdkExport, name: str, path: Path) -> None:
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
         export.problems.append(f"{path}: not a readable repeat file: {exc}")
         return
+    _attach_rows(export, name, rows, str(path))
+
+
+def _attach_rows(export: OdkExport, name: str, rows: list[dict[str, Any]], where: str) -> None:
+    """Attach each row of a repeat group to the submission it names (``where``: its source)."""
     if not rows:
         return
     link = next(((c, p) for c, p in PARENT_LINKS if c in rows[0]), None)
     if link is None:
         export.problems.append(
-            f"{path}: no column naming each row's submission "
+            f"{where}: no column naming each row's submission "
             f"({', '.join(c for c, _ in PARENT_LINKS)})"
         )
         return
@@ -495,7 +558,7 @@ def _attach(export: OdkExport, name: str, path: Path) -> None:
         parent = parents.get(wanted) or parents.get(wanted.split(":", 1)[-1])
         if parent is None:
             export.problems.append(
-                f"{path}:row {j}: {child_col} {wanted!r} names no submission in "
+                f"{where}:row {j}: {child_col} {wanted!r} names no submission in "
                 f"{Path(export.source).name}"
             )
             continue
