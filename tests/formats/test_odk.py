@@ -390,3 +390,19 @@ def test_a_truncated_kobo_xlsx_is_refused_with_its_name(tmp_path):
         read_export(bad)
     (problem,) = caught.value.problems
     assert problem.startswith(f"{bad}: not a readable XLSX"), problem
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("May 1, 2025", "2025-05-01"),
+        ("Dec 31, 2024 9:05:00 PM", "2024-12-31"),
+        ("2025-05-01", "2025-05-01"),
+        ("Mai 1, 2025", "Mai 1, 2025"),  # not English: left for the ISO 8601 check to name
+        ("May 1 2025", "May 1 2025"),
+    ],
+)
+def test_briefcase_english_dates_become_iso_8601(raw, expected):
+    from clearground.formats.odk import iso_date_text
+
+    assert iso_date_text(raw) == expected

@@ -30,6 +30,7 @@ import csv
 import io
 import json
 import math
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable
@@ -47,6 +48,7 @@ __all__ = [
     "OdkSubmission",
     "geometry_of",
     "instance_id",
+    "iso_date_text",
     "parse_geopoint",
     "parse_geoshape",
     "read_export",
@@ -63,6 +65,19 @@ PARENT_LINKS = (
     ("_parent_index", "_index"),  # KoboToolbox
 )
 _GEOPOINT_PARTS = ("Latitude", "Longitude", "Altitude", "Accuracy")
+#: ODK Briefcase's CSV dates in English: "May 1, 2025", "May 1, 2025 9:05:00 AM".
+_BRIEFCASE_DATE = re.compile(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4})(?: \d{1,2}:\d{2}:\d{2} [AP]M)?$")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def iso_date_text(raw: str) -> str:
+    """A date as ISO 8601 text: ODK Briefcase's English dates ("May 1, 2025") rewritten, any
+    other text as it is (for the ISO 8601 check to accept or name)."""
+    m = _BRIEFCASE_DATE.match(raw.strip())
+    if m is None or m.group(1) not in _MONTHS:
+        return raw
+    month, day, year = _MONTHS.index(m.group(1)) + 1, int(m.group(2)), m.group(3)
+    return f"{year}-{month:02d}-{day:02d}"
 
 
 @dataclass

@@ -31,7 +31,14 @@ from clearground.domain.errors import BadInput, ImportRejected
 from clearground.domain.evidence import parse_eo_category, parse_victim
 from clearground.domain.records import Accident, EOItem, HazardArea, RiskEducationSession
 from clearground.domain.validation import UKRAINE, Region, check_geometries
-from clearground.formats.odk import OdkExport, OdkSubmission, geometry_of, read_export, value
+from clearground.formats.odk import (
+    OdkExport,
+    OdkSubmission,
+    geometry_of,
+    iso_date_text,
+    read_export,
+    value,
+)
 from clearground.services.common import ImportReport, iso_date, plain
 from clearground.store.base import Store
 
@@ -200,7 +207,7 @@ def _fields(spec: OdkForm, sub: OdkSubmission, today: date) -> dict[str, Any]:
     out: dict[str, Any] = dict(raw)
     for f in ("date", "date_reported"):
         if f in raw:
-            out[f] = iso_date(raw[f], field_name=f, today=today)
+            out[f] = iso_date(iso_date_text(raw[f]), field_name=f, today=today)
     if spec.kind == "hazard":
         out["eo_types"] = _categories(raw["eo_types"])
     elif spec.kind == "eo":
