@@ -101,7 +101,10 @@ def _options(
         str | None,
         typer.Option(
             "--db",
-            help="Database URL (default sqlite:///clearground.db; also CLEARGROUND_DB).",
+            help=(
+                "Database URL, or a path ending .db "
+                "(default sqlite:///clearground.db; also CLEARGROUND_DB)."
+            ),
             show_default=False,
         ),
     ] = None,

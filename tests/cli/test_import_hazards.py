@@ -325,3 +325,16 @@ def test_benchmark_point_is_kept_and_checked(cli, tmp_path):
     )
     r = cli("import", "hazards", half)
     assert r.code == 2 and "must both be numbers" in r.err
+
+
+def test_db_may_be_a_plain_sqlite_path_and_anything_else_names_the_forms(tmp_path, capsys):
+    from clearground.cli import main
+
+    db = tmp_path / "field office.db"
+    assert main(["--db", str(db), "init"]) == 0
+    assert db.exists()
+    assert main(["--db", str(db), "hazards", "list"]) == 0
+    assert main(["--db", str(tmp_path / "notes.txt"), "hazards", "list"]) == 2
+    err = capsys.readouterr().err
+    assert "notes.txt: not a database URL" in err and "a path ending .db" in err
+    assert not (tmp_path / "notes.txt").exists()

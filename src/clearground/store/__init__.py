@@ -16,8 +16,10 @@ __all__ = ["Store", "Transaction", "Version", "open_store", "strip_password"]
 
 ACCEPTED = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, "
-    "postgresql://user[:password]@host[:port]/database"
+    "postgresql://user[:password]@host[:port]/database, or a path ending .db, .sqlite or .sqlite3"
 )
+#: File endings taken as an SQLite database when ``--db`` is a plain path.
+SQLITE_ENDINGS = (".db", ".sqlite", ".sqlite3")
 
 
 def strip_password(url: str) -> str:
@@ -30,7 +32,12 @@ def strip_password(url: str) -> str:
 
 
 def open_store(url: str) -> Store:
-    """Open the database named by ``url``; the schema is not created (see ``migrate``)."""
+    """Open the database named by ``url``; the schema is not created (see ``migrate``).
+
+    A plain path ending .db, .sqlite or .sqlite3 is the SQLite file there (what a field office
+    types); anything else must say its engine."""
+    if "://" not in url and url.lower().endswith(SQLITE_ENDINGS):
+        url = f"sqlite:///{url}"
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///") :]
         if not path or path == ":memory:":
