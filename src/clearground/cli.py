@@ -954,20 +954,29 @@ def export(
             "minefield, qc, organisation, task, eore, qa, location.",
         ),
     ] = "hazard",
+    hxl: Annotated[
+        bool,
+        typer.Option(
+            "--hxl/--no-hxl",
+            help="CSV: write the HXL hashtag row under the header (default; GDAL and QGIS "
+            "read it as one more row without geometry, --no-hxl leaves it out).",
+        ),
+    ] = True,
 ) -> None:
     """Write records to a file that GDAL and QGIS open (GeoJSON is RFC 7946)."""
     from clearground.store.base import parse_as_of
 
     store = _state(ctx).store()
+    options = {"as_of": parse_as_of(as_of), "format_name": format_name, "hxl": hxl}
     if kind == "hazard":
         from clearground.services.hazards import export as run_export
 
-        n = run_export(store, file, as_of=parse_as_of(as_of), format_name=format_name)
+        n = run_export(store, file, **options)
         typer.echo(f"{file}: wrote {n} hazard area(s)")
         return
     from clearground.services.export import export_records
 
-    n = export_records(store, kind, file, as_of=parse_as_of(as_of), format_name=format_name)
+    n = export_records(store, kind, file, **options)
     typer.echo(f"{file}: wrote {n} {kind} record(s)")
 
 

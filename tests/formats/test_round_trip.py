@@ -139,6 +139,18 @@ def test_gdal_opens_every_export_with_the_right_count_and_crs(cli, tmp_path, sou
     assert sorted(i for i in ids if i != "#loc+code") == sorted(FIELDS["id"])
 
 
+def test_csv_without_the_hxl_row_has_gdal_count_exactly_and_still_round_trips(
+    cli, tmp_path, source, fresh_url
+):
+    out = tmp_path / "plain.csv"
+    assert cli("export", out, "--no-hxl").code == 0
+    assert out.read_text(encoding="utf-8-sig").splitlines()[1].startswith("HZ-0001,")
+    info = pyogrio.read_info(out)
+    assert (info["features"], info["crs"]) == (len(GEOMS), "EPSG:4326")
+    assert _run_on(cli, fresh_url, "import", "hazards", out) == 0
+    _assert_same(_records(fresh_url), source)
+
+
 def test_exports_of_closed_hazards_are_refused_on_import_by_the_land_release_rule(
     cli, tmp_path, source, fresh_url
 ):

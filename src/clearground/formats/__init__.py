@@ -64,12 +64,23 @@ def _endings() -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda p: -len(p[0]))
 
 
-def format_for_path(path: str | Path, override: str | None = None) -> Format:
+def format_for_path(path: str | Path, override: str | None = None, *, hxl: bool = True) -> Format:
     """The format named by ``override``, else the one whose file ending ``path`` has.
+
+    ``hxl=False`` gives a CSV writer without the HXL hashtag row (other formats have none).
 
     >>> format_for_path("hazards.shp.zip").name, format_for_path("hazards.GDB.ZIP").name
     ('shapefile', 'filegdb')
     """
+    fmt = _format_for_path(path, override)
+    if not hxl and fmt.name == "csv":
+        from clearground.formats.csv_hxl import CsvFormat
+
+        return CsvFormat(hxl=False)
+    return fmt
+
+
+def _format_for_path(path: str | Path, override: str | None) -> Format:
     if override:
         return format_named(override)
     lower = str(path).lower()

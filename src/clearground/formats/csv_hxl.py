@@ -246,10 +246,17 @@ def _looks_like(raw: bytes) -> str:
 
 
 class CsvFormat(Format):
-    """CSV with WKT or lon/lat columns and an optional HXL hashtag row."""
+    """CSV with WKT or lon/lat columns and an optional HXL hashtag row.
+
+    ``hxl`` says whether an export writes the HXL row (HDX and HXL tools read it; GDAL and
+    QGIS count it as one more feature, so ``export --no-hxl`` leaves it out).
+    """
 
     name = "csv"
     extensions = (".csv",)
+
+    def __init__(self, *, hxl: bool = True) -> None:
+        self.hxl = hxl
 
     def read(self, path: Path, *, layer: str | None = None, crs: str | None = None) -> FeatureTable:
         path = Path(path)
@@ -314,7 +321,8 @@ class CsvFormat(Format):
         with open(part, "w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(names)
-            writer.writerow([HXL_TAGS.get(n, "") for n in names])
+            if self.hxl:
+                writer.writerow([HXL_TAGS.get(n, "") for n in names])
             writer.writerows(zip(*columns, strict=True))
         path.with_suffix(".csvt").write_text(",".join(types) + "\n", encoding="ascii")
         path.with_suffix(".prj").write_text(_WGS84_PRJ, encoding="ascii")

@@ -109,6 +109,7 @@ def export_records(
     *,
     as_of: str | None = None,
     format_name: str | None = None,
+    hxl: bool = True,
 ) -> int:
     """Write every current record of ``kind`` (or as of a time) to a file; return the count.
 
@@ -118,7 +119,7 @@ def export_records(
     """
     to_json = json_of(kind)
     path = Path(path)
-    fmt = format_for_path(path, format_name)
+    fmt = format_for_path(path, format_name, hxl=hxl)
     versions = store.list(kind, as_of=as_of)
     rows = [
         flat_row(to_json(v), has_geometry=getattr(v.record, "geometry", None) is not None)

@@ -481,11 +481,16 @@ EXPORT_COLUMNS = (
 
 
 def export(
-    store: Store, path: str | Path, *, as_of: str | None = None, format_name: str | None = None
+    store: Store,
+    path: str | Path,
+    *,
+    as_of: str | None = None,
+    format_name: str | None = None,
+    hxl: bool = True,
 ) -> int:
     """Write the hazards (now, or as of a time) to a file GDAL and QGIS open; return the count."""
     path = Path(path)
-    fmt = format_for_path(path, format_name)
+    fmt = format_for_path(path, format_name, hxl=hxl)
     versions = list_hazards(store, as_of=as_of)
     rows = [hazard_json(v) for v in versions]
     columns: dict[str, np.ndarray] = {}
