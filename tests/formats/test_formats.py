@@ -569,3 +569,19 @@ def test_file_geodatabase_has_32_bit_integers_and_one_gdb_folder(tmp_path):
                     z.write(p, p.relative_to(two).as_posix())
     with pytest.raises(ImportRejected, match="holds one \\*.gdb folder; found h.gdb, g.gdb"):
         FILEGDB.read(double)
+
+
+def test_flatgeobuf_holds_records_without_geometry(tmp_path):
+    from clearground.formats.ogr import FLATGEOBUF
+
+    table = FeatureTable(
+        "t",
+        np.array([None, shapely.Point(30, 50)], dtype=object),
+        {"id": np.array(["ORG-1", "EO-1"], dtype=object)},
+    )
+    out = tmp_path / "o.fgb"
+    FLATGEOBUF.write(out, table, layer="records")
+    assert pyogrio.read_info(out)["features"] == 2
+    back = FLATGEOBUF.read(out)
+    assert back.columns["id"].tolist() == ["ORG-1", "EO-1"]
+    assert back.geometries[0] is None and back.geometries[1].equals(shapely.Point(30, 50))

@@ -271,6 +271,11 @@ class OgrFormat(Format):
         if self.name == "geojson":
             geoms = shapely.orient_polygons(geoms, exterior_cw=False)  # RFC 7946: CCW exteriors
         columns = self.prepare_columns(dict(table.columns))
+        layer_options = dict(self.layer_options)
+        if self.driver == "FlatGeobuf" and shapely.is_missing(geoms).any():
+            # FlatGeobuf's spatial index has no place for a record without geometry (an
+            # organisation, a task): such layers go without the index
+            layer_options["SPATIAL_INDEX"] = "NO"
         if path.exists():
             path.unlink()
         with warnings.catch_warnings():
@@ -284,7 +289,7 @@ class OgrFormat(Format):
                 driver=self.driver,
                 geometry_type=geometry_type,
                 crs="EPSG:4326",
-                layer_options=self.layer_options or None,
+                layer_options=layer_options or None,
                 **(driver_options or {}),
             )
 
