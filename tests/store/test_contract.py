@@ -61,6 +61,16 @@ def test_next_ids_are_sequential_and_never_reused(store):
     assert second == ["HA-000004", "HA-000005"]
 
 
+def test_ids_kept_from_a_file_move_the_sequence_past_them(store):
+    _insert(store, hazard("HA-000007"), hazard("HA-2"), hazard("HZ-000099"))
+    with store.transaction() as tx:
+        assert tx.next_ids("hazard", 2) == ["HA-000008", "HA-000009"]
+        tx.commit()
+    _insert(store, hazard("HA-000003"))  # lower than the sequence: it stays where it is
+    with store.transaction() as tx:
+        assert tx.next_ids("hazard", 1) == ["HA-000010"]
+
+
 def test_insert_refuses_an_existing_id(store):
     _insert(store, hazard("HA-1"))
     with pytest.raises(BadInput, match="already exist"), store.transaction() as tx:

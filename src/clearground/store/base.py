@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 from clearground.domain.errors import BadInput
 
 __all__ = [
+    "highest_number",
     "Event",
     "Store",
     "Transaction",
@@ -150,6 +151,24 @@ def nearest(candidates: list[Version], geometry: Any, metres: float) -> list[tup
     geoms = np.array([v.record.geometry for v in candidates], dtype=object)
     idx, dist = hazards_near(geometry, geoms, metres)
     return [(candidates[i], float(d)) for i, d in zip(idx.tolist(), dist.tolist(), strict=True)]
+
+
+def highest_number(prefix: str, record_ids: Sequence[str]) -> int:
+    """The highest N of ids ``PREFIX-N`` among ``record_ids`` (0 if none): an import that keeps
+    the ids of a file moves the kind's sequence past them, so later new ids never clash.
+
+    >>> highest_number("HA", ["HA-000007", "HA-12", "HZ-0099", "HA-x"])
+    12
+    """
+    head = prefix + "-"
+    return max(
+        (
+            int(i[len(head) :])
+            for i in record_ids
+            if i.startswith(head) and i[len(head) :].isdigit()
+        ),
+        default=0,
+    )
 
 
 def chunks(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

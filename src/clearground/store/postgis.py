@@ -30,7 +30,7 @@ from psycopg.types.json import Jsonb
 
 from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
 from clearground.store import strip_password
-from clearground.store.base import Event, Version, nearest, now_utc
+from clearground.store.base import Event, Version, highest_number, nearest, now_utc
 from clearground.store.mapping import mapping_for, payloads_json
 from clearground.store.migrations import pending
 
@@ -199,6 +199,13 @@ class PostgisTransaction:
             twice = sorted({i for i in ids if i in seen or seen.add(i)})
             raise BadInput(f"{kind} ids given twice: {', '.join(twice[:10])}") from None
         self._conn.execute("RELEASE SAVEPOINT clearground_insert")
+        highest = highest_number(mapping_for(kind).prefix, [r.id for r in records])
+        if highest:
+            self._conn.execute(
+                "INSERT INTO sequences AS s (kind, last_value) VALUES (%s, %s) ON CONFLICT (kind) "
+                "DO UPDATE SET last_value = GREATEST(s.last_value, excluded.last_value)",
+                (kind, highest),
+            )
 
     def _supersede(self, kind: str, record_id: str, expected_version: int) -> tuple[str, int, str]:
         """Mark the current version superseded if it is ``expected_version``; else refuse.

@@ -22,7 +22,7 @@ import shapely
 
 from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
 from clearground.store import grid
-from clearground.store.base import Event, Version, chunks, nearest, now_utc
+from clearground.store.base import Event, Version, chunks, highest_number, nearest, now_utc
 from clearground.store.mapping import geometries_wkb, loads, mapping_for, payloads_json
 from clearground.store.migrations import pending
 
@@ -133,6 +133,13 @@ class SqliteTransaction:
                 rows, bounds, fids = future.result()
                 self._conn.executemany(sql, rows)
                 self._index(table, bounds, fids)
+        highest = highest_number(mapping_for(kind).prefix, [r.id for r in records])
+        if highest:
+            self._conn.execute(
+                "INSERT INTO sequences (kind, last_value) VALUES (?, ?) ON CONFLICT (kind) "
+                "DO UPDATE SET last_value = max(last_value, excluded.last_value)",
+                (kind, highest),
+            )
 
     def _index(self, table: str, bounds: np.ndarray, fids: np.ndarray) -> None:
         located = np.isfinite(bounds).all(axis=1)  # records without a place are not indexed
