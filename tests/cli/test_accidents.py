@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 
 import pytest
 import shapely
 
+from clearground.cli import main
 from clearground.store import open_store
+from tests.formats.conftest import fresh_url  # noqa: F401  (a second, empty database)
 from tests.helpers import snapshot, write_layer
 
 HAZARD = shapely.box(30.0, 50.0, 30.01, 50.01)
@@ -147,3 +151,142 @@ def test_victims_must_name_an_accident_in_the_file(cli, tmp_path, closed):
     )
     r = cli("import", "accidents", acc, "--victims", vic)
     assert r.code == 2 and "AC-99" in r.err
+
+
+def on(url: str, *args) -> tuple[int, str, str]:
+    """The CLI on another database than the ``cli`` fixture's: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--db", url, *map(str, args)])
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("ext", ["geojson", "csv", "xlsx", "shp.zip"])
+def test_an_export_imports_as_the_same_accidents_without_personal_data(
+    cli, tmp_path, closed, request, ext, monkeypatch
+):
+    fresh = request.getfixturevalue("fresh_url")
+    acc, vic = files(tmp_path)
+    assert cli("import", "accidents", acc, "--victims", vic).code == 0
+    out = tmp_path / f"accidents.{ext}"
+    assert cli("export", "--kind", "accident", out).code == 0
+    for kind, name in (("hazards", "h.geojson"), ("activities", "a.geojson")):
+        assert on(fresh, "import", kind, tmp_path / name)[0] == 0
+    code, said, err = on(fresh, "import", "accidents", out)
+    assert code == 0, err
+    assert "HA-000001 reopened by AC-7" in said
+    bookkeeping = ("version", "valid_from", "author")
+    listed = [
+        {k: v for k, v in row.items() if k not in bookkeeping}
+        for row in json.loads(on(fresh, "accidents", "list")[1])
+    ]
+    assert listed == [
+        {k: v for k, v in row.items() if k not in bookkeeping}
+        for row in cli("accidents", "list").json()
+    ]
+    assert [(a["killed"], a["injured"], a["attributes"]) for a in listed] == [
+        (1, 1, {}),
+        (0, 0, {}),
+    ]
+    # names and contacts never left the first database, so they do not come back
+    monkeypatch.setenv("CLEARGROUND_PERMISSIONS", "victim_data")
+    assert (
+        json.loads(on(fresh, "accidents", "show", "AC-7", "--personal")[1])["personal_data"] == []
+    )
+
+
+VICTIM = {"victim_no": 1, "sex": "female", "age_group": "child", "outcome": "killed"}
+
+
+@pytest.mark.parametrize(
+    ("victims", "extra", "fragment"),
+    [
+        ('[{"victim_no": 1, "outcome": "killed"', {}, "victims is not JSON: Expecting"),
+        ('{"outcome": "killed"}', {}, "victims must be a JSON list of victims"),
+        ('["killed"]', {}, "victims: victim 1 is not an object"),
+        (
+            json.dumps([{**VICTIM, "name": "SYNTHETIC Person A"}]),
+            {},
+            "victims: victim 1: unknown key(s) name; a victim has victim_no",
+        ),
+        (
+            json.dumps([{**VICTIM, "outcome": "fled"}]),
+            {},
+            "victims: victim 1: outcome 'fled' is not killed or injured",
+        ),
+        (
+            json.dumps([VICTIM, VICTIM]),
+            {},
+            "victims: victim_no 1, 1 must number the victims 1 to 2",
+        ),
+        (
+            json.dumps([{**VICTIM, "victim_no": "one"}]),
+            {},
+            "victims: victim 1: victim_no 'one' is not a number",
+        ),
+        (json.dumps([VICTIM]), {"killed": ["2"]}, "killed '2' does not match the victims column"),
+    ],
+)
+def test_a_malformed_victims_column_changes_nothing(
+    cli, tmp_path, closed, victims, extra, fragment
+):
+    acc = write_layer(
+        tmp_path / "acc.geojson",
+        [shapely.Point(30.005, 50.005), shapely.Point(33, 49)],
+        {
+            "id": ["AC-1", "AC-2"],
+            "date": ["2025-04-01", "2025-04-02"],
+            "victims": ["[]", victims],
+            **{k: ["", *v] for k, v in extra.items()},
+        },
+    )
+    s = open_store(cli.url)
+    before = snapshot(s)
+    r = cli("import", "accidents", acc)
+    assert r.code == 2, r.out
+    lines = [line for line in r.err.splitlines() if "acc.geojson:feature" in line]
+    assert len(lines) == 1 and "acc.geojson:feature 2: " in lines[0] and fragment in lines[0], r.err
+    assert snapshot(s) == before
+    s.close()
+
+
+def test_victims_column_in_any_order_and_from_text(cli, tmp_path, closed):
+    listed = [
+        {
+            "victim_no": "2",
+            "sex": "m",
+            "age_group": 40,
+            "victim_type": "deminer",
+            "outcome": "injured",
+        },
+        {"victim_no": 1.0, "sex": "female", "age_group": "12", "outcome": "killed"},
+    ]
+    acc = write_layer(
+        tmp_path / "acc.geojson",
+        [shapely.Point(30.005, 50.005)],
+        {"date": ["2025-04-01"], "victims": [json.dumps(listed)], "killed": ["1"], "injured": [1]},
+    )
+    assert cli("import", "accidents", acc).code == 0
+    (row,) = cli("accidents", "list").json()
+    assert [
+        (v["victim_no"], v["sex"], v["age_group"], v["victim_type"]) for v in row["victims"]
+    ] == [
+        (1, "female", "child", "civilian"),
+        (2, "male", "adult", "deminer"),
+    ]
+    assert (row["killed"], row["injured"], row["attributes"]) == (1, 1, {})
+
+
+def test_victims_given_twice_are_refused(cli, tmp_path, closed):
+    _, vic = files(tmp_path)
+    acc = write_layer(
+        tmp_path / "acc.geojson",
+        [shapely.Point(30.005, 50.005)],
+        {"id": ["AC-7"], "date": ["2025-04-01"], "victims": [json.dumps([VICTIM])]},
+    )
+    s = open_store(cli.url)
+    before = snapshot(s)
+    r = cli("import", "accidents", acc, "--victims", vic)
+    assert r.code == 2 and "acc.geojson:feature 1: victims given twice" in r.err, r.err
+    assert snapshot(s) == before
+    s.close()

@@ -72,3 +72,34 @@ def test_bad_admin_areas_change_nothing(cli, tmp_path):
     assert r.code == 2 and "no P-code column" in r.err
     assert snapshot(s) == before
     s.close()
+
+
+def test_own_export_imports_as_it_is(cli, tmp_path):
+    """The export names the P-code ``id`` and CSV gives levels back as text: both are taken."""
+    adm = write_admin_areas(tmp_path / "cod.gpkg", split=2)
+    assert cli("import", "locations", adm, "--layer", "adm1").code == 0
+    assert cli("import", "locations", adm, "--layer", "adm2").code == 0
+    out = tmp_path / "locations.csv"
+    assert cli("export", "--kind", "location", out).code == 0
+    want = cli("locations", "list").json()
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"  # a second database; the last --db wins
+    assert cli("--db", fresh, "init").code == 0
+    r = cli("--db", fresh, "import", "locations", out)
+    assert r.code == 0, r.err
+    assert cli("--db", fresh, "locations", "list").json() == want
+
+
+def test_export_shaped_file_with_a_bad_level_changes_nothing(cli, tmp_path):
+    boxes = [shapely.box(30, 50, 31, 51), shapely.box(31, 50, 32, 51)]
+    s = open_store(cli.url)
+    before = snapshot(s)
+    src = write_layer(
+        tmp_path / "l.geojson",
+        boxes,
+        {"id": ["XS01", "XS02"], "name": ["SYNTHETIC a", "SYNTHETIC b"], "level": ["1", "one"]},
+    )
+    r = cli("import", "locations", src)
+    assert r.code == 2, r.err
+    assert "l.geojson:feature 2: level must be a whole number" in r.err
+    assert snapshot(s) == before
+    s.close()

@@ -106,6 +106,24 @@ def test_organisations_tasks_and_activities_naming_their_task(setup, tmp_path):
     visit = cli("qa", "list").json()[0]
     assert visit["nonconformities"] == [["major", "marking"], ["minor", "documentation"]]
     assert visit["organisation_inspected"] == "ORG-SYN1"
+    # nonconformities as the export writes them (JSON pairs), with its bookkeeping columns
+    again = table(
+        tmp_path,
+        "qa2.gpkg",
+        {
+            "activity_id": ["LR-000001"],
+            "date": ["2024-03-03"],
+            "inspecting_organisation": ["SYNTHETIC authority"],
+            "nonconformities": ['[["critical", "fencing"], ["minor", "documentation"]]'],
+            "version": ["3"],
+            "valid_from": ["2024-03-03T10:00:00Z"],
+        },
+    )
+    r = cli("import", "qa", again)
+    assert r.code == 0, r.err
+    visit = cli("qa", "list").json()[1]
+    assert visit["nonconformities"] == [["critical", "fencing"], ["minor", "documentation"]]
+    assert visit["attributes"] == {} and visit["version"] == 1
 
 
 def test_eore_sessions_with_audience_and_pcode(setup, tmp_path):
@@ -127,6 +145,67 @@ def test_eore_sessions_with_audience_and_pcode(setup, tmp_path):
     assert r.code == 0, r.err
     s = cli("eore", "list").json()[0]
     assert (s["girls"], s["boys"], s["women"], s["men"], s["total"]) == (12, 9, 20, 4, 45)
+
+
+def test_export_columns_are_not_kept_as_attributes(setup, tmp_path):
+    """Bookkeeping and computed columns of an export are the database's to write afresh."""
+    cli = setup
+    orgs = table(
+        tmp_path,
+        "o.gpkg",
+        {
+            "id": ["ORG-SYN3"],
+            "name": ["SYNTHETIC Survey"],
+            "version": [4],
+            "author": ["someone"],
+            "reason": ["imported from x"],
+            "phone": ["+000 SYNTHETIC"],
+        },
+    )
+    assert cli("import", "organisations", orgs).code == 0
+    org = cli("show", "ORG-SYN3").json()
+    assert org["attributes"] == {"phone": "+000 SYNTHETIC"} and org["version"] == 1
+    src = write_layer(
+        tmp_path / "eore.geojson",
+        [shapely.Point(30.2, 50.2)],
+        {
+            "id": ["RE-000007"],
+            "date": ["2025-02-01"],
+            "organisation_id": ["ORG-SYN2"],
+            "girls": ["12"],  # text, as CSV and XLSX give numbers back
+            "boys": ["9"],
+            "total": ["21"],
+            "admin_pcode": ["XS9999"],
+            "version": ["2"],
+        },
+    )
+    r = cli("import", "eore", src)
+    assert r.code == 0, r.err
+    s = cli("show", "RE-000007").json()
+    assert (s["girls"], s["boys"], s["total"]) == (12, 9, 21)
+    assert s["attributes"] == {} and s["admin_pcode"] == ""  # no areas recorded here
+
+
+def test_eore_total_that_disagrees_with_the_counts_changes_nothing(setup, tmp_path):
+    cli = setup
+    s = open_store(cli.url)
+    before = snapshot(s)
+    src = write_layer(
+        tmp_path / "eore.geojson",
+        [shapely.Point(30.2, 50.2)] * 2,
+        {
+            "date": ["2025-02-01"] * 2,
+            "organisation_id": ["ORG-SYN2"] * 2,
+            "girls": [12, 12],
+            "men": [4, 4],
+            "total": [16, 17],
+        },
+    )
+    r = cli("import", "eore", src)
+    assert r.code == 2, r.err
+    assert "eore.geojson:feature 2: total 17 is not girls + boys + women + men (16)" in r.err
+    assert snapshot(s) == before
+    s.close()
 
 
 @pytest.mark.parametrize(
@@ -181,6 +260,28 @@ def test_eore_sessions_with_audience_and_pcode(setup, tmp_path):
                 "nonconformities": ["", "bad"],
             },
             "feature 2: nonconformities: nonconformity 'bad'",
+        ),
+        (
+            "qa",
+            "q.gpkg",
+            {
+                "activity_id": ["LR-404"] * 2,
+                "date": ["2024-01-01"] * 2,
+                "inspecting_organisation": ["X"] * 2,
+                "nonconformities": ['[["major", "marking"]]', '[["major"], ["minor", "x"]]'],
+            },
+            'feature 2: nonconformities: nonconformity ["major"]: write [SEVERITY, TYPE]',
+        ),
+        (
+            "qa",
+            "q.gpkg",
+            {
+                "activity_id": ["LR-404"] * 2,
+                "date": ["2024-01-01"] * 2,
+                "inspecting_organisation": ["X"] * 2,
+                "nonconformities": ["", '[["major", "marking"]'],
+            },
+            'feature 2: nonconformities: \'[["major", "marking"]\' is not valid JSON',
         ),
     ],
 )

@@ -105,3 +105,66 @@ def test_bad_samples_change_nothing(cli, tmp_path, closed, result, activity, fra
     assert r.code == 2 and "qc.geojson:feature 1: " in r.err and fragment in r.err, r.err
     assert snapshot(s) == before
     s.close()
+
+
+@pytest.mark.parametrize("ext", ["geojson", "csv", "shp.zip"])
+def test_a_qc_export_imports_into_a_fresh_database_as_the_same_records(cli, tmp_path, closed, ext):
+    """The computed columns of the export (hazard_id, returned_m2, admin_pcode) and the
+    bookkeeping are worked out afresh, never kept as attributes; the result is the same."""
+    from clearground.cli import main
+    from clearground.services.export import json_of
+
+    src = write_layer(
+        tmp_path / "qc.geojson",
+        [SAMPLE, SAMPLE],
+        {
+            "activity_id": ["LR-000002", "LR-000001"],
+            "date": ["2024-03-01", "2024-03-02"],
+            "organisation": ["SYNTHETIC QA"] * 2,
+            "result": ["failed", "passed"],
+            "nonconformities": ["depth short of 13 cm", ""],
+            "inspector": ["SYNTHETIC inspector", ""],
+        },
+    )
+    assert cli("import", "qc", src).code == 0
+    out = tmp_path / f"qc_export.{ext}"
+    assert cli("export", "--kind", "qc", out).code == 0
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    s = open_store(fresh)
+    s.migrate()
+    s.close()
+    for command, path in (("hazards", "h.geojson"), ("activities", "a.geojson")):
+        assert main(["--db", fresh, "import", command, str(tmp_path / path)]) == 0
+    assert main(["--db", fresh, "import", "qc", str(out)]) == 0
+
+    def records(url):
+        s = open_store(url)
+        try:
+            skip = {"version", "valid_from", "author", "reason", "returned_m2"}
+            return {
+                v.id: ({k: x for k, x in json_of("qc")(v).items() if k not in skip}, v)
+                for v in s.list("qc")
+            }
+        finally:
+            s.close()
+
+    got, want = records(fresh), records(cli.url)
+    assert sorted(got) == sorted(want) == ["QC-000001", "QC-000002"]
+    for rid, (row, v) in want.items():
+        assert got[rid][0] == row, rid
+        assert got[rid][1].record.returned_m2 == pytest.approx(v.record.returned_m2, rel=1e-6)
+    assert want["QC-000001"][1].record.returned_m2 > 0
+    assert want["QC-000001"][0]["attributes"] == {"inspector": "SYNTHETIC inspector"}
+
+
+def test_a_qc_export_imported_into_its_own_database_names_every_clash(cli, tmp_path, closed):
+    assert cli("import", "qc", qc(tmp_path, "passed")).code == 0
+    out = tmp_path / "qc_export.csv"
+    assert cli("export", "--kind", "qc", out).code == 0
+    s = open_store(cli.url)
+    before = snapshot(s)
+    r = cli("import", "qc", out)
+    assert r.code == 2, r.out
+    assert "qc_export.csv:feature 1: qc id 'QC-000001' already exists" in r.err, r.err
+    assert snapshot(s) == before
+    s.close()

@@ -91,9 +91,17 @@ def containing(point, hazards: Sequence[HazardArea]) -> list[HazardArea]:
     return sorted((h for h in hazards if h.geometry.covers(point)), key=lambda h: h.id)
 
 
-def parse_victim(sex: str, age: str, victim_type: str, outcome: str) -> Victim:
-    """A victim from the words of a field form; ValueError names the field that is wrong."""
-    s = sex.strip().lower()
+def parse_victim(sex: object, age: object, victim_type: object, outcome: object) -> Victim:
+    """A victim from the words of a field form; ValueError names the field that is wrong.
+
+    Values may be text or numbers (an age of ``12`` from a JSON victims list, ``"12.0"`` from a
+    spreadsheet), and ``None`` for unknown, so that every source of victims reads alike.
+    """
+
+    def word(value: object) -> str:
+        return "" if value is None else str(value).strip().lower()
+
+    s = word(sex)
     sexes = {
         "f": Sex.FEMALE,
         "female": Sex.FEMALE,
@@ -104,7 +112,7 @@ def parse_victim(sex: str, age: str, victim_type: str, outcome: str) -> Victim:
     }
     if s not in sexes:
         raise ValueError(f"sex {sex!r} is not female, male or unknown")
-    a = age.strip().lower()
+    a = word(age)
     if a in ("", "unknown"):
         age_group = AgeGroup.UNKNOWN
     elif a in ("child", "adult"):
@@ -117,17 +125,40 @@ def parse_victim(sex: str, age: str, victim_type: str, outcome: str) -> Victim:
         if not 0 <= years < 130:
             raise ValueError(f"age {age!r} is not a human age")
         age_group = AgeGroup.CHILD if years < 18 else AgeGroup.ADULT
-    t = victim_type.strip().lower() or "civilian"
+    t = word(victim_type) or "civilian"
     if t not in VictimType.__members__.values():
         raise ValueError(f"victim_type {victim_type!r} is not civilian or deminer")
-    o = outcome.strip().lower()
+    o = word(outcome)
     if o not in VictimOutcome.__members__.values():
         raise ValueError(f"outcome {outcome!r} is not killed or injured")
     return Victim(sexes[s], age_group, VictimType(t), VictimOutcome(o))
 
 
 def parse_devices(text: str) -> tuple[tuple[str, int], ...]:
-    """Device types and counts written as ``PMN-2: 40; TM-62M: 12`` (a count of 1 if omitted)."""
+    """Device types and counts written as ``PMN-2: 40; TM-62M: 12`` (a count of 1 if omitted),
+    or as the JSON list clearground exports write, ``[{"type": "PMN-2", "count": 40}]``, so that
+    an export imports again as the same record.
+
+    >>> parse_devices('PMN-2: 40; TM-62M')
+    (('PMN-2', 40), ('TM-62M', 1))
+    >>> parse_devices('[{"type": "PMN-2", "count": 40}]')
+    (('PMN-2', 40),)
+    """
+    items = _json_list(text, "devices")
+    if items is not None:
+        import json
+
+        devices = []
+        for k, item in enumerate(items, 1):
+            where = f"devices item {k} {json.dumps(item, ensure_ascii=False)}"
+            if not isinstance(item, dict) or not set(item) <= {"type", "count"}:
+                # other keys would be dropped unseen: refuse rather than lose what a file says
+                raise ValueError(f"{where}: write an object with only 'type' and 'count'")
+            name, n = item.get("type"), item.get("count", 1)
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError(f"{where}: 'type' must be a non-empty text")
+            devices.append((name.strip(), _json_count(n, where)))
+        return tuple(devices)
     out = []
     for part in (p.strip() for p in text.replace("\n", ";").split(";")):
         if not part:
@@ -152,8 +183,75 @@ _FOUND = re.compile(
 )
 
 
-def parse_devices_found(text: str) -> tuple[DeviceFound, ...]:
-    """``PMN-2: 3 @ 15 cm intact; UXO: 1`` as devices with count, depth and condition."""
+def _json_list(value: object, what: str) -> list | None:
+    """``value`` as a list when it is the JSON form an export writes (or the list a format such
+    as GeoJSON hands back for it); None when it is text for the human form."""
+    if value is None:
+        return []
+    if not isinstance(value, str):
+        try:
+            return list(value)  # type: ignore[call-overload]
+        except TypeError:
+            raise ValueError(f"{what} {value!r} is neither text nor a list") from None
+    if not value.lstrip().startswith("["):
+        return None
+    import json  # only exports write these as JSON
+
+    try:
+        items = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{what} {value!r}: not a valid JSON list ({exc.msg})") from None
+    if not isinstance(items, list):
+        raise ValueError(f"{what} {value!r}: not a JSON list")
+    return items
+
+
+def _json_count(n: object, where: str) -> int:
+    """A count out of JSON (``3``, or ``3.0`` from a spreadsheet) as a whole number of 1 or more."""
+    if isinstance(n, float) and n.is_integer():
+        n = int(n)
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{where}: 'count' must be a whole number of 1 or more")
+    return n
+
+
+def _device_found(k: int, item: object) -> DeviceFound:
+    """One object of an exported ``devices_found`` list; anything it cannot keep is refused."""
+    where = f"devices_found item {k} {item!r}"
+    keys = {"eo_type", "type", "count", "depth_cm", "condition"}
+    if not isinstance(item, dict) or not set(item) <= keys or {"eo_type", "type"} <= set(item):
+        raise ValueError(f"{where}: write an object with eo_type, count, depth_cm and condition")
+    name, n = item.get("eo_type", item.get("type")), item.get("count", 1)
+    depth, condition = item.get("depth_cm"), item.get("condition") or ""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"{where}: 'eo_type' must be a non-empty text")
+    n = _json_count(n, where)
+    if depth is not None and (
+        not isinstance(depth, int | float) or isinstance(depth, bool) or not 0 <= depth < 1e4
+    ):
+        raise ValueError(f"{where}: 'depth_cm' must be a number of cm, 0 or more, or null")
+    if not isinstance(condition, str):
+        raise ValueError(f"{where}: 'condition' must be text")
+    return DeviceFound(
+        name.strip(), n, float(depth) if depth is not None else None, condition.strip()
+    )
+
+
+def parse_devices_found(text: object) -> tuple[DeviceFound, ...]:
+    """``PMN-2: 3 @ 15 cm intact; UXO: 1`` as devices with count, depth and condition.
+
+    The JSON list an export writes (``[{"eo_type": "PMN-2", "count": 3, "depth_cm": null,
+    "condition": ""}]``) is read too, so that an export imports again as the same record.
+
+    >>> parse_devices_found('PMN-2: 3 @ 15 cm intact')
+    (DeviceFound(eo_type='PMN-2', count=3, depth_cm=15.0, condition='intact'),)
+    >>> parse_devices_found('[{"eo_type": "PMN-2", "count": 3}]')
+    (DeviceFound(eo_type='PMN-2', count=3, depth_cm=None, condition=''),)
+    """
+    items = _json_list(text, "devices_found")
+    if items is not None:
+        return tuple(_device_found(k, item) for k, item in enumerate(items, 1))
+    assert isinstance(text, str)
     out = []
     for part in (p.strip() for p in text.split(";")):
         if not part:
@@ -172,8 +270,16 @@ def parse_devices_found(text: str) -> tuple[DeviceFound, ...]:
     return tuple(out)
 
 
-def parse_methods(text: str) -> tuple[OperationalMethod, ...]:
-    """Operational methods, comma-separated, in the sector's words."""
+def parse_methods(text: object) -> tuple[OperationalMethod, ...]:
+    """Operational methods, comma-separated, in the sector's words; or the JSON list an export
+    writes (``["manual", "mechanical"]``, or the list GeoJSON hands back), so that an export
+    imports again as the same record.
+
+    >>> parse_methods('Manual, MDD')
+    (<OperationalMethod.MANUAL: 'manual'>, <OperationalMethod.ANIMAL_DETECTION: 'animal_detection'>)
+    >>> parse_methods('["manual", "mechanical"]')
+    (<OperationalMethod.MANUAL: 'manual'>, <OperationalMethod.MECHANICAL: 'mechanical'>)
+    """
     words = {
         "manual": OperationalMethod.MANUAL,
         "mechanical": OperationalMethod.MECHANICAL,
@@ -184,8 +290,14 @@ def parse_methods(text: str) -> tuple[OperationalMethod, ...]:
         "battle_area_clearance": OperationalMethod.BATTLE_AREA_CLEARANCE,
         "bac": OperationalMethod.BATTLE_AREA_CLEARANCE,
     }
+    items = _json_list(text, "methods")
+    if items is None:
+        assert isinstance(text, str)
+        items = text.split(",")
+    elif not all(isinstance(w, str) for w in items):
+        raise ValueError(f"methods {text!r}: a JSON list of methods holds only their names")
     out = []
-    for word in (w.strip().lower().replace(" ", "_").replace("-", "_") for w in text.split(",")):
+    for word in (w.strip().lower().replace(" ", "_").replace("-", "_") for w in items):
         if not word:
             continue
         if word not in words:

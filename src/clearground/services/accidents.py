@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Collection
 from datetime import date
 from pathlib import Path
@@ -17,17 +19,19 @@ from clearground.services.common import (
     ImportReport,
     bulk,
     column_getter,
+    ignore_exported,
     iso_date,
+    plain,
     read_features,
     refuse,
     require_columns,
     texts,
 )
-from clearground.services.evidence import OUTSIDE_MESSAGE, HazardLinks, attributes_of
+from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE, HazardLinks, attributes_of
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
 
-__all__ = ["accident_json", "import_accidents", "victims_personal_data"]
+__all__ = ["accident_json", "import_accidents", "parse_victims_list", "victims_personal_data"]
 
 KIND = "accident"
 PERSONAL = "victim_personal"
@@ -42,6 +46,85 @@ _VICTIM_FIELDS = (
     "contact",
     "notes",
 )
+#: What the ``victims`` column (a JSON list, as an accidents export writes it) may say of each
+#: victim: nothing personal. Names and contacts come only from a ``--victims`` file.
+_VICTIM_KEYS = ("victim_no", "sex", "age_group", "victim_type", "outcome")
+#: Counts an export writes beside its victims; the import counts the victims again.
+_COUNTS = ("killed", "injured")
+
+
+def _whole(value: object) -> int | None:
+    """A whole number from JSON or a spreadsheet (``2``, ``2.0``, ``"2"``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def parse_victims_list(value: object) -> tuple[Victim, ...]:
+    """The victims of one accident from its ``victims`` cell, in ``victim_no`` order.
+
+    The cell is a JSON list of objects with ``victim_no``, ``sex``, ``age_group``,
+    ``victim_type`` and ``outcome``, as an accidents export writes it, so that an export imports
+    as the same accident. It carries no personal data, and any other key is refused rather than
+    dropped: names and contacts belong in a ``--victims`` file, which keeps them apart.
+    ValueError says what is wrong in one line.
+
+    Examples
+    --------
+    >>> [v.outcome.value for v in parse_victims_list('[{"victim_no": 1, "outcome": "killed"}]')]
+    ['killed']
+    >>> parse_victims_list("")
+    ()
+    """
+    value = plain(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ()
+    if isinstance(value, str):
+        if not value.strip():
+            return ()
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"victims is not JSON: {exc.msg} at character {exc.pos + 1}") from None
+    if not isinstance(value, list):
+        raise ValueError(
+            'victims must be a JSON list of victims, like [{"victim_no": 1, "outcome": "killed"}]'
+        )
+    numbered = []
+    for k, item in enumerate(value, start=1):
+        if not isinstance(item, dict):
+            raise ValueError(f"victims: victim {k} is not an object with {', '.join(_VICTIM_KEYS)}")
+        unknown = sorted(set(item) - set(_VICTIM_KEYS))
+        if unknown:
+            raise ValueError(
+                f"victims: victim {k}: unknown key(s) {', '.join(map(str, unknown))}; a victim "
+                f"has {', '.join(_VICTIM_KEYS)} (names and contacts go in a --victims file)"
+            )
+        no = _whole(item.get("victim_no", k))
+        if no is None:
+            raise ValueError(
+                f"victims: victim {k}: victim_no {item['victim_no']!r} is not a number"
+            )
+        try:
+            victim = parse_victim(
+                item.get("sex"), item.get("age_group"), item.get("victim_type"), item.get("outcome")
+            )
+        except ValueError as exc:
+            raise ValueError(f"victims: victim {k}: {exc}") from None
+        numbered.append((no, victim))
+    numbers = sorted(no for no, _ in numbered)
+    if numbers != list(range(1, len(numbered) + 1)):
+        raise ValueError(
+            f"victims: victim_no {', '.join(map(str, numbers))} must number the victims "
+            f"1 to {len(numbered)}, once each"
+        )
+    return tuple(v for _, v in sorted(numbered, key=lambda nv: nv[0]))
 
 
 def _read_victims(path: Path, layer: str | None, mapping: dict[str, str] | None):
@@ -82,13 +165,23 @@ def import_accidents(
     format_name: str | None = None,
     today: date | None = None,
 ) -> ImportReport:
-    """Import every accident of a point layer (and its victims), or none."""
+    """Import every accident of a point layer (and its victims), or none.
+
+    Victims come from a ``--victims`` file (one row each, naming its accident's id, personal
+    data included and kept apart) or from a ``victims`` column of the accidents themselves (a
+    JSON list, see :func:`parse_victims_list`), which is what an accidents export writes. So an
+    export imports as the same accidents with the same non-personal victim data; victims'
+    names and contacts are never exported, so they do not come back that way, by design.
+    """
     path = Path(path)
     today = today or date.today()
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
     getter, used = column_getter(table, mapping or {})
     require_columns(table, getter, ("date",))
+    ignore_exported(getter, COMPUTED)
+    victims_column = getter("victims")
+    counts = {c: texts(getter(c), n) for c in _COUNTS} if victims_column is not None else {}
     check = check_geometries(
         table.geometries, region=region, allowed_types=(0,), expected="a point"
     )
@@ -101,6 +194,8 @@ def import_accidents(
         try:
             when = iso_date(cols["date"][i], field_name="date", today=today)
             category = parse_eo_category(cols["eo_category"][i]) if cols["eo_category"][i] else None
+            listed = () if victims_column is None else parse_victims_list(victims_column[i])
+            _check_counts(listed, {c: counts[c][i] for c in counts})
         except ValueError as exc:
             problems.setdefault(i, str(exc))
             continue
@@ -111,7 +206,7 @@ def import_accidents(
                 )
                 continue
             seen[cols["id"][i]] = i
-        parsed[i] = {"date": when, "eo_category": category}
+        parsed[i] = {"date": when, "eo_category": category, "victims": listed}
     victim_rows: dict[str, list[tuple[Victim, dict[str, str]]]] = {}
     victim_problems: list[str] = []
     if victims is not None:
@@ -122,6 +217,13 @@ def import_accidents(
                 f"{vtable.source}: victims name accidents that are not in {path.name} "
                 f"(by its id column): {', '.join(orphans[:10])}"
             )
+        for i, row in parsed.items():
+            if row["victims"] and cols["id"][i] in victim_rows:
+                problems.setdefault(
+                    i,
+                    f"victims given twice: in the victims column and in {vtable.source}; "
+                    "give them in one place",
+                )
     if problems or victim_problems:
         raise ImportRejected(
             [f"{table.where(i)}: {problems[i]}" for i in sorted(problems)] + victim_problems
@@ -141,7 +243,7 @@ def import_accidents(
             if not hazards.exists(wanted):
                 problems[i] = f"hazard {wanted!r} not found"
                 continue
-            its_victims = victim_rows.get(cols["id"][i], [])
+            its_victims = [(v, {}) for v in row["victims"]] or victim_rows.get(cols["id"][i], [])
             accident = Accident(
                 id=cols["id"][i] or next(new_ids),
                 geometry=points[i],
@@ -177,6 +279,20 @@ def import_accidents(
     return ImportReport(
         str(path), KIND, len(accidents), [a.id for a in accidents], dry_run, notes=notes
     )
+
+
+def _check_counts(victims: tuple[Victim, ...], given: dict[str, str]) -> None:
+    """Refuse killed or injured counts that the victims list does not bear out: the import
+    counts the victims, so an edited count would otherwise be lost without a word."""
+    for outcome, raw in given.items():
+        if not raw:
+            continue
+        counted = sum(1 for v in victims if v.outcome.value == outcome)
+        if _whole(raw) != counted:
+            raise ValueError(
+                f"{outcome} {raw!r} does not match the victims column ({counted} {outcome}); "
+                "change the victims, the count follows"
+            )
 
 
 def accident_json(v: Version) -> dict[str, Any]:

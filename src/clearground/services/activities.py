@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from clearground.domain.errors import BadInput, CleargroundError, ImportRejected
 from clearground.domain.evidence import parse_devices_found, parse_methods
 from clearground.domain.landrelease import apply_activity, parse_activity_kind, polygonal
@@ -14,14 +16,15 @@ from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.services.common import (
     ImportReport,
     column_getter,
+    ignore_exported,
     iso_date,
-    plain,
     read_features,
     refuse,
     require_columns,
     text,
     texts,
 )
+from clearground.services.evidence import attributes_of
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
 
@@ -30,6 +33,11 @@ __all__ = ["import_activities"]
 _REQUIRED = ("hazard_id", "kind", "date", "organisation")
 #: Fields of the GICHD Minimum Data Requirements for land release, each optional.
 _MDR = ("methods", "clearance_depth_cm", "devices_found", "beneficiaries")
+#: Columns of an activity export that the import computes afresh (from the kind, the polygon
+#: and the devices), so an export imported again keeps none of them as attributes.
+_COMPUTED = ("outcome", "released_m2", "items_found", "admin_pcode")
+#: MDR fields an export writes as JSON lists, which a format may hand back as lists.
+_NESTED = ("methods", "devices_found")
 
 
 def _number(value: str, name: str, *, whole: bool = False) -> float | int | None:
@@ -44,7 +52,18 @@ def _number(value: str, name: str, *, whole: bool = False) -> float | int | None
     return int(x) if whole else x
 
 
-def _mdr_fields(cols: dict[str, list[str]], i: int) -> dict[str, Any]:
+def _nested(column: np.ndarray | None, n: int) -> list[Any]:
+    """A column of nested values as cells the parsers take: a list where the format gave one
+    (GeoJSON hands JSON arrays back as lists), else the cell as text."""
+    if column is None:
+        return [""] * n
+    return [
+        v.tolist() if isinstance(v, np.ndarray) else v if isinstance(v, list | tuple) else text(v)
+        for v in column.tolist()
+    ]
+
+
+def _mdr_fields(cols: dict[str, list[Any]], i: int) -> dict[str, Any]:
     return {
         "methods": parse_methods(cols["methods"][i]),
         "clearance_depth_cm": _number(cols["clearance_depth_cm"][i], "clearance_depth_cm"),
@@ -83,9 +102,10 @@ def import_activities(
     problems = {**check.problems, **table.problems}
     for f in ("id", "task_id", "notes", *_MDR):
         getter(f)
+    ignore_exported(getter, _COMPUTED)
     extra = [c for c in table.columns if c not in used]
     rows = []
-    mdr_cols = {f: texts(getter(f), n) for f in _MDR}
+    mdr_cols = {f: _nested(getter(f), n) if f in _NESTED else texts(getter(f), n) for f in _MDR}
     mdr: dict[int, dict[str, Any]] = {}
     for i in range(n):
         try:
@@ -145,11 +165,7 @@ def import_activities(
                 admin_pcode=pcodes[i],
                 **mdr[i],
                 notes=text(getter("notes")[i]) if getter("notes") is not None else "",
-                attributes={
-                    c: plain(table.columns[c][i])
-                    for c in extra
-                    if plain(table.columns[c][i]) is not None
-                },
+                attributes=attributes_of(table, extra, i),
             )
             try:
                 new_hazard, activity, events = apply_activity(hazard, activity)

@@ -21,6 +21,7 @@ from clearground.services.common import (
     ImportReport,
     bulk,
     column_getter,
+    ignore_exported,
     iso_date,
     plain,
     read_features,
@@ -31,7 +32,7 @@ from clearground.services.common import (
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
 
-__all__ = ["HazardLinks", "OUTSIDE_MESSAGE", "attributes_of", "eo_json", "import_eo"]
+__all__ = ["COMPUTED", "HazardLinks", "OUTSIDE_MESSAGE", "attributes_of", "eo_json", "import_eo"]
 
 KIND = "eo"
 _REQUIRED = ("category", "date")
@@ -48,6 +49,9 @@ _FIELDS = (
     "notes",
 )
 OUTSIDE_MESSAGE = "evidence outside recorded hazards"
+#: Columns of an EO export that the import works out again from the point and the hazards, so
+#: that importing an export gives the same item rather than one with these as attributes.
+COMPUTED = ("evidence_status", "admin_pcode", "flag")
 
 
 def _quantity(value: str) -> int:
@@ -76,7 +80,12 @@ def import_eo(
     today: date | None = None,
     as_submission: bool = False,
 ) -> ImportReport:
-    """Import every EO item (point) of a file, or none; link, reopen and flag as evidence."""
+    """Import every EO item (point) of a file, or none; link, reopen and flag as evidence.
+
+    A file exported by clearground imports as the same items: its ``hazard_id`` keeps the link,
+    and the columns the import computes (:data:`COMPUTED`, bookkeeping) are not kept as
+    attributes.
+    """
     path = Path(path)
     today = today or date.today()
     if layer is None and path.suffix.lower() == ".gpx":
@@ -85,6 +94,7 @@ def import_eo(
     n = len(table)
     getter, used = column_getter(table, mapping or {})
     require_columns(table, getter, _REQUIRED)
+    ignore_exported(getter, COMPUTED)
     check = check_geometries(
         table.geometries, region=region, allowed_types=(0,), expected="a point"
     )

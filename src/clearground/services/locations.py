@@ -2,7 +2,8 @@
 
 A COD-AB layer names its level in its columns (``ADM2_PCODE``, ``ADM2_EN``, ``ADM1_PCODE``): the
 deepest ``ADMn_PCODE`` column is the area's own P-code, ``ADM(n-1)_PCODE`` its parent. Other
-files say ``pcode``, ``name``, ``level`` and ``parent`` (mapped with ``--map`` if needed).
+files say ``pcode``, ``name``, ``level`` and ``parent`` (mapped with ``--map`` if needed);
+clearground's own export says ``id`` for the P-code, so that it imports as it is.
 Every spatial record written afterwards gets the P-code of the deepest area it lies in.
 """
 
@@ -76,6 +77,9 @@ def _columns(table, getter) -> tuple[list[str], list[str], list[int], list[str]]
             names = col(f"ADM{level}_NAME")
         parents = col(f"ADM{level - 1}_PCODE") if level > 0 else [""] * n
         return col(f"ADM{level}_PCODE"), names, [level] * n, parents
+    pcode = getter("pcode")
+    if pcode is None and getter("level") is not None and getter("name") is not None:
+        pcode = getter("id")  # our own export: a location's id is its P-code
     levels_text = texts(getter("level"), n)
     levels = []
     for value in levels_text:
@@ -83,7 +87,7 @@ def _columns(table, getter) -> tuple[list[str], list[str], list[int], list[str]]
             levels.append(int(float(value)) if value else -1)
         except ValueError:
             levels.append(-2)
-    return texts(getter("pcode"), n), texts(getter("name"), n), levels, texts(getter("parent"), n)
+    return texts(pcode, n), texts(getter("name"), n), levels, texts(getter("parent"), n)
 
 
 @bulk()
@@ -108,8 +112,8 @@ def import_locations(
     if not any(pcodes):
         raise ImportRejected(
             [
-                f"{path}: no P-code column: give ADMn_PCODE columns (COD-AB) or pcode, name, level "
-                "and parent (map others with --map field=column)"
+                f"{path}: no P-code column: give ADMn_PCODE columns (COD-AB) or pcode (or id), "
+                "name, level and parent (map others with --map field=column)"
             ]
         )
     check = check_geometries(table.geometries, region=region, repair=repair)

@@ -1,5 +1,11 @@
 """Minefield records from armed forces: each creates a confirmed hazard area (CHA) it documents.
 
+A record whose ``hazard_id`` names the CHA already made for it (the hazard's ``minefield_record``
+attribute is the record's id, as when a database is rebuilt from its exports, hazards first) is
+linked to that CHA rather than given a second one; a ``hazard_id`` naming a hazard not in the
+database creates the CHA under that id; one naming another record's or no record's hazard is
+refused.
+
 The record is evidence, not a clearance: its claimed self-destruct, self-deactivation and battery
 life are kept as stated and never release or shrink the area. ``overdue`` lists records whose
 claimed deactivation date has passed while their hazard is still open, so that nobody mistakes
@@ -18,24 +24,28 @@ from clearground.domain.evidence import claimed_deactivation_passed, parse_devic
 from clearground.domain.landrelease import polygonal_array
 from clearground.domain.records import Classification, HazardArea, MinefieldRecord
 from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.formats.base import FeatureTable
 from clearground.services.common import (
     ImportReport,
     bulk,
     column_getter,
+    ignore_exported,
     iso_date,
     read_features,
     refuse,
+    text,
     texts,
 )
 from clearground.services.evidence import attributes_of
 from clearground.services.locations import PcodeIndex
-from clearground.store.base import Store, Version
+from clearground.store.base import Store, Transaction, Version
 
 __all__ = ["import_minefields", "minefield_json", "overdue"]
 
 KIND = "minefield"
 _FIELDS = (
     "id",
+    "hazard_id",
     "name",
     "devices",
     "marking",
@@ -49,6 +59,8 @@ _FIELDS = (
     "notes",
 )
 _DATES = ("emplaced_from", "emplaced_to", "claimed_deactivation_date")
+#: columns of our own export that the database computes: never kept as attributes
+_COMPUTED = ("hazard_status",)
 OVERDUE_MESSAGE = (
     "claimed deactivation date has passed, and the hazard is still open: a claimed "
     "self-deactivation never releases land; only survey and clearance do"
@@ -78,6 +90,7 @@ def import_minefields(
     check = check_geometries(table.geometries, region=region, repair=repair)
     problems = {**check.problems, **table.problems}
     cols = {f: texts(getter(f), n) for f in _FIELDS}
+    ignore_exported(getter, _COMPUTED)
     extra = [c for c in table.columns if c not in used]
     parsed: dict[int, dict[str, Any]] = {}
     for i in range(n):
@@ -99,6 +112,10 @@ def import_minefields(
             parsed[i] = {**dates, "devices": parse_devices(cols["devices"][i])}
         except ValueError as exc:
             problems.setdefault(i, str(exc))
+    named: dict[str, int] = {}
+    for i, hid in enumerate(cols["hazard_id"]):
+        if hid and named.setdefault(hid, i) != i:
+            problems.setdefault(i, f"hazard_id {hid!r} repeats feature {named[hid] + 1}")
     refuse(table, problems)
     geoms = polygonal_array(check.geometries)
     areas = geodesic_areas(geoms).tolist()
@@ -114,28 +131,32 @@ def import_minefields(
                     if cols["id"][i] in clash or given.count(cols["id"][i]) > 1
                 ]
             )
+        linked = _own_hazards(tx, table, cols["id"], cols["hazard_id"])
         record_ids = iter(tx.next_ids(KIND, n - len(given)))
-        hazard_ids = iter(tx.next_ids("hazard", n))
+        hazard_ids = iter(tx.next_ids("hazard", sum(1 for h in cols["hazard_id"] if not h)))
         records, hazards = [], []
         for i in range(n):
             p = parsed[i]
             mf_id = cols["id"][i] or next(record_ids)
-            hazard_id = next(hazard_ids)
+            hazard_id = cols["hazard_id"][i] or next(hazard_ids)
             by = cols["handed_over_by"][i]
-            hazards.append(
-                HazardArea(
-                    id=hazard_id,
-                    name=cols["name"][i] or f"Minefield record {mf_id}",
-                    geometry=geoms[i],
-                    area_m2=areas[i],
-                    classification=Classification.CHA,  # direct evidence: a record of emplacement
-                    eo_types=tuple(t for t, _ in p["devices"]),
-                    date_reported=today,
-                    source=f"minefield record {mf_id}" + (f" handed over by {by}" if by else ""),
-                    admin_pcode=pcodes[i],
-                    attributes={"minefield_record": mf_id},
+            if hazard_id not in linked:
+                hazards.append(
+                    HazardArea(
+                        id=hazard_id,
+                        name=cols["name"][i] or f"Minefield record {mf_id}",
+                        geometry=geoms[i],
+                        area_m2=areas[i],
+                        # direct evidence: a record of emplacement
+                        classification=Classification.CHA,
+                        eo_types=tuple(t for t, _ in p["devices"]),
+                        date_reported=today,
+                        source=f"minefield record {mf_id}"
+                        + (f" handed over by {by}" if by else ""),
+                        admin_pcode=pcodes[i],
+                        attributes={"minefield_record": mf_id},
+                    )
                 )
-            )
             records.append(
                 MinefieldRecord(
                     id=mf_id,
@@ -155,12 +176,53 @@ def import_minefields(
                 )
             )
         reason = f"imported from {path.name}"
-        tx.insert("hazard", hazards, author=author, reason=f"CHA from minefield record: {reason}")
+        if hazards:
+            tx.insert(
+                "hazard", hazards, author=author, reason=f"CHA from minefield record: {reason}"
+            )
         tx.insert(KIND, records, author=author, reason=reason)
         if not dry_run:
             tx.commit()
-    notes = [f"{r.id}: CHA {r.hazard_id}" for r in records]
+    notes = [
+        f"{r.id}: CHA {r.hazard_id}"
+        + (" (already recorded, linked)" if r.hazard_id in linked else "")
+        for r in records
+    ]
     return ImportReport(str(path), KIND, n, [r.id for r in records], dry_run, notes=notes)
+
+
+def _own_hazards(
+    tx: Transaction, table: FeatureTable, record_ids: list[str], hazard_ids: list[str]
+) -> set[str]:
+    """The named hazards that already exist as the CHA of the record naming them.
+
+    A hazard is a record's own CHA when its ``minefield_record`` attribute is the record's id:
+    the attribute is written when the CHA is made, and exports carry it. Linking a record to any
+    other hazard would make two records share one CHA, or a record adopt a hazard whose own
+    evidence says nothing of it, so that is refused, naming whose CHA the hazard is.
+    """
+    wanted = sorted({h for h in hazard_ids if h})
+    if not wanted:
+        return set()
+    found = tx.get_many("hazard", wanted)
+    gone = tx.existing_ids("hazard", [h for h in wanted if h not in found])
+    problems: dict[int, str] = {}
+    for i, (mf_id, hid) in enumerate(zip(record_ids, hazard_ids, strict=True)):
+        if hid in gone:
+            problems[i] = f"hazard_id {hid!r} names a deleted hazard; leave hazard_id empty"
+        if not hid or hid not in found:
+            continue  # none named, or the CHA is created under the named id
+        owner = text(found[hid].record.attributes.get("minefield_record"))
+        if not mf_id or owner != mf_id:
+            whose = (
+                f"the CHA of minefield record {owner!r}" if owner else "no minefield record's CHA"
+            )
+            problems[i] = (
+                f"hazard_id {hid!r} is {whose}, not of this record "
+                f"{mf_id or '(which has no id)'}; leave hazard_id empty to create its CHA"
+            )
+    refuse(table, problems)
+    return set(found)
 
 
 def minefield_json(v: Version, hazard: Version | None = None) -> dict[str, Any]:

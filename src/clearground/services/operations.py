@@ -6,6 +6,7 @@ Each kind names its fields, how each is read, which are required, which name oth
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +29,7 @@ from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.services.common import (
     ImportReport,
     column_getter,
+    ignore_exported,
     iso_date,
     read_features,
     refuse,
@@ -63,20 +65,56 @@ def _choice(enum):
     return parse
 
 
+_SEVERITIES = ("critical", "major", "minor")
+
+
 def _nonconformities(value: str) -> tuple[tuple[str, str], ...]:
-    """``major: marking; minor: documentation`` as (severity, type) pairs."""
+    """``major: marking; minor: documentation`` as (severity, type) pairs.
+
+    Also takes the JSON pairs ``[["major", "marking"], ...]`` that an export writes (``qa list``
+    shows them so), so that an export imports as it is.
+    """
+    if value.startswith("["):
+        return _nonconformities_json(value)
     out = []
     for part in (p.strip() for p in value.split(";")):
         if not part:
             continue
         severity, sep, what = part.partition(":")
         severity = severity.strip().lower()
-        if not sep or severity not in ("critical", "major", "minor") or not what.strip():
+        if not sep or severity not in _SEVERITIES or not what.strip():
             raise ValueError(
                 f"nonconformity {part!r}: write SEVERITY: TYPE with severity critical, major "
                 "or minor"
             )
         out.append((severity, what.strip()))
+    return tuple(out)
+
+
+def _nonconformities_json(value: str) -> tuple[tuple[str, str], ...]:
+    """JSON ``[[severity, type], ...]``, each pair checked as the text form is."""
+    try:
+        pairs = json.loads(value)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not valid JSON; write [[SEVERITY, TYPE], ...] or SEVERITY: TYPE; ..."
+        ) from None
+    if not isinstance(pairs, list):
+        raise ValueError(f"{value!r}: write a JSON list of [SEVERITY, TYPE] pairs")
+    out = []
+    for pair in pairs:
+        ok = (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(x, str) and x.strip() for x in pair)
+            and pair[0].strip().lower() in _SEVERITIES
+        )
+        if not ok:
+            raise ValueError(
+                f"nonconformity {json.dumps(pair, ensure_ascii=False)}: write [SEVERITY, TYPE] "
+                "with severity critical, major or minor"
+            )
+        out.append((pair[0].strip().lower(), pair[1].strip()))
     return tuple(out)
 
 
@@ -87,6 +125,7 @@ class Field:
     required: bool = False
     refers_to: str = ""  # kind of the record this field names
     past_only: bool = False  # a date that cannot be in the future
+    stored: bool = True  # False: read and checked by the rule, never kept
 
 
 @dataclass(frozen=True)
@@ -97,6 +136,8 @@ class Kind:
     geometry: str = "none"  # "none", "optional point", "point or area"
     rule: Callable[[dict[str, Any]], None] | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
+    #: columns its export writes that an import computes afresh (not kept as attributes)
+    computed: tuple[str, ...] = ()
 
 
 def _ordered(*names: str):
@@ -107,6 +148,17 @@ def _ordered(*names: str):
                 raise ValueError(f"{b} {db} is before {a} {da}")
 
     return rule
+
+
+def _total_matches(v: dict[str, Any]) -> None:
+    """An exported ``total`` that disagrees with the counts means one of them was edited."""
+    if "total" in v:
+        counts = sum(v.get(k, 0) for k in ("girls", "boys", "women", "men"))
+        if v["total"] != counts:
+            raise ValueError(
+                f"total {v['total']} is not girls + boys + women + men ({counts}): correct "
+                "the counts or the total, or leave the total empty"
+            )
 
 
 def _date_field(name: str, *, required: bool = False, past_only: bool = True) -> Field:
@@ -153,8 +205,11 @@ KINDS: dict[str, Kind] = {
             Field("men", _count),
             Field("method"),
             Field("notes"),
+            Field("total", _count, stored=False),
         ),
         geometry="point or area",
+        rule=_total_matches,
+        computed=("admin_pcode",),
     ),
     "qa": Kind(
         "qa",
@@ -193,6 +248,7 @@ def import_records(
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
     getter, used = column_getter(table, mapping or {})
+    ignore_exported(getter, spec.computed)
     require_columns(table, getter, tuple(f.name for f in spec.fields if f.required))
     cols = {f.name: texts(getter(f.name), n) for f in spec.fields}
     ids = texts(getter("id"), n)
@@ -242,7 +298,7 @@ def import_records(
         except (ValueError, CleargroundError) as exc:
             problems.setdefault(i, getattr(exc, "message", None) or str(exc))
             continue
-        values[i] = row
+        values[i] = {f.name: row[f.name] for f in spec.fields if f.stored and f.name in row}
     refuse(table, problems)
     with store.transaction() as tx:
         for f in spec.fields:

@@ -16,6 +16,7 @@ from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.services.common import (
     ImportReport,
     column_getter,
+    ignore_exported,
     iso_date,
     read_features,
     refuse,
@@ -30,6 +31,9 @@ __all__ = ["import_qc"]
 
 KIND = "qc"
 _REQUIRED = ("activity_id", "date", "organisation", "result")
+#: Columns of a QC export that the import derives afresh (the hazard from the activity, the
+#: returned area from the polygons, the P-code from the place), never kept as attributes.
+_COMPUTED = ("hazard_id", "returned_m2", "admin_pcode")
 
 
 def import_qc(
@@ -54,6 +58,7 @@ def import_qc(
     check = check_geometries(table.geometries, region=region)
     problems = {**check.problems, **table.problems}
     cols = {f: texts(getter(f), n) for f in (*_REQUIRED, "id", "nonconformities", "notes")}
+    ignore_exported(getter, _COMPUTED)
     extra = [c for c in table.columns if c not in used]
     rows = []
     for i in range(n):
@@ -77,15 +82,26 @@ def import_qc(
         hazards = tx.get_many("hazard", [v.record.hazard_id for v in activities.values()])
         state = {k: (v.record, v.version) for k, v in hazards.items()}
         new_ids = iter(tx.next_ids(KIND, sum(1 for _, i, _ in rows if not cols["id"][i])))
+        # ids a file gives (an export imported again) are refused per feature, by file and row
+        clash = tx.existing_ids(KIND, [cols["id"][i] for _, i, _ in rows if cols["id"][i]])
+        seen: set[str] = set()
         samples, notes = [], []
         for when, i, result in rows:
+            given = cols["id"][i]
+            if given in clash or given in seen:
+                problems[i] = f"qc id {given!r} " + (
+                    "already exists" if given in clash else "appears twice in the file"
+                )
+                continue
+            if given:
+                seen.add(given)
             act = activities.get(cols["activity_id"][i])
             if act is None:
                 problems[i] = f"land release activity {cols['activity_id'][i]!r} not found"
                 continue
             hazard, version = state[act.record.hazard_id]
             sample = QCSample(
-                id=cols["id"][i] or next(new_ids),
+                id=given or next(new_ids),
                 geometry=polygonal(check.geometries[i]),
                 activity_id=act.id,
                 hazard_id=hazard.id,
