@@ -585,3 +585,20 @@ def test_flatgeobuf_holds_records_without_geometry(tmp_path):
     back = FLATGEOBUF.read(out)
     assert back.columns["id"].tolist() == ["ORG-1", "EO-1"]
     assert back.geometries[0] is None and back.geometries[1].equals(shapely.Point(30, 50))
+
+
+def test_csv_of_points_opens_in_gdal_as_points_from_lat_lon(tmp_path):
+    table = FeatureTable(
+        "t",
+        np.array([shapely.Point(30.5, 50.25), shapely.Point(31, 49)], dtype=object),
+        {"id": np.array(["EO-1", "EO-2"], dtype=object)},
+    )
+    out = tmp_path / "eo.csv"
+    CSV.write(out, table, layer="eo")
+    assert (tmp_path / "eo.csvt").read_text() == "String,CoordY,CoordX\n"
+    info = pyogrio.read_info(out)
+    assert (info["geometry_type"], info["crs"]) == ("Point", "EPSG:4326")
+    _, _, wkb, _ = pyogrio.raw.read(out, skip_features=1)  # after the HXL row
+    assert shapely.from_wkb(wkb[0]).equals(shapely.Point(30.5, 50.25))
+    back = CSV.read(out)
+    assert [g.coords[0] for g in back.geometries] == [(30.5, 50.25), (31.0, 49.0)]

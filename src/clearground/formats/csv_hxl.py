@@ -316,7 +316,9 @@ class CsvFormat(Format):
         path = Path(path)
         names, columns = _out_columns(table, numbers=False)
         types = [_CSVT.get(table.columns[n].dtype.kind, "String") for n in table.columns]
-        types += ["Real", "Real"] + (["WKT"] if "WKT" in names else [])
+        # points are their lat/lon (GDAL builds them from CoordY/CoordX); other geometries are
+        # the WKT column, lat/lon only a label point
+        types += ["Real", "Real", "WKT"] if "WKT" in names else ["CoordY", "CoordX"]
         part = path.with_name(path.name + ".part")
         with open(part, "w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
