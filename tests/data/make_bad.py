@@ -1,12 +1,13 @@
-"""Write the corpus of bad input files that every import must refuse, into a directory.
+"""Write the corpus of bad input files that every import must refuse, into ``tests/data/bad/``.
 
 Every file is generated here, most of them written by GDAL (pyogrio) and then damaged on
-purpose; nothing is committed. Run it by hand to look at the files:
+purpose; none is committed (``tests/data/bad/`` is ignored by git). The test session writes the
+corpus afresh at its start; run it by hand to look at the files (or into another directory):
 
-    .venv/bin/python tests/data/make_bad.py /tmp/bad
+    .venv/bin/python tests/data/make_bad.py [DIRECTORY]
 
 ``write_corpus(directory)`` returns, for each case, the file, a fragment that the one-line reason
-must contain, and any extra command-line arguments. Tests call it into a temporary directory.
+must contain, and any extra command-line arguments.
 """
 
 from __future__ import annotations
@@ -25,7 +26,16 @@ import numpy as np
 import pyogrio
 import shapely
 
-__all__ = ["CASES", "BadFile", "SECRET", "write_corpus", "write_layer", "zip_bomb", "zip_folder"]
+__all__ = [
+    "CASES",
+    "CORPUS",
+    "BadFile",
+    "SECRET",
+    "write_corpus",
+    "write_layer",
+    "zip_bomb",
+    "zip_folder",
+]
 
 #: Text of the file the XXE cases point at: it must never reach the database or any output.
 SECRET = "SYNTHETIC-SECRET-7f3a"
@@ -401,8 +411,11 @@ def write_corpus(directory: str | Path) -> dict[str, BadFile]:
     return out
 
 
+#: where the corpus lives: beside this script
+CORPUS = Path(__file__).resolve().parent / "bad"
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "bad")
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS
     if target.exists():
         shutil.rmtree(target)
     for case, bad in write_corpus(target).items():

@@ -1,20 +1,25 @@
 """Fixtures of the format tests: the CLI runner on each engine, a fresh second database, and
-the corpus of bad files (generated once per session by tests/data/make_bad.py)."""
+the corpus of bad files (generated into tests/data/bad/ once per session by
+tests/data/make_bad.py)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from clearground.store import open_store
 from tests.cli.conftest import cli  # noqa: F401  (the CLI runner on sqlite and postgis)
-from tests.data.make_bad import BadFile, write_corpus
+from tests.data.make_bad import CORPUS, BadFile, write_corpus
 
 
 @pytest.fixture(scope="session")
-def bad_corpus(tmp_path_factory) -> dict[str, BadFile]:
-    return write_corpus(tmp_path_factory.mktemp("bad"))
+def bad_corpus() -> dict[str, BadFile]:
+    """The corpus, written afresh into tests/data/bad/ (ignored by git) by its script."""
+    if CORPUS.exists():
+        shutil.rmtree(CORPUS)
+    return write_corpus(CORPUS)
 
 
 @pytest.fixture
