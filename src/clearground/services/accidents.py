@@ -17,6 +17,7 @@ from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.formats import format_for_path
 from clearground.services.common import (
     ImportReport,
+    attributes_of,
     bulk,
     column_getter,
     ignore_exported,
@@ -27,7 +28,7 @@ from clearground.services.common import (
     require_columns,
     texts,
 )
-from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE, HazardLinks, attributes_of
+from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE, HazardLinks
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
 

@@ -15,6 +15,7 @@ from clearground.domain.records import LandReleaseActivity
 from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.services.common import (
     ImportReport,
+    attributes_of,
     column_getter,
     ignore_exported,
     iso_date,
@@ -24,7 +25,6 @@ from clearground.services.common import (
     text,
     texts,
 )
-from clearground.services.evidence import attributes_of
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
 

@@ -18,6 +18,8 @@ from clearground.formats.base import FeatureTable
 
 __all__ = [
     "BOOKKEEPING",
+    "attributes_of",
+    "attributes_per_feature",
     "bulk",
     "ignore_exported",
     "ImportReport",
@@ -212,3 +214,31 @@ def plain(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
+
+
+def _attribute(value: Any) -> Any:
+    """A cell kept as an attribute, or None: an empty cell is no attribute (a file, or an export
+    of records with different attributes, leaves cells empty where a record has nothing)."""
+    value = plain(value)
+    return None if value == "" else value
+
+
+def attributes_of(table: FeatureTable, extra: list[str], i: int) -> dict[str, Any]:
+    """The file's other columns of feature ``i``: kept as attributes, nothing lost."""
+    out = {}
+    for c in extra:
+        value = _attribute(table.columns[c][i])
+        if value is not None:
+            out[c] = value
+    return out
+
+
+def attributes_per_feature(table: FeatureTable, extra: list[str]) -> list[dict[str, Any]]:
+    """:func:`attributes_of` for every feature at once, a column at a time (bulk imports)."""
+    out: list[dict[str, Any]] = [{} for _ in range(len(table))]
+    for name in extra:
+        for i, value in enumerate(table.columns[name].tolist()):
+            value = _attribute(value)
+            if value is not None:
+                out[i][name] = value
+    return out

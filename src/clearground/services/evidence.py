@@ -19,11 +19,11 @@ from clearground.domain.records import EOItem, EvidenceStatus
 from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.services.common import (
     ImportReport,
+    attributes_of,
     bulk,
     column_getter,
     ignore_exported,
     iso_date,
-    plain,
     read_features,
     refuse,
     require_columns,
@@ -32,7 +32,7 @@ from clearground.services.common import (
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
 
-__all__ = ["COMPUTED", "HazardLinks", "OUTSIDE_MESSAGE", "attributes_of", "eo_json", "import_eo"]
+__all__ = ["COMPUTED", "HazardLinks", "OUTSIDE_MESSAGE", "eo_json", "import_eo"]
 
 KIND = "eo"
 _REQUIRED = ("category", "date")
@@ -198,19 +198,6 @@ def import_eo(
             f"{outside} item(s): {OUTSIDE_MESSAGE}; an IM officer decides (new SHA, or explained)"
         )
     return ImportReport(str(path), KIND, len(items), [e.id for e in items], dry_run, notes=notes)
-
-
-def attributes_of(table, extra: list[str], i: int) -> dict[str, Any]:
-    """The file's other columns of feature ``i``: kept as attributes, nothing lost.
-
-    An empty cell is no attribute: a file (or an export of records with different attributes)
-    leaves cells empty where a record has nothing to say."""
-    out = {}
-    for c in extra:
-        value = plain(table.columns[c][i])
-        if value is not None and value != "":
-            out[c] = value
-    return out
 
 
 class HazardLinks:

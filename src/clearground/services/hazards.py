@@ -19,10 +19,10 @@ from clearground.formats import FeatureTable, format_for_path
 from clearground.services.common import (
     ImportReport,
     Progress,
+    attributes_per_feature,
     bulk,
     column_getter,
     iso_date,
-    plain,
     read_features,
     refuse,
     texts,
@@ -239,7 +239,7 @@ def import_hazards(
     refuse(table, problems)
     if progress:
         progress("check", n, n)
-    attributes = _attributes(table, extra, n)
+    attributes = attributes_per_feature(table, extra)
     pcodes = PcodeIndex(store).deepest(geoms)
     with store.transaction() as tx:
         clash = tx.existing_ids(KIND, [i for i in given_ids if i])
@@ -340,17 +340,6 @@ def import_hazards(
     return ImportReport(
         str(path), kind, n, [r.id for r in records], dry_run, repaired=repaired, notes=notes
     )
-
-
-def _attributes(table: FeatureTable, extra: list[str], n: int) -> list[dict[str, Any]]:
-    """The file's other columns, kept per feature as attributes (nothing the file said is lost)."""
-    out: list[dict[str, Any]] = [{} for _ in range(n)]
-    for name in extra:
-        for i, value in enumerate(table.columns[name].tolist()):
-            value = plain(value)
-            if value is not None and value != "":  # an empty cell is no attribute
-                out[i][name] = value
-    return out
 
 
 def hazard_json(v: Version) -> dict[str, Any]:

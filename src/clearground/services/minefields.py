@@ -27,6 +27,7 @@ from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.formats.base import FeatureTable
 from clearground.services.common import (
     ImportReport,
+    attributes_of,
     bulk,
     column_getter,
     ignore_exported,
@@ -36,7 +37,6 @@ from clearground.services.common import (
     text,
     texts,
 )
-from clearground.services.evidence import attributes_of
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Transaction, Version
 

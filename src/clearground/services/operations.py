@@ -28,6 +28,7 @@ from clearground.domain.records import (
 from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.services.common import (
     ImportReport,
+    attributes_of,
     column_getter,
     ignore_exported,
     iso_date,
@@ -36,7 +37,6 @@ from clearground.services.common import (
     require_columns,
     texts,
 )
-from clearground.services.evidence import attributes_of
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
 

@@ -15,6 +15,7 @@ from clearground.domain.records import QCResult, QCSample
 from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.services.common import (
     ImportReport,
+    attributes_of,
     column_getter,
     ignore_exported,
     iso_date,
@@ -23,7 +24,6 @@ from clearground.services.common import (
     require_columns,
     texts,
 )
-from clearground.services.evidence import attributes_of
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
 
