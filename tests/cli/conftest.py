@@ -22,13 +22,14 @@ class Result:
 
 @pytest.fixture
 def cli(store_url, capsys, monkeypatch):
-    """cli("import", "hazards", path) -> Result, on each engine's database."""
+    """cli("import", "hazards", path) -> Result, on each engine's database; ``db=URL`` runs it
+    on another database (a fresh one for round trips)."""
     monkeypatch.setenv("CLEARGROUND_AUTHOR", "tester")
     monkeypatch.delenv("CLEARGROUND_CONFIG", raising=False)
 
-    def run(*args: str) -> Result:
+    def run(*args: str, db: str | None = None) -> Result:
         capsys.readouterr()
-        code = main(["--db", store_url, *map(str, args)])
+        code = main(["--db", db or store_url, *map(str, args)])
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 
 import pytest
 import shapely
 
-from clearground.cli import main
 from clearground.store import open_store
 from tests.formats.conftest import fresh_url  # noqa: F401  (a second, empty database)
 from tests.helpers import snapshot, write_layer
@@ -153,14 +150,6 @@ def test_victims_must_name_an_accident_in_the_file(cli, tmp_path, closed):
     assert r.code == 2 and "AC-99" in r.err
 
 
-def on(url: str, *args) -> tuple[int, str, str]:
-    """The CLI on another database than the ``cli`` fixture's: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--db", url, *map(str, args)])
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.mark.parametrize("ext", ["geojson", "csv", "xlsx", "shp.zip"])
 def test_an_export_imports_as_the_same_accidents_without_personal_data(
     cli, tmp_path, closed, request, ext, monkeypatch
@@ -171,14 +160,15 @@ def test_an_export_imports_as_the_same_accidents_without_personal_data(
     out = tmp_path / f"accidents.{ext}"
     assert cli("export", "--kind", "accident", out).code == 0
     for kind, name in (("hazards", "h.geojson"), ("activities", "a.geojson")):
-        assert on(fresh, "import", kind, tmp_path / name)[0] == 0
-    code, said, err = on(fresh, "import", "accidents", out)
+        assert cli("import", kind, tmp_path / name, db=fresh).code == 0
+    r = cli("import", "accidents", out, db=fresh)
+    code, said, err = r.code, r.out, r.err
     assert code == 0, err
     assert "HA-000001 reopened by AC-7" in said
     bookkeeping = ("version", "valid_from", "author")
     listed = [
         {k: v for k, v in row.items() if k not in bookkeeping}
-        for row in json.loads(on(fresh, "accidents", "list")[1])
+        for row in json.loads(cli("accidents", "list", db=fresh).out)
     ]
     assert listed == [
         {k: v for k, v in row.items() if k not in bookkeeping}
@@ -191,7 +181,8 @@ def test_an_export_imports_as_the_same_accidents_without_personal_data(
     # names and contacts never left the first database, so they do not come back
     monkeypatch.setenv("CLEARGROUND_PERMISSIONS", "victim_data")
     assert (
-        json.loads(on(fresh, "accidents", "show", "AC-7", "--personal")[1])["personal_data"] == []
+        json.loads(cli("accidents", "show", "AC-7", "--personal", db=fresh).out)["personal_data"]
+        == []
     )
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 
 import pytest
 import shapely
 
-from clearground.cli import main
 from clearground.store import open_store
 from tests.formats.conftest import fresh_url  # noqa: F401  (a second, empty database)
 from tests.helpers import snapshot, write_layer
@@ -38,14 +35,6 @@ def closed_hazard(cli, tmp_path):
     assert cli("import", "activities", acts).code == 0
     assert cli("hazard", "show", "HA-000001").json()["status"] == "closed"
     return "HA-000001"
-
-
-def on(url: str, *args) -> tuple[int, str, str]:
-    """The CLI on another database than the ``cli`` fixture's: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--db", url, *map(str, args)])
-    return code, out.getvalue(), err.getvalue()
 
 
 def eo_file(tmp_path, points, **fields):
@@ -195,17 +184,18 @@ def test_an_export_imports_as_the_same_items_and_reopens_the_same_hazard(
     assert cli("export", "--kind", "eo", out).code == 0
     # the fresh database gets the same hazard, closed by the same clearance, before the items
     for kind, name in (("hazards", "h.geojson"), ("activities", "a.geojson")):
-        assert on(fresh, "import", kind, tmp_path / name)[0] == 0
-    code, said, err = on(fresh, "import", "eo", out)
+        assert cli("import", kind, tmp_path / name, db=fresh).code == 0
+    r = cli("import", "eo", out, db=fresh)
+    code, said, err = r.code, r.out, r.err
     assert code == 0, err
     assert "HA-000001 reopened by EO-000001" in said
     bookkeeping = ("version", "valid_from", "author")
     listed = [
         {k: v for k, v in row.items() if k not in bookkeeping}
-        for row in json.loads(on(fresh, "eo", "list")[1])
+        for row in json.loads(cli("eo", "list", db=fresh).out)
     ]
     assert listed == [
         {k: v for k, v in row.items() if k not in bookkeeping} for row in cli("eo", "list").json()
     ]
     assert listed[0]["attributes"] == {"self_destruct": "claimed 30 days"}  # nothing computed
-    assert json.loads(on(fresh, "hazard", "show", closed_hazard)[1])["status"] == "reopened"
+    assert json.loads(cli("hazard", "show", closed_hazard, db=fresh).out)["status"] == "reopened"

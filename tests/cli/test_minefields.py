@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import shapely
 
-from clearground.cli import main
 from clearground.domain.errors import ImportRejected
 from clearground.store import open_store
 from tests.formats.conftest import fresh_url  # noqa: F401  (a second database, same engine)
@@ -99,13 +98,6 @@ def test_bad_records_change_nothing(cli, tmp_path, over, fragment):
     s.close()
 
 
-def _main(url: str, capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(["--db", url, *map(str, args)])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.mark.parametrize("ext", ["geojson", "csv"])
 def test_export_imports_into_a_fresh_database_linked_to_its_cha(
     cli,
@@ -118,8 +110,9 @@ def test_export_imports_into_a_fresh_database_linked_to_its_cha(
     for kind in ("hazard", "minefield"):
         assert cli("export", "--kind", kind, tmp_path / f"{kind}.{ext}").code == 0
     # hazards first, as a database is rebuilt: they hold the CHA made for each record
-    assert _main(fresh_url, capsys, "import", "hazards", tmp_path / f"hazard.{ext}")[0] == 0
-    code, out, err = _main(fresh_url, capsys, "import", "minefields", tmp_path / f"minefield.{ext}")
+    assert cli("import", "hazards", tmp_path / f"hazard.{ext}", db=fresh_url).code == 0
+    r = cli("import", "minefields", tmp_path / f"minefield.{ext}", db=fresh_url)
+    code, out, err = r.code, r.out, r.err
     assert code == 0, err
     assert "MF-A1: CHA HA-000001 (already recorded, linked)" in out
     fresh = open_store(fresh_url)

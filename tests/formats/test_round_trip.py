@@ -80,13 +80,6 @@ def source(cli, tmp_path):
     return _records(cli.url)
 
 
-def _run_on(cli, url, *args):
-    """The CLI on another database than the fixture's."""
-    from clearground.cli import main
-
-    return main(["--db", url, *map(str, args)])
-
-
 def _assert_same(got: dict, want: dict) -> None:
     assert sorted(got) == sorted(want)
     for hid, (row, geom) in want.items():
@@ -108,7 +101,7 @@ def test_export_then_import_into_a_fresh_database_gives_the_same_hazards(
     r = cli("export", out)
     assert r.code == 0, r.err
     assert f"wrote {len(GEOMS)} hazard area(s)" in r.out
-    code = _run_on(cli, fresh_url, "import", "hazards", out)
+    code = cli("import", "hazards", out, db=fresh_url).code
     assert code == 0
     _assert_same(_records(fresh_url), source)
 
@@ -147,7 +140,7 @@ def test_csv_without_the_hxl_row_has_gdal_count_exactly_and_still_round_trips(
     assert out.read_text(encoding="utf-8-sig").splitlines()[1].startswith("HZ-0001,")
     info = pyogrio.read_info(out)
     assert (info["features"], info["crs"]) == (len(GEOMS), "EPSG:4326")
-    assert _run_on(cli, fresh_url, "import", "hazards", out) == 0
+    assert cli("import", "hazards", out, db=fresh_url).code == 0
     _assert_same(_records(fresh_url), source)
 
 
@@ -174,27 +167,15 @@ def test_exports_of_closed_hazards_are_refused_on_import_by_the_land_release_rul
         store = open_store(fresh_url)
         fresh_before = fresh_before or snapshot(store)
         store.close()
-        from clearground.cli import main
-
-        r = _capture(main, ["--db", fresh_url, "import", "hazards", str(out)])
-        assert r[0] == 2, (ext, r)
-        err = r[1]
+        r = cli("import", "hazards", out, db=fresh_url)
+        assert r.code == 2, (ext, r)
+        err = r.err
         assert "status 'closed' cannot be imported" in err, (ext, err)
         assert "status changes only through land release activities" in err
         assert "status 'in_progress' cannot be imported" in err, (ext, err)
         store = open_store(fresh_url)
         assert snapshot(store) == fresh_before
         store.close()
-
-
-def _capture(main, argv):
-    import contextlib
-    import io
-
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(argv)
-    return code, err.getvalue()
 
 
 @pytest.mark.parametrize("ext", WRITABLE)

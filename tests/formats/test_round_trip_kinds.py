@@ -6,8 +6,6 @@ never leaves; their non-personal data travels with accidents."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import warnings
 from datetime import UTC, datetime
@@ -17,7 +15,6 @@ import pytest
 import shapely
 
 from clearground import synthetic
-from clearground.cli import main
 from clearground.services.export import json_of
 from clearground.store import open_store
 from tests.helpers import write_layer
@@ -290,13 +287,6 @@ def _assert_same(kind: str, got: dict, want: dict) -> None:
             ), (kind, rid, ggeom.wkt, geom.wkt)
 
 
-def _main(*args) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main([str(a) for a in args])
-    return code, err.getvalue()
-
-
 def _gdal_problems(out, ext: str, kind: str, url: str) -> list[str]:
     """What GDAL reports of an export that it should not: a wrong count, a missing CRS."""
     s = open_store(url)
@@ -331,9 +321,9 @@ def test_every_kind_exported_and_imported_into_a_fresh_database_is_the_same(
             args += ["--as-of", before_release]
         _ok(cli, *args)
         failures += _gdal_problems(out, ext, kind, cli.url)
-        code, err = _main("--db", fresh_url, "import", command[0], out, *command[1:])
-        if code != 0:
-            failures.append(f"import {kind} ({ext}): exit {code}: {err.strip()}")
+        r = cli("import", command[0], out, *command[1:], db=fresh_url)
+        if r.code != 0:
+            failures.append(f"import {kind} ({ext}): exit {r.code}: {r.err.strip()}")
     for kind, _ in ORDER:
         try:
             _assert_same(kind, _records(fresh_url, kind), _records(cli.url, kind))
