@@ -32,7 +32,7 @@ from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
 from clearground.store import strip_password
 from clearground.store.base import Event, Version, highest_number, nearest, now_utc
 from clearground.store.mapping import mapping_for, payloads_json
-from clearground.store.migrations import pending
+from clearground.store.migrations import apply_pending
 
 __all__ = ["PostgisStore"]
 
@@ -465,24 +465,11 @@ class PostgisStore:
         Returns their numbers. Concurrent callers on one schema are serialised by an advisory
         lock, so two processes starting at once do not both apply a migration.
         """
-        applied: list[int] = []
         with self._write_lock:
             conn = self._writer_conn()
             try:
                 conn.execute(_MIGRATE_LOCK)
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations "
-                    "(version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)"
-                )
-                done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
-                for m in pending(done, target):
-                    for stmt in m.statements("postgis"):
-                        conn.execute(stmt)
-                    conn.execute(
-                        "INSERT INTO schema_migrations VALUES (%s, %s, %s)",
-                        (m.number, m.name, now_utc()),
-                    )
-                    applied.append(m.number)
+                applied = apply_pending(conn, "postgis", target)
                 conn.commit()
             except BaseException:
                 if self._usable(conn):

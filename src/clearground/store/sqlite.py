@@ -24,7 +24,7 @@ from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
 from clearground.store import grid
 from clearground.store.base import Event, Version, chunks, highest_number, nearest, now_utc
 from clearground.store.mapping import geometries_wkb, loads, mapping_for, payloads_json
-from clearground.store.migrations import pending
+from clearground.store.migrations import apply_pending
 
 __all__ = ["SqliteStore"]
 
@@ -350,24 +350,11 @@ class SqliteStore:
 
     def migrate(self, *, target: int | None = None) -> list[int]:
         """Apply every migration not yet applied (up to ``target``); return their numbers."""
-        applied: list[int] = []
         with self._lock:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations "
-                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-                )
-                done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
-                for m in pending(done, target):
-                    for stmt in m.statements("sqlite"):
-                        conn.execute(stmt)
-                    conn.execute(
-                        "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                        (m.number, m.name, now_utc()),
-                    )
-                    applied.append(m.number)
+                applied = apply_pending(conn, "sqlite", target)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

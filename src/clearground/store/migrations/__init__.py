@@ -10,8 +10,9 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
-__all__ = ["MIGRATIONS", "Migration", "pending"]
+__all__ = ["MIGRATIONS", "Migration", "apply_pending", "pending"]
 
 _MODULES = [
     "m0001_initial",
@@ -53,3 +54,29 @@ def pending(done: set[int], target: int | None = None) -> list[Migration]:
     return [
         m for m in MIGRATIONS if m.number not in done and (target is None or m.number <= target)
     ]
+
+
+def apply_pending(conn: Any, engine: str, target: int | None = None) -> list[int]:
+    """Apply on ``conn`` (sqlite3 or psycopg, inside the caller's transaction and lock) every
+    migration not yet recorded in ``schema_migrations``, up to ``target``; return their numbers.
+
+    One loop for both engines: only the SQL of each migration and the parameter mark differ.
+    """
+    from clearground.store.base import now_utc
+
+    mark = "?" if engine == "sqlite" else "%s"
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+    applied = []
+    for m in pending(done, target):
+        for stmt in m.statements(engine):
+            conn.execute(stmt)
+        conn.execute(
+            f"INSERT INTO schema_migrations VALUES ({mark}, {mark}, {mark})",
+            (m.number, m.name, now_utc()),
+        )
+        applied.append(m.number)
+    return applied
