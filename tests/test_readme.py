@@ -23,6 +23,7 @@ import re
 import shlex
 import subprocess
 import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,7 +114,11 @@ def run_clearground(argv: list[str]) -> tuple[int, str]:
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
+        try:
+            code = main(argv)
+        except Exception:  # a crash is reported in the diff, like any other wrong output
+            traceback.print_exc()
+            code = 1
     return code, out.getvalue() + err.getvalue()
 
 

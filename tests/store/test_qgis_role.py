@@ -149,7 +149,12 @@ def test_reader_cannot_write(national):
             _refused(conn, sql)
 
 
-def test_other_roles_cannot_connect(national):
+def test_other_roles_cannot_connect_but_the_owner_still_can(national):
     cluster, _ = national
     with pytest.raises(psycopg.OperationalError, match="permission denied"):
         psycopg.connect(_url(cluster, "someone_else", DATABASE)).close()
+    store = open_store(_url(cluster, OWNER, DATABASE))
+    try:
+        assert store.count("hazard") == 1
+    finally:
+        store.close()
