@@ -36,8 +36,10 @@ __all__ = [
     "handover",
     "hazard_json",
     "history",
+    "history_rows",
     "import_hazards",
     "list_hazards",
+    "parse_changes",
     "show",
 ]
 
@@ -381,13 +383,50 @@ def show(store: Store, hazard_id: str, *, as_of: str | None = None) -> Version:
 
 def history(store: Store, record_id: str) -> list[Version]:
     """Every version of the record with this id, whatever its kind."""
-    from clearground.store.mapping import KINDS
+    from clearground.store.mapping import KINDS, PERSONAL_KINDS
 
-    for kind in KINDS:
+    readable = [k for k in KINDS if k not in PERSONAL_KINDS]
+    for kind in readable:
         versions = store.history(kind, record_id)
         if versions:
             return versions
-    raise NotFound(f"no record {record_id} ({', '.join(KINDS)})")
+    raise NotFound(f"no record {record_id} ({', '.join(readable)})")
+
+
+def history_rows(store: Store, record_id: str) -> list[dict[str, Any]]:
+    """The versions of a record as rows (author, time, reason; a hazard's state at each)."""
+    rows = []
+    for v in history(store, record_id):
+        row: dict[str, Any] = {
+            "id": v.id,
+            "version": v.version,
+            "valid_from": v.valid_from,
+            "author": v.author,
+            "reason": v.reason,
+            "deleted": v.deleted,
+        }
+        if v.kind == "hazard" and v.record is not None:
+            h = hazard_json(v)
+            row.update(
+                status=h["status"],
+                area_m2=h["area_m2"],
+                released_m2=h["released_m2"],
+                remaining_m2=h["remaining_m2"],
+                name=h["name"],
+            )
+        rows.append(row)
+    return rows
+
+
+def parse_changes(pairs: list[str]) -> dict[str, str]:
+    """``--set FIELD=VALUE`` pairs as a dict; a pair without ``=`` or a field is refused."""
+    changes: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"--set {pair!r}: write it as FIELD=VALUE")
+        changes[key.strip()] = value
+    return changes
 
 
 def edit(
