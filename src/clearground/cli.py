@@ -537,6 +537,34 @@ def import_locations_cmd(
     )
 
 
+@import_app.command("coverage")
+def import_coverage_cmd(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="Polygons of the land this database covers.")],
+    layer: LayerOption = None,
+    map_: MapOption = None,
+    dry_run: DryRunOption = False,
+    repair: RepairOption = False,
+    format_name: FormatInOption = None,
+    output: OutputOption = OutputFormat.table,
+) -> None:
+    """Record what this database covers (replacing the coverage recorded before): checks
+    outside it say that nothing is known there, never "No recorded hazard"."""
+    from clearground.services.coverage import import_coverage
+
+    _import(
+        ctx,
+        import_coverage,
+        file,
+        output=output,
+        layer=layer,
+        map_=map_,
+        repair=repair,
+        dry_run=dry_run,
+        format_name=format_name,
+    )
+
+
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 AsOfOption = Annotated[
     str | None,
@@ -917,7 +945,14 @@ def check(
     if (file is None) == (point is None):
         raise BadInput("give either a FILE (route or track) or --point LON,LAT")
     query = parse_point(point) if point is not None else read_route(file, layer=layer)
-    result = run_check(_state(ctx).store(), query, buffer_m=buffer, as_of=parse_as_of(as_of))
+    state = _state(ctx)
+    result = run_check(
+        state.store(),
+        query,
+        buffer_m=buffer,
+        as_of=parse_as_of(as_of),
+        region=state.settings.operating_region,
+    )
     if format_ is OutputFormat.json:
         _echo_json(result)
         return
