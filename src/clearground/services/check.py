@@ -64,8 +64,13 @@ def _message(cov: CoverageAnswer, query: BaseGeometry, n: int, crossed: int, buf
     total = 0.0 if is_point else geodesic_length(query)
     gone = sum(u.length_m for u in cov.uncovered)
     if is_point or gone >= total * (1 - 1e-9):  # all of it outside
-        text = not_covered_message(cov.what, place="this place" if is_point else "this route")
-        return text + (" " + _found_message(n, crossed, buffer_m) if n else "")
+        place = "this place" if is_point else "this route"
+        if not n:
+            return not_covered_message(cov.what, place=place)
+        return (
+            f"{_found_message(n, crossed, buffer_m)} But {place} lies outside what this database "
+            f"covers ({cov.what}): nothing more can be said about hazards here."
+        )
     pieces = "; ".join(
         f"from ({u.start[0]:.5f}, {u.start[1]:.5f}) to ({u.end[0]:.5f}, {u.end[1]:.5f})"
         for u in cov.uncovered[:3]
