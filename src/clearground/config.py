@@ -46,8 +46,8 @@ class Settings(BaseSettings):
         (22.0, 44.0, 40.5, 52.5),
         description=(
             "Bounding box of the operating region as min_lon, min_lat, max_lon, max_lat; imports "
-            "refuse features that lie outside it but inside it with lat/lon swapped. "
-            "Default: Ukraine."
+            "refuse features that lie outside it but inside it with lat/lon swapped, and checks "
+            "outside it say that nothing is known there. Default: Ukraine."
         ),
     )
     author: str = Field(

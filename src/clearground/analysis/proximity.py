@@ -1,5 +1,10 @@
 """Which hazards does a route or place cross or come near, and how far are they, in metres.
 
+Edges are straight in lon/lat (the rule of ``clearground.domain.areas``): the query and the
+hazards are densified in lon/lat (``densify``: at most 0.01 degree per edge) before they are
+projected, so a projected edge is never more than 0.03 m from the lon/lat line, and a point 1 m
+inside a hazard of any size is inside it here too.
+
 Distances are measured in an azimuthal equidistant projection centred on the whole degree of
 longitude and latitude nearest the query (so that projections are built once and reused). Its
 scale error grows with the distance from that centre: below 0.003 % within 80 km (any point
@@ -15,7 +20,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from clearground.domain.areas import metres_per_degree
+from clearground.domain.areas import densify, metres_per_degree
 
 __all__ = ["degree_margin", "hazards_near"]
 
@@ -77,8 +82,8 @@ def hazards_near(
     def project(g):
         return shapely.transform(g, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
-    q = project(query)
-    projected = project(hazards)
+    q = project(densify(query))
+    projected = project(densify(hazards))
     tree = shapely.STRtree(projected)
     idx = tree.query(q, predicate="dwithin", distance=buffer_m)
     idx = np.sort(idx)

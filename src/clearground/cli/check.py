@@ -43,7 +43,14 @@ def check(
     if (file is None) == (point is None):
         raise BadInput("give either a FILE (route or track) or --point LON,LAT")
     query = parse_point(point) if point is not None else read_route(file, layer=layer)
-    result = run_check(state(ctx).store(), query, buffer_m=buffer, as_of=parse_as_of(as_of))
+    st = state(ctx)
+    result = run_check(
+        st.store(),
+        query,
+        buffer_m=buffer,
+        as_of=parse_as_of(as_of),
+        region=st.settings.operating_region,
+    )
     if format_ is OutputFormat.json:
         echo_json(result)
         return

@@ -85,7 +85,7 @@ def export(
         typer.Option(
             "--kind",
             help="What to export: hazard (default), activity, eo, accident (no personal data), "
-            "minefield, qc, organisation, task, eore, qa, location.",
+            "minefield, qc, organisation, task, eore, qa, location, coverage.",
         ),
     ] = "hazard",
     hxl: Annotated[

@@ -198,6 +198,14 @@ IMPORTS: tuple[ImportCommand, ...] = (
         "Import administrative areas with P-codes (one level per layer); later records get them.",
         (*_FILE_OPTIONS, "repair"),
     ),
+    ImportCommand(
+        "coverage",
+        "clearground.services.coverage:import_coverage",
+        "Polygons of the land this database covers.",
+        "Record what this database covers (replacing the coverage recorded before): checks "
+        'outside it say that nothing is known there, never "No recorded hazard".',
+        (*_FILE_OPTIONS, "repair"),
+    ),
     _ops(
         "organisations",
         "organisation",

@@ -13,7 +13,19 @@ import shapely
 
 from clearground.domain.landrelease import polygonal
 
-__all__ = ["Region", "GeometryCheck", "check_geometries", "UKRAINE"]
+__all__ = [
+    "POLAR_LIMIT_DEG",
+    "Region",
+    "GeometryCheck",
+    "check_geometries",
+    "swapped_reason",
+    "UKRAINE",
+]
+
+#: Latitude beyond which no geometry is accepted: a polygon holding a pole cannot be written in
+#: lon/lat edges at all, and near the poles a degree of longitude shrinks to nothing; no national
+#: mine action database reaches there. Computations are tested up to this latitude.
+POLAR_LIMIT_DEG = 85.0
 
 
 @dataclass(frozen=True)
@@ -24,6 +36,16 @@ class Region:
     min_lat: float
     max_lon: float
     max_lat: float
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return (self.min_lon, self.min_lat, self.max_lon, self.max_lat)
+
+    def describe(self) -> str:
+        return (
+            f"the operating region (longitude {self.min_lon:g} to {self.max_lon:g}, "
+            f"latitude {self.min_lat:g} to {self.max_lat:g})"
+        )
 
     def contains(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         return (
@@ -59,11 +81,59 @@ _TYPE_NAMES = {
 }
 
 
+def _renumber(owner: np.ndarray) -> np.ndarray:
+    """Owner indices made dense again (0, 1, ...) after some owners were dropped."""
+    return np.unique(owner, return_inverse=True)[1] if len(owner) else owner
+
+
 def _first_bad_coordinate(geom: shapely.Geometry, ok) -> tuple[float, float]:
     xy = shapely.get_coordinates(geom)
     bad = ~ok(xy[:, 0], xy[:, 1])
     x, y = xy[np.argmax(bad)]
     return float(x), float(y)
+
+
+def swapped_reason(geometry: shapely.Geometry, region: Region) -> str | None:
+    """Why ``geometry`` is likely lat/lon swapped (as :func:`check_geometries` says), or None:
+    no coordinate lies in ``region`` but every one does once swapped."""
+    xy = shapely.get_coordinates(geometry)
+    if len(xy) == 0 or region.contains(xy[:, 0], xy[:, 1]).any():
+        return None
+    if not region.contains(xy[:, 1], xy[:, 0]).all():
+        return None
+    return _swap_text(float(xy[0, 0]), float(xy[0, 1]))
+
+
+def _swap_text(x: float, y: float) -> str:
+    return (
+        f"likely swapped lat/lon: ({x:g}, {y:g}) read as lon, lat lies outside the "
+        f"operating region, and swapped it lies inside; write coordinates as lon, lat"
+    )
+
+
+def _reach_reasons(geoms: np.ndarray, idx: np.ndarray, lon, lat, owner) -> dict[int, str]:
+    """Features across the antimeridian (longitudes spanning more than 180 degrees: drawn in
+    lon/lat such a shape is a band round the globe) or beyond ``POLAR_LIMIT_DEG``."""
+    n = len(idx)
+    lo = np.full(n, np.inf)
+    hi = np.full(n, -np.inf)
+    np.minimum.at(lo, owner, lon)
+    np.maximum.at(hi, owner, lon)
+    top = np.zeros(n)
+    np.maximum.at(top, owner, np.abs(lat))
+    out: dict[int, str] = {}
+    for j in np.flatnonzero(hi - lo > 180):
+        out[int(idx[j])] = (
+            f"crosses the antimeridian: longitudes span {lo[j]:g} to {hi[j]:g}, which in lon/lat "
+            "is a band round the globe; a hazard cannot cross 180 degrees (split it there)"
+        )
+    for j in np.flatnonzero(top > POLAR_LIMIT_DEG):
+        out.setdefault(
+            int(idx[j]),
+            f"reaches latitude {top[j]:g}, beyond ±{POLAR_LIMIT_DEG:g}: polar geometries "
+            "cannot be recorded",
+        )
+    return out
 
 
 def check_geometries(
@@ -139,19 +209,25 @@ def check_geometries(
         problems[int(idx[j])] = "a coordinate is not a finite number (NaN or infinite)"
     for j in np.flatnonzero(swapped):
         x, y = _first_bad_coordinate(geoms[idx[j]], region.contains)
-        problems[int(idx[j])] = (
-            f"likely swapped lat/lon: ({x:g}, {y:g}) read as lon, lat lies outside the "
-            f"operating region, and swapped it lies inside; write coordinates as lon, lat"
-        )
+        problems[int(idx[j])] = _swap_text(x, y)
+    # a shape running on past 180 degrees (179 ... 181): across the antimeridian
+    wrapped = finite & (np.abs(lon) <= 360) & (np.abs(lat) <= 90)
+    past_180 = out_of_range & (per_feature(wrapped) == counts) & (per_feature(in_range) > 0)
     for j in np.flatnonzero(out_of_range):
         x, y = _first_bad_coordinate(
             geoms[idx[j]], lambda a, b: (np.abs(a) <= 180) & (np.abs(b) <= 90)
         )
         problems[int(idx[j])] = (
-            f"coordinates outside lon/lat range: ({x:g}, {y:g}); is the layer in a projected "
-            "CRS without its definition?"
+            f"longitude {x:g} is beyond ±180: a shape across the antimeridian cannot be "
+            "recorded (a hazard cannot cross 180 degrees; split it there)"
+            if past_180[j]
+            else f"coordinates outside lon/lat range: ({x:g}, {y:g}); is the layer in a "
+            "projected CRS without its definition?"
         )
     bad = nonfinite | swapped | out_of_range
+    ok = ~bad[owner]
+    problems.update(_reach_reasons(geoms, idx[~bad], lon[ok], lat[ok], _renumber(owner[ok])))
+    bad |= np.isin(idx, list(problems))
     idx = idx[~bad]
     if len(idx) == 0:
         return result

@@ -1,7 +1,11 @@
 """Route and place checks: which recorded hazards a route or place crosses or comes near.
 
 The answer says what is recorded, never that land is safe: an empty answer reads "No recorded
-hazard within N m. Unrecorded hazards may exist."
+hazard within N m. Unrecorded hazards may exist." And only where the database covers the place
+(``services.coverage``): outside its coverage, or on a database without any hazard record, the
+answer is ``"covered": false`` and says that nothing can be said there. A route partly outside is
+``"covered": false`` too: its hazards on the covered part are listed, and the message and
+``"uncovered"`` name each part outside (from, to, length). A likely lat/lon swap is refused.
 """
 
 from __future__ import annotations
@@ -13,18 +17,75 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from clearground.domain.coverage import geodesic_length
 from clearground.domain.errors import BadInput, ImportRejected
+from clearground.domain.validation import UKRAINE, Region, swapped_reason
 from clearground.formats import format_for_path
 from clearground.services.common import refuse
+from clearground.services.coverage import CoverageAnswer, coverage_of
 from clearground.store.base import Store
 
-__all__ = ["check", "read_route", "parse_point", "no_hazard_message"]
+__all__ = ["check", "read_route", "parse_point", "no_hazard_message", "not_covered_message"]
 
 DEFAULT_BUFFER_M = 200.0
 
 
 def no_hazard_message(buffer_m: float) -> str:
     return f"No recorded hazard within {buffer_m:g} m. Unrecorded hazards may exist."
+
+
+def not_covered_message(what: str, *, place: str = "this place") -> str:
+    return (
+        f"This database holds no records for {place}: it covers {what}. "
+        "Nothing can be said about hazards here."
+    )
+
+
+NO_HAZARDS_MESSAGE = (
+    "This database holds no records for this place: it holds no hazard records at all. "
+    "Nothing can be said about hazards here."
+)
+
+
+def _found_message(n: int, crossed: int, buffer_m: float) -> str:
+    return (
+        f"{n} recorded hazard{'s' if n != 1 else ''} within "
+        f"{buffer_m:g} m ({crossed} crossed). Unrecorded hazards may exist as well."
+    )
+
+
+def _message(cov: CoverageAnswer, query: BaseGeometry, n: int, crossed: int, buffer_m: float):
+    """What to tell the user, never "No recorded hazard" where nothing is known."""
+    if cov.no_hazards:
+        return NO_HAZARDS_MESSAGE
+    if cov.covered:
+        return _found_message(n, crossed, buffer_m) if n else no_hazard_message(buffer_m)
+    is_point = query.geom_type in ("Point", "MultiPoint")
+    total = 0.0 if is_point else geodesic_length(query)
+    gone = sum(u.length_m for u in cov.uncovered)
+    if is_point or gone >= total * (1 - 1e-9):  # all of it outside
+        place = "this place" if is_point else "this route"
+        if not n:
+            return not_covered_message(cov.what, place=place)
+        return (
+            f"{_found_message(n, crossed, buffer_m)} But {place} lies outside what this database "
+            f"covers ({cov.what}): nothing more can be said about hazards here."
+        )
+    pieces = "; ".join(
+        f"from ({u.start[0]:.5f}, {u.start[1]:.5f}) to ({u.end[0]:.5f}, {u.end[1]:.5f})"
+        for u in cov.uncovered[:3]
+    ) + (f"; and {len(cov.uncovered) - 3} more" if len(cov.uncovered) > 3 else "")
+    text = (
+        f"This database holds no records for part of this route: it covers {cov.what}. "
+        f"{gone / 1000:,.2f} km of {total / 1000:,.2f} km lie outside it ({pieces}); nothing can "
+        "be said about hazards there."
+    )
+    if n:
+        return f"{text} On the covered part: {_found_message(n, crossed, buffer_m)}"
+    return (
+        f"{text} On the covered part, no hazard is recorded within {buffer_m:g} m; unrecorded "
+        "hazards may exist."
+    )
 
 
 def parse_point(text: str) -> BaseGeometry:
@@ -76,11 +137,24 @@ def check(
     *,
     buffer_m: float = DEFAULT_BUFFER_M,
     as_of: str | None = None,
+    region: Region = UKRAINE,
 ) -> dict[str, Any]:
-    """Hazards crossed by or within ``buffer_m`` of ``query``, nearest first, with a message."""
+    """Hazards crossed by or within ``buffer_m`` of ``query``, nearest first, with a message
+    that says whether the database covers the place at all."""
     if not np.isfinite(buffer_m) or buffer_m < 0:
         raise BadInput(f"--buffer {buffer_m}: must be a distance in metres, 0 or more")
+    is_point = query.geom_type in ("Point", "MultiPoint")
+    swapped = swapped_reason(query, region)
+    if swapped:
+        raise BadInput(f"{'--point' if is_point else 'route'}: {swapped}")
+    minx, _, maxx, _ = query.bounds
+    if maxx - minx > 180:
+        raise BadInput(
+            f"route: longitudes span {minx:g} to {maxx:g}: it crosses the antimeridian, which "
+            "in lon/lat is a line round the globe; split it at 180 degrees"
+        )
     found = store.within_distance("hazard", query, buffer_m, as_of=as_of)
+    cov = coverage_of(store, query, region, as_of=as_of, hazards_found=bool(found))
     hazards = []
     for v, d in found:
         h = v.record
@@ -93,19 +167,16 @@ def check(
                 "distance_m": round(float(d), 1),
             }
         )
-    if hazards:
-        crossed = sum(1 for _, d in found if d == 0)
-        message = (
-            f"{len(hazards)} recorded hazard{'s' if len(hazards) != 1 else ''} within "
-            f"{buffer_m:g} m ({crossed} crossed). Unrecorded hazards may exist as well."
-        )
-    else:
-        message = no_hazard_message(buffer_m)
+    crossed = sum(1 for _, d in found if d == 0)
     return {
         "buffer_m": buffer_m,
         "hazards": hazards,
-        "message": message,
+        "message": _message(cov, query, len(hazards), crossed, buffer_m),
         "as_of": as_of,
-        "distance_method": "azimuthal equidistant projection centred on the whole degree "
-        "nearest the query; error below 0.003 % for a point, below 0.1 % within 500 km",
+        "distance_method": "edges straight in lon/lat, densified to 0.01 degree (within 0.03 m) "
+        "before an azimuthal equidistant projection centred on the whole degree nearest the "
+        "query; error below 0.003 % for a point, below 0.1 % within 500 km",
+        "covered": cov.covered,
+        "coverage": "no hazard records at all" if cov.no_hazards else cov.what,
+        "uncovered": [u.as_dict() for u in cov.uncovered],
     }

@@ -41,6 +41,7 @@ def _json_functions() -> dict[str, Callable[[Version], dict[str, Any]]]:
                 "qa",
                 "location",
                 "submission",
+                "coverage",
             )
         },
     }

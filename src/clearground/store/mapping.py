@@ -17,6 +17,7 @@ import numpy as np
 import orjson
 import shapely
 
+from clearground.domain.coverage import CoverageArea
 from clearground.domain.records import (
     EMPTY_AREA,
     Accident,
@@ -556,6 +557,16 @@ KINDS: dict[str, KindMapping] = {
         to_payload=_plain_payload,
         from_row=_plain_from(QAVisit, date=date.fromisoformat, nonconformities=_pairs),
         geometry_type="POINT",
+    ),
+    "coverage": KindMapping(
+        kind="coverage",
+        table="coverage_area",
+        view="coverage_current",
+        prefix="CV",
+        record_type=CoverageArea,
+        to_payload=_plain_payload,
+        from_row=_plain_from(CoverageArea),
+        geometry_type="MULTIPOLYGON",
     ),
     # Personal data of victims: its own table, read only with the victim_data permission.
     "victim_personal": KindMapping(

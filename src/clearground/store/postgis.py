@@ -576,30 +576,29 @@ class PostgisStore:
     ) -> list[tuple[Version, float]]:
         """Records within ``metres`` of ``geometry`` with their distance, nearest first.
 
-        The predicate runs in SQL: the GiST index narrows by bounding box (``&&``), then
-        ``ST_DWithin`` and ``ST_Distance`` on geography give metres on the spheroid. A past state
-        (``as_of``) takes the engine-independent path of ``in_bbox`` and shapely.
+        SQL narrows: the GiST index by bounding box (``&&``), then ``ST_DWithin`` on geography of
+        geometries densified in lon/lat first (``ST_Segmentize``, 0.01 degree: so geography's
+        great circles stay within 0.03 m of the lon/lat edges), with a margin of 0.2 % + 1 m.
+        The exact answer is the engine-independent shapely step (``nearest``, as on SQLite), so
+        both engines give the same hazards and distances. A past state (``as_of``) takes the
+        path of ``in_bbox`` and shapely alone.
         """
         from clearground.analysis.proximity import degree_margin
+        from clearground.domain.areas import MAX_SEGMENT_DEG, densify
 
-        if as_of is not None:
-            return nearest(
-                self.in_bbox(kind, degree_margin(geometry.bounds, metres), as_of=as_of),
-                geometry,
-                metres,
-            )
-        table = mapping_for(kind).table
         box = degree_margin(geometry.bounds, metres)
-        wkb = shapely.to_wkb(geometry)
+        if as_of is not None:
+            return nearest(self.in_bbox(kind, box, as_of=as_of), geometry, metres)
+        table = mapping_for(kind).table
+        wkb = shapely.to_wkb(densify(geometry))
         rows = self._fetch(
-            f"SELECT {_COLUMNS}, ST_Distance(geom::geography, q.g::geography) AS d "
-            f"FROM {table}_versions, (SELECT ST_GeomFromWKB(%s, 4326) AS g) q "
+            f"SELECT {_COLUMNS} "
+            f"FROM {table}_versions, (SELECT ST_GeomFromWKB(%s, 4326)::geography AS g) q "
             f"WHERE geom && {_ENVELOPE} AND is_current AND NOT deleted "
-            "AND ST_DWithin(geom::geography, q.g::geography, %s) ORDER BY d, id",
-            (wkb, *box, float(metres)),
+            "AND ST_DWithin(ST_Segmentize(geom, %s)::geography, q.g, %s) ORDER BY id",
+            (wkb, *box, MAX_SEGMENT_DEG, float(metres) * 1.002 + 1.0),
         )
-        versions = _versions(kind, [r[:8] for r in rows])
-        return [(v, float(r[8])) for v, r in zip(versions, rows, strict=True)]
+        return nearest(_versions(kind, rows), geometry, metres)
 
     def events(self, hazard_id: str) -> list[Event]:
         rows = self._fetch(

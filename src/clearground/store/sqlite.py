@@ -469,7 +469,8 @@ class SqliteStore:
         self, kind: str, geometry: Any, metres: float, *, as_of: str | None = None
     ) -> list[tuple[Version, float]]:
         """Records within ``metres`` of ``geometry`` with their distance, nearest first: the
-        grid index gives candidates, shapely the exact answer (see analysis.proximity)."""
+        grid index gives candidates, shapely the exact answer on geometries densified in lon/lat
+        (see analysis.proximity), the same step as on PostGIS."""
         from clearground.analysis.proximity import degree_margin
 
         margin = degree_margin(geometry.bounds, metres)

@@ -1,0 +1,147 @@
+"""What the database covers: import the coverage area, and tell a check where it knows nothing.
+
+The coverage is the operating region (settings ``region``), narrowed to the coverage area imported
+with ``import coverage`` where there is one, else to the administrative areas imported with
+``import locations`` where there are some. A check outside it, or on a database without any
+hazard record, must not say "No recorded hazard": it says that nothing is known there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from clearground.domain.areas import geodesic_areas
+from clearground.domain.coverage import CoverageArea, Uncovered, uncovered_parts
+from clearground.domain.landrelease import polygonal_array
+from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.services.common import (
+    ImportReport,
+    column_getter,
+    read_features,
+    refuse,
+    texts,
+)
+from clearground.store.base import Store
+
+__all__ = ["CoverageAnswer", "coverage_of", "import_coverage"]
+
+KIND = "coverage"
+
+
+@dataclass
+class CoverageAnswer:
+    """Whether a query lies inside what the database covers, and if not, where and why."""
+
+    covered: bool
+    what: str  # "the operating region (...)", "the coverage area imported ..."
+    no_hazards: bool = False  # the database holds no hazard record at all (at ``as_of``)
+    uncovered: list[Uncovered] = field(default_factory=list)
+
+
+def _has_any(store: Store, kind: str, as_of: str | None) -> bool:
+    if as_of is None:
+        return store.count(kind) > 0
+    return bool(store.list(kind, as_of=as_of))  # a past state: read it (rare, forensic use)
+
+
+def coverage_of(
+    store: Store,
+    query: BaseGeometry,
+    region: Region,
+    *,
+    as_of: str | None = None,
+    hazards_found: bool = False,
+) -> CoverageAnswer:
+    """Which parts of ``query`` (point or line, lon/lat) lie outside what ``store`` covers."""
+    box = shapely.box(*region.bounds)
+    areas = [v.record for v in store.list(KIND, as_of=as_of)]
+    if areas:
+        names = sorted({a.name for a in areas})
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        what = f"the coverage area imported into it ({shown}), within {region.describe()}"
+        covered = shapely.intersection(shapely.union_all([a.geometry for a in areas]), box)
+    else:
+        near = store.in_bbox("location", query.bounds, as_of=as_of)
+        if near or _has_any(store, "location", as_of):
+            what = f"the administrative areas imported into it, within {region.describe()}"
+            geoms = [v.record.geometry for v in near]
+            covered = (
+                shapely.intersection(shapely.union_all(geoms), box) if geoms else shapely.Polygon()
+            )
+        else:
+            what = region.describe()
+            covered = box
+    answer = CoverageAnswer(covered=True, what=what, uncovered=uncovered_parts(query, covered))
+    if not hazards_found and not _has_any(store, "hazard", as_of):
+        answer.no_hazards = True
+    answer.covered = not answer.uncovered and not answer.no_hazards
+    return answer
+
+
+def import_coverage(
+    store: Store,
+    path: str | Path,
+    *,
+    author: str,
+    layer: str | None = None,
+    mapping: dict[str, str] | None = None,
+    repair: bool = False,
+    dry_run: bool = False,
+    region: Region = UKRAINE,
+    format_name: str | None = None,
+) -> ImportReport:
+    """Record the polygons of a file as what the database covers, replacing the coverage
+    recorded before (its areas become tombstones, readable with ``--as-of``). Every one or none.
+    """
+    path = Path(path)
+    table = read_features(path, layer=layer, format_name=format_name)
+    n = len(table)
+    getter, _ = column_getter(table, mapping or {})
+    names = texts(getter("name"), n)
+    check = check_geometries(table.geometries, region=region, repair=repair)
+    problems = {**check.problems, **table.problems}
+    box = shapely.box(*region.bounds)
+    for i, g in enumerate(check.geometries):
+        if i not in problems and not shapely.intersects(g, box):
+            problems[i] = (
+                f"the polygon lies wholly outside {region.describe()}: the coverage is within it "
+                "(set the region in the settings if it is wrong)"
+            )
+    refuse(table, problems)
+    geoms = polygonal_array(check.geometries)
+    with store.transaction() as tx:
+        before = [v.id for v in store.list(KIND)]
+        current = tx.get_many(KIND, before)
+        for record_id in sorted(current):
+            tx.delete(
+                KIND,
+                record_id,
+                expected_version=current[record_id].version,
+                author=author,
+                reason=f"replaced by the coverage imported from {path.name}",
+            )
+        ids = tx.next_ids(KIND, n)
+        areas = [
+            CoverageArea(
+                id=ids[i],
+                name=names[i] or f"coverage from {path.name}",
+                source=path.name,
+                geometry=geoms[i],
+            )
+            for i in range(n)
+        ]
+        tx.insert(KIND, areas, author=author, reason=f"imported from {path.name}")
+        if not dry_run:
+            tx.commit()
+    inside = shapely.intersection(shapely.union_all(geoms), box)
+    km2 = float(geodesic_areas(np.array([inside], dtype=object))[0]) / 1e6
+    notes = [f"covers {km2:,.0f} km² within {region.describe()}"]
+    if current:
+        notes.append(f"replaces the {len(current)} coverage area(s) recorded before")
+    repaired = [f"{table.where(i)}: {why}" for i, why in sorted(check.repaired.items())]
+    return ImportReport(str(path), KIND, n, ids, dry_run, repaired=repaired, notes=notes)
