@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from clearground.domain.errors import CleargroundError, ImportRejected
+from clearground.store.base import AS_OF_HELP
 
 __all__ = ["app", "main", "run"]
 
@@ -23,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # every subcommand inherits it
     help="clearground: information management for humanitarian mine action.",
 )
 import_app = typer.Typer(no_args_is_help=True, help="Import files into the database.")
@@ -71,7 +73,8 @@ class State:
         if self._store is None:
             from clearground.store import open_store
 
-            self._store = open_store(self.settings.db)
+            settings = self.settings
+            self._store = open_store(settings.db, busy_timeout=settings.busy_timeout)
         return self._store
 
     def close(self) -> None:
@@ -94,6 +97,14 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, soft_wrap=False, width=200 if not stderr else None)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from clearground import __version__
+
+        typer.echo(f"clearground {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     ctx: typer.Context,
@@ -103,7 +114,8 @@ def _options(
             "--db",
             help=(
                 "Database URL, or a path ending .db "
-                "(default sqlite:///clearground.db; also CLEARGROUND_DB)."
+                "(default sqlite:///clearground.db; also CLEARGROUND_DB). "
+                "May also come after the command."
             ),
             show_default=False,
         ),
@@ -112,6 +124,12 @@ def _options(
         str | None,
         typer.Option("--config", help="TOML settings file (also CLEARGROUND_CONFIG)."),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = State(config=config, db=db)
     ctx.call_on_close(ctx.obj.close)
@@ -120,10 +138,14 @@ def _options(
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create an empty database (or bring an existing one up to date)."""
+    _migrate(ctx, create=True)
+
+
+def _migrate(ctx: typer.Context, *, create: bool) -> None:
     from clearground.store import strip_password
 
     store = _state(ctx).store()
-    applied = store.migrate()
+    applied = store.migrate(create=create)
     url = strip_password(store.url)
     typer.echo(
         f"{url}: schema version {store.schema_version()}"
@@ -133,8 +155,8 @@ def init(ctx: typer.Context) -> None:
 
 @app.command()
 def migrate(ctx: typer.Context) -> None:
-    """Apply numbered schema migrations not yet applied."""
-    init(ctx)
+    """Apply numbered schema migrations not yet applied (`init` creates a new database)."""
+    _migrate(ctx, create=False)
 
 
 @app.command()
@@ -540,7 +562,7 @@ def import_locations_cmd(
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 AsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", help="Read the database as it was then (ISO 8601; UTC if no zone)."),
+    typer.Option("--as-of", help=AS_OF_HELP),
 ]
 
 _TABLE_COLUMNS = ("id", "name", "classification", "status", "area_m2", "remaining_m2", "version")
@@ -1092,19 +1114,51 @@ def _add_operations() -> None:
 _add_operations()
 
 
+def _db_first(argv: list[str]) -> list[str]:
+    """``argv`` with every ``--db URL`` (or ``--db=URL``) moved before the command, so that
+    ``clearground hazards list --db x.db`` works as ``clearground --db x.db hazards list``.
+    Nothing after ``--`` is touched; a later ``--db`` wins, as options do."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest += argv[i:]
+            break
+        if arg == "--db" and i + 1 < len(argv):
+            front += argv[i : i + 2]
+            i += 2
+            continue
+        (front if arg.startswith("--db=") else rest).append(arg)
+        i += 1
+    return front + rest
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return the exit code. Every clearground error is reported here, once."""
+    """Run the CLI; return the exit code. Every clearground error is reported here, once, as a
+    message without passwords; a database driver's error that escaped the store becomes a
+    ``DatabaseUnavailable`` message (store/errors.py) rather than a traceback."""
+    from clearground.store.errors import database_error, scrub
+
+    args = _db_first(list(sys.argv[1:] if argv is None else argv))
     try:
-        app(args=argv, prog_name="clearground")
+        app(args=args, prog_name="clearground")
     except SystemExit as exc:  # typer's own ending: help, usage errors (2), success
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except ImportRejected as exc:
-        typer.echo(exc.message, err=True)
+        typer.echo(scrub(exc.message), err=True)
         return exc.exit_code
     except CleargroundError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        typer.echo(f"error: {scrub(exc.message)}", err=True)
         return exc.exit_code
+    except Exception as exc:
+        mapped = database_error(exc)
+        if mapped is None:
+            raise
+        typer.echo(f"error: {mapped.message}", err=True)
+        return mapped.exit_code
     return 0
 
 

@@ -31,11 +31,14 @@ def strip_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, busy_timeout: float = 30.0) -> Store:
     """Open the database named by ``url``; the schema is not created (see ``migrate``).
 
     A plain path ending .db, .sqlite or .sqlite3 is the SQLite file there (what a field office
-    types); anything else must say its engine."""
+    types); anything else must say its engine. Opening never creates an SQLite file: only
+    ``migrate()`` (``clearground init``) does, and any use of a missing or uninitialised
+    database is refused with a message naming ``init``. ``busy_timeout`` is how many seconds a
+    write waits for another writer's lock before it is refused as busy."""
     if "://" not in url and url.lower().endswith(SQLITE_ENDINGS):
         url = f"sqlite:///{url}"
     if url.startswith("sqlite:///"):
@@ -44,7 +47,7 @@ def open_store(url: str) -> Store:
             raise BadInput(f"{url}: give a file path; accepted forms: {ACCEPTED}")
         from clearground.store.sqlite import SqliteStore
 
-        return SqliteStore(path, url=url)
+        return SqliteStore(path, url=url, busy_timeout=busy_timeout)
     if url.startswith(("postgresql://", "postgres://")):
         try:
             from clearground.store.postgis import PostgisStore
@@ -53,5 +56,5 @@ def open_store(url: str) -> Store:
                 f"{strip_password(url)}: the PostGIS engine needs psycopg: "
                 "pip install 'clearground[postgis]'"
             ) from exc
-        return PostgisStore(url)
+        return PostgisStore(url, busy_timeout=busy_timeout)
     raise BadInput(f"{strip_password(url)}: not a database URL; accepted forms: {ACCEPTED}")
