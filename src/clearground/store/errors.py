@@ -114,6 +114,9 @@ def from_sqlite(
     return DatabaseUnavailable(f"{where}: database error: {text}")
 
 
+_CONNECTION_ERRORS = ("OperationalError", "InterfaceError")
+
+
 def from_psycopg(
     exc: Exception,
     url: str,
@@ -168,10 +171,7 @@ def from_psycopg(
         return DatabaseUnavailable(
             f"{where}: the server accepts only reads (a standby?); nothing was written"
         )
-    if state.startswith("08") or state.startswith("57P") or type(exc).__name__ in (
-        "OperationalError",
-        "InterfaceError",
-    ):
+    if state.startswith(("08", "57P")) or type(exc).__name__ in _CONNECTION_ERRORS:
         return DatabaseUnavailable(f"{where}: the connection to the server failed: {text}")
     return DatabaseUnavailable(f"{where}: database error: {text}")
 

@@ -318,9 +318,7 @@ class SqliteStore:
         self.url = url or f"sqlite:///{path}"
         self.busy_timeout = busy_timeout
         if not self.path.parent.exists():
-            raise DatabaseUnavailable(
-                f"{self.url}: folder {self.path.parent} does not exist"
-            )
+            raise DatabaseUnavailable(f"{self.url}: folder {self.path.parent} does not exist")
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
