@@ -68,13 +68,17 @@ class State:
 
     _store: Any = None
 
-    def store(self):
-        """The database, opened once per command and closed when the command ends."""
+    def store(self, *, initialising: bool = False):
+        """The database, opened once per command and closed when the command ends. Unless
+        ``initialising`` (init, migrate, demo), one that is missing, uninitialised or newer
+        than this clearground is refused at once, before any file is read."""
         if self._store is None:
             from clearground.store import open_store
 
             settings = self.settings
-            self._store = open_store(settings.db, busy_timeout=settings.busy_timeout)
+            self._store = open_store(
+                settings.db, busy_timeout=settings.busy_timeout, require_schema=not initialising
+            )
         return self._store
 
     def close(self) -> None:
@@ -144,7 +148,7 @@ def init(ctx: typer.Context) -> None:
 def _migrate(ctx: typer.Context, *, create: bool) -> None:
     from clearground.store import strip_password
 
-    store = _state(ctx).store()
+    store = _state(ctx).store(initialising=True)
     applied = store.migrate(create=create)
     url = strip_password(store.url)
     typer.echo(
@@ -169,7 +173,7 @@ def demo(
     from clearground.demo import build_demo
 
     state = _state(ctx)
-    store = state.store()
+    store = state.store(initialising=True)
     store.migrate()
     summary = build_demo(store, state.settings, n=n, seed=seed)
     from rich.table import Table

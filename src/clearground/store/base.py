@@ -115,6 +115,12 @@ class Transaction(Protocol):
 
     def next_ids(self, kind: str, n: int) -> list[str]: ...
 
+    def lock(self, name: str) -> None:
+        """Hold, until this transaction ends, a lock every other transaction taking ``name``
+        waits for: a check followed by a write (is it queued already?) is then done by one
+        writer at a time, and reads after it see what the previous holder committed."""
+        ...
+
     def insert(self, kind: str, records: Sequence[Any], *, author: str, reason: str) -> None: ...
 
     def update(

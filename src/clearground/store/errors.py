@@ -26,7 +26,7 @@ __all__ = [
     "scrub",
 ]
 
-_PASSWORD_IN_URL = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@\s]*@")
+_PASSWORD_IN_URL = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s\[\]]*:)[^@\s]*@")
 
 
 def scrub(text: str) -> str:

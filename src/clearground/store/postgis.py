@@ -125,6 +125,14 @@ class PostgisTransaction:
         self.time = now_utc()
         self.committed = False
 
+    def lock(self, name: str) -> None:
+        """A transaction-level advisory lock on ``name`` in this schema (waits at most the
+        busy timeout, as every lock here)."""
+        self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.clearground.' || %s))",
+            (name,),
+        )
+
     def next_ids(self, kind: str, n: int) -> list[str]:
         """``n`` new ids; the sequence row stays locked until this transaction ends."""
         m = mapping_for(kind)
@@ -389,6 +397,14 @@ class PostgisTransaction:
         self.committed = True
 
 
+def _schema_version(conn: psycopg.Connection) -> int:
+    """The highest migration recorded in the schema (0 where there is no clearground schema)."""
+    (found,) = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    if not found:
+        return 0
+    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+
 class PostgisStore:
     """A clearground database in a PostgreSQL + PostGIS schema (the first of ``search_path``)."""
 
@@ -463,7 +479,7 @@ class PostgisStore:
                 raise self._error(exc) from exc
 
     def _fetch(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
-        self._ready()
+        self.require_schema()
         with self._reader() as conn:
             return conn.cursor(binary=True).execute(sql, args).fetchall()
 
@@ -471,14 +487,7 @@ class PostgisStore:
 
     def schema_version(self) -> int:
         with self._reader() as conn:
-            (found,) = conn.execute(
-                "SELECT to_regclass('schema_migrations') IS NOT NULL"
-            ).fetchone()
-            if not found:
-                return 0
-            return conn.execute(
-                "SELECT coalesce(max(version), 0) FROM schema_migrations"
-            ).fetchone()[0]
+            return _schema_version(conn)
 
     def migrate(self, *, target: int | None = None, create: bool = True) -> list[int]:
         """Apply every migration not yet applied (up to ``target``) in one transaction.
@@ -493,10 +502,7 @@ class PostgisStore:
             conn = self._writer_conn()
             try:
                 conn.execute(_MIGRATE_LOCK)
-                (found,) = conn.execute(
-                    "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 ELSE "
-                    "(SELECT coalesce(max(version), 0) FROM schema_migrations) END"
-                ).fetchone()
+                found = _schema_version(conn)
                 if found > MIGRATIONS[-1].number:
                     raise errors.newer_schema(self.url, found, MIGRATIONS[-1].number)
                 applied = apply_pending(conn, "postgis", target)
@@ -522,7 +528,7 @@ class PostgisStore:
             return {}
         return {"database": row[0], "schema": row[1], "role": row[2]}
 
-    def _ready(self) -> None:
+    def require_schema(self) -> None:
         """Refuse, once per store, a database without the schema or with a newer one."""
         if self._has_schema:
             return
@@ -538,7 +544,7 @@ class PostgisStore:
     @contextmanager
     def transaction(self) -> Iterator[PostgisTransaction]:
         """One use case's writes: rolled back unless ``commit()`` is called, and on any error."""
-        self._ready()
+        self.require_schema()
         with self._write_lock:
             conn = self._writer_conn()
             tx = PostgisTransaction(conn)

@@ -72,6 +72,9 @@ class SqliteTransaction:
         self.time = now_utc()
         self.committed = False
 
+    def lock(self, name: str) -> None:
+        """Nothing to take: ``BEGIN IMMEDIATE`` already makes this the only writer."""
+
     def next_ids(self, kind: str, n: int) -> list[str]:
         m = mapping_for(kind)
         row = self._conn.execute(
@@ -380,7 +383,7 @@ class SqliteStore:
     @contextmanager
     def _reader(self) -> Iterator[sqlite3.Connection]:
         """A read connection on a database whose schema this clearground knows."""
-        self._ready()
+        self.require_schema()
         with self._raw_reader() as conn:
             yield conn
 
@@ -416,7 +419,7 @@ class SqliteStore:
                 raise self._error(exc) from exc
         return applied
 
-    def _ready(self) -> None:
+    def require_schema(self) -> None:
         """Refuse, once per store, a file without the schema or with a newer one than known."""
         if self._schema_ok:
             return
@@ -432,7 +435,7 @@ class SqliteStore:
     @contextmanager
     def transaction(self) -> Iterator[SqliteTransaction]:
         """One use case's writes: rolled back unless ``commit()`` is called, and on any error."""
-        self._ready()
+        self.require_schema()
         with self._lock:
             writer = self._writer_conn()
             try:
