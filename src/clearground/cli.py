@@ -1118,6 +1118,20 @@ def _add_operations() -> None:
 _add_operations()
 
 
+_COMMAND: Any = None
+
+
+def _command() -> Any:
+    """The click command tree of ``app``, built once per process (typer rebuilds it on every
+    call, which is most of the time an in-process run takes; tests run thousands)."""
+    global _COMMAND
+    if _COMMAND is None:
+        import typer.main
+
+        _COMMAND = typer.main.get_command(app)
+    return _COMMAND
+
+
 def _db_first(argv: list[str]) -> list[str]:
     """``argv`` with every ``--db URL`` (or ``--db=URL``) moved before the command, so that
     ``clearground hazards list --db x.db`` works as ``clearground --db x.db hazards list``.
@@ -1147,7 +1161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _db_first(list(sys.argv[1:] if argv is None else argv))
     try:
-        app(args=args, prog_name="clearground")
+        _command().main(args=args, prog_name="clearground")
     except SystemExit as exc:  # typer's own ending: help, usage errors (2), success
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
