@@ -70,7 +70,7 @@ class State:
 
     def store(self, *, initialising: bool = False):
         """The database, opened once per command and closed when the command ends. Unless
-        ``initialising`` (init, migrate, demo), one that is missing, uninitialised or newer
+        ``initialising`` (init, migrate, demo, restore), one that is missing, uninitialised or newer
         than this clearground is refused at once, before any file is read."""
         if self._store is None:
             from clearground.store import open_store
@@ -1040,7 +1040,7 @@ def restore(
     """Fill a new, empty database (schema created) from a dump; refuses a non-empty one."""
     from clearground.services.dump import restore as run_restore
 
-    counts = run_restore(_state(ctx).store(), file)
+    counts = run_restore(_state(ctx).store(initialising=True), file)  # it inits, as demo does
     typer.echo(f"{file}: restored " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 
 
