@@ -65,6 +65,14 @@ class Settings(BaseSettings):
         5000,
         description="Show a progress bar on imports of more features than this (terminals only).",
     )
+    busy_timeout: float = Field(
+        30.0,
+        ge=0,
+        description=(
+            "Seconds a write waits for another writer (another command, program or session) to "
+            "finish before it is refused as busy (exit 5)."
+        ),
+    )
 
     @field_validator("region", mode="before")
     @classmethod

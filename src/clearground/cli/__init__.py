@@ -9,7 +9,7 @@ that ``clearground --help`` stays fast. Errors become messages and exit codes in
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -18,6 +18,14 @@ from clearground.cli.common import State, app
 from clearground.domain.errors import CleargroundError, ImportRejected
 
 __all__ = ["app", "main", "run"]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from clearground import __version__
+
+        typer.echo(f"clearground {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -29,7 +37,8 @@ def _options(
             "--db",
             help=(
                 "Database URL, or a path ending .db "
-                "(default sqlite:///clearground.db; also CLEARGROUND_DB)."
+                "(default sqlite:///clearground.db; also CLEARGROUND_DB). "
+                "May also come after the command."
             ),
             show_default=False,
         ),
@@ -38,24 +47,76 @@ def _options(
         str | None,
         typer.Option("--config", help="TOML settings file (also CLEARGROUND_CONFIG)."),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = State(config=config, db=db)
     ctx.call_on_close(ctx.obj.close)
 
 
+_COMMAND: Any = None
+
+
+def _command() -> Any:
+    """The click command tree of ``app``, built once per process (typer rebuilds it on every
+    call, which is most of the time an in-process run takes; tests run thousands)."""
+    global _COMMAND
+    if _COMMAND is None:
+        import typer.main
+
+        _COMMAND = typer.main.get_command(app)
+    return _COMMAND
+
+
+def _db_first(argv: list[str]) -> list[str]:
+    """``argv`` with every ``--db URL`` (or ``--db=URL``) moved before the command, so that
+    ``clearground hazards list --db x.db`` works as ``clearground --db x.db hazards list``.
+    Nothing after ``--`` is touched; a later ``--db`` wins, as options do."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest += argv[i:]
+            break
+        if arg == "--db" and i + 1 < len(argv):
+            front += argv[i : i + 2]
+            i += 2
+            continue
+        (front if arg.startswith("--db=") else rest).append(arg)
+        i += 1
+    return front + rest
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return the exit code. Every clearground error is reported here, once."""
+    """Run the CLI; return the exit code. Every clearground error is reported here, once, as a
+    message without passwords; a database driver's error that escaped the store becomes a
+    ``DatabaseUnavailable`` message (store/errors.py) rather than a traceback."""
+    from clearground.store.errors import database_error, scrub
+
+    args = _db_first(list(sys.argv[1:] if argv is None else argv))
     try:
-        app(args=argv, prog_name="clearground")
+        _command().main(args=args, prog_name="clearground")
     except SystemExit as exc:  # typer's own ending: help, usage errors (2), success
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except ImportRejected as exc:
-        typer.echo(exc.message, err=True)
+        typer.echo(scrub(exc.message), err=True)
         return exc.exit_code
     except CleargroundError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        typer.echo(f"error: {scrub(exc.message)}", err=True)
         return exc.exit_code
+    except Exception as exc:
+        mapped = database_error(exc)
+        if mapped is None:
+            raise
+        typer.echo(f"error: {mapped.message}", err=True)
+        return mapped.exit_code
     return 0
 
 

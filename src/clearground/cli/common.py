@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from clearground.store.base import AS_OF_HELP
+
 __all__ = [
     "AsOfOption",
     "FormatOption",
@@ -29,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # every subcommand inherits it
     help="clearground: information management for humanitarian mine action.",
 )
 
@@ -72,12 +75,17 @@ class State:
             self._settings = load_settings(self.config, db=self.db)
         return self._settings
 
-    def store(self):
-        """The database, opened once per command and closed when the command ends."""
+    def store(self, *, initialising: bool = False):
+        """The database, opened once per command and closed when the command ends. Unless
+        ``initialising`` (init, migrate, demo, restore), one that is missing, uninitialised or
+        newer than this clearground is refused at once, before any file is read."""
         if self._store is None:
             from clearground.store import open_store
 
-            self._store = open_store(self.settings.db)
+            settings = self.settings
+            self._store = open_store(
+                settings.db, busy_timeout=settings.busy_timeout, require_schema=not initialising
+            )
         return self._store
 
     def close(self) -> None:
@@ -103,7 +111,7 @@ def console(stderr: bool = False):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 AsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", help="Read the database as it was then (ISO 8601; UTC if no zone)."),
+    typer.Option("--as-of", help=AS_OF_HELP),
 ]
 LayerOption = Annotated[str | None, typer.Option("--layer", help="Layer to read.")]
 FormatInOption = Annotated[

@@ -12,10 +12,14 @@ from clearground.cli.common import AsOfOption, FormatInOption, app, console, sta
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create an empty database (or bring an existing one up to date)."""
+    _migrate(ctx, create=True)
+
+
+def _migrate(ctx: typer.Context, *, create: bool) -> None:
     from clearground.store import strip_password
 
-    store = state(ctx).store()
-    applied = store.migrate()
+    store = state(ctx).store(initialising=True)
+    applied = store.migrate(create=create)
     url = strip_password(store.url)
     typer.echo(
         f"{url}: schema version {store.schema_version()}"
@@ -25,8 +29,8 @@ def init(ctx: typer.Context) -> None:
 
 @app.command()
 def migrate(ctx: typer.Context) -> None:
-    """Apply numbered schema migrations not yet applied."""
-    init(ctx)
+    """Apply numbered schema migrations not yet applied (`init` creates a new database)."""
+    _migrate(ctx, create=False)
 
 
 @app.command()
@@ -42,7 +46,7 @@ def demo(
     from clearground.store import strip_password
 
     st = state(ctx)
-    store = st.store()
+    store = st.store(initialising=True)
     store.migrate()
     summary = build_demo(store, st.settings, n=n, seed=seed)
     out = console()
@@ -134,5 +138,5 @@ def restore(
     """Fill a new, empty database (schema created) from a dump; refuses a non-empty one."""
     from clearground.services.dump import restore as run_restore
 
-    counts = run_restore(state(ctx).store(), file)
+    counts = run_restore(state(ctx).store(initialising=True), file)  # it inits, as demo does
     typer.echo(f"{file}: restored " + ", ".join(f"{n} {k}" for k, n in counts.items()))

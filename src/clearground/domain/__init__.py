@@ -16,6 +16,7 @@ _EXPORTS = {
     "BadInput": "errors",
     "CleargroundError": "errors",
     "Conflict": "errors",
+    "DatabaseUnavailable": "errors",
     "ImportRejected": "errors",
     "NotFound": "errors",
     "ReleaseRefused": "errors",

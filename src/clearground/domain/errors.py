@@ -81,3 +81,9 @@ class StoreError(CleargroundError):
     exit_code = 5
     http_status = 503
     title = "Database unavailable"
+
+
+class DatabaseUnavailable(StoreError):
+    """The database is there in name only for now: missing, never initialised, made by a newer
+    clearground, busy past the timeout, full, read-only, or refusing this role. The message
+    says which, and what to do, in a user's words (store/errors.py makes them)."""

@@ -40,7 +40,7 @@ from clearground.formats.odk import (
     value,
 )
 from clearground.services.common import ImportReport, iso_date, plain
-from clearground.store.base import Store
+from clearground.store.base import Store, Transaction
 
 __all__ = ["FORMS", "OdkForm", "form_text", "import_odk", "parse_repeats"]
 
@@ -260,8 +260,12 @@ def _geometry_problem(spec: OdkForm, why: str) -> str:
     return f"{spec.geometry}: {why}"
 
 
-def _already_queued(store: Store, form: str) -> dict[str, str]:
-    """Instance ids of this form's submissions already in the queue (any status): their ids."""
+def _already_queued(store: Store, tx: Transaction, form: str) -> dict[str, str]:
+    """Instance ids of this form's submissions already in the queue (any status): their ids.
+
+    Called inside the write transaction, after taking the queue's lock: two imports of the same
+    export at once cannot both find a submission new and queue it twice."""
+    tx.lock("submission queue")
     out = {}
     for v in store.list("submission"):
         key = v.record.attributes.get("odk_instance_id")
@@ -340,24 +344,24 @@ def import_odk(
     geoms[present] = check.geometries
     _refuse(export, problems, export.problems)
 
-    queued = _already_queued(store, form)
-    todo = [i for i, s in enumerate(subs) if not (s.key and s.key in queued)]
-    skipped = [s for s in subs if s.key and s.key in queued]
-    notes = [
-        f"{len(skipped)} submission(s) queued before (same instance id), skipped: "
-        + ", ".join(f"submission {s.number} ({queued[s.key]})" for s in skipped[:10])
-        + (", ..." if len(skipped) > 10 else "")
-    ] * bool(skipped)
-    notes += [
-        f"{export.where(subs[int(where[j])])}: {spec.geometry}: {why}"
-        for j, why in sorted(check.repaired.items())
-    ]
-    points = geoms[todo]
-    areas = [0.0] * len(todo)
-    if spec.kind == "hazard" and len(todo):
-        points = polygonal_array(points)
-        areas = geodesic_areas(points).tolist()
     with store.transaction() as tx:
+        queued = _already_queued(store, tx, form)
+        todo = [i for i, s in enumerate(subs) if not (s.key and s.key in queued)]
+        skipped = [s for s in subs if s.key and s.key in queued]
+        notes = [
+            f"{len(skipped)} submission(s) queued before (same instance id), skipped: "
+            + ", ".join(f"submission {s.number} ({queued[s.key]})" for s in skipped[:10])
+            + (", ..." if len(skipped) > 10 else "")
+        ] * bool(skipped)
+        notes += [
+            f"{export.where(subs[int(where[j])])}: {spec.geometry}: {why}"
+            for j, why in sorted(check.repaired.items())
+        ]
+        points = geoms[todo]
+        areas = [0.0] * len(todo)
+        if spec.kind == "hazard" and len(todo):
+            points = polygonal_array(points)
+            areas = geodesic_areas(points).tolist()
         links = None
         if spec.kind in ("eo", "accident"):
             links = HazardLinks(store, tx, points, [fields[i]["hazard_id"] for i in todo])

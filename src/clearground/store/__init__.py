@@ -7,6 +7,7 @@ its own branch, so psycopg loads only for ``postgresql://`` URLs.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from clearground.domain.errors import BadInput, StoreError
@@ -31,11 +32,17 @@ def strip_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, busy_timeout: float = 30.0, require_schema: bool = False) -> Store:
     """Open the database named by ``url``; the schema is not created (see ``migrate``).
 
     A plain path ending .db, .sqlite or .sqlite3 is the SQLite file there (what a field office
-    types); anything else must say its engine."""
+    types); anything else must say its engine. Opening never creates an SQLite file: only
+    ``migrate()`` (``clearground init``) does, and any use of a missing or uninitialised
+    database is refused with a message naming ``init``. ``busy_timeout`` is how many seconds a
+    write waits for another writer's lock before it is refused as busy. ``require_schema``
+    refuses at once (``DatabaseUnavailable``) a database that is missing, uninitialised or made
+    by a newer clearground, rather than at its first use (what the CLI wants: the database
+    before any file)."""
     if "://" not in url and url.lower().endswith(SQLITE_ENDINGS):
         url = f"sqlite:///{url}"
     if url.startswith("sqlite:///"):
@@ -44,8 +51,8 @@ def open_store(url: str) -> Store:
             raise BadInput(f"{url}: give a file path; accepted forms: {ACCEPTED}")
         from clearground.store.sqlite import SqliteStore
 
-        return SqliteStore(path, url=url)
-    if url.startswith(("postgresql://", "postgres://")):
+        store: Any = SqliteStore(path, url=url, busy_timeout=busy_timeout)
+    elif url.startswith(("postgresql://", "postgres://")):
         try:
             from clearground.store.postgis import PostgisStore
         except ImportError as exc:
@@ -53,5 +60,13 @@ def open_store(url: str) -> Store:
                 f"{strip_password(url)}: the PostGIS engine needs psycopg: "
                 "pip install 'clearground[postgis]'"
             ) from exc
-        return PostgisStore(url)
-    raise BadInput(f"{strip_password(url)}: not a database URL; accepted forms: {ACCEPTED}")
+        store = PostgisStore(url, busy_timeout=busy_timeout)
+    else:
+        raise BadInput(f"{strip_password(url)}: not a database URL; accepted forms: {ACCEPTED}")
+    if require_schema:
+        try:
+            store.require_schema()
+        except BaseException:
+            store.close()
+            raise
+    return store

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from clearground.domain.errors import BadInput
 
 __all__ = [
+    "after",
     "highest_number",
     "Event",
     "Store",
@@ -55,29 +56,56 @@ class Event:
 
 def format_time(t: datetime) -> str:
     """UTC time as sortable ISO 8601 text with microseconds, the form every engine stores."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: %Y does not pad years before 1000, and text must sort as time
+    return t.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def now_utc() -> str:
     return format_time(datetime.now(UTC))
 
 
+def after(previous: str | None, t: str) -> str:
+    """``t``, or one microsecond after ``previous`` if ``t`` is not later (the clock went back,
+    or one transaction changes a record twice): a record's versions never go back in time.
+
+    >>> after("2026-05-01T10:00:00.000000Z", "2026-04-30T09:00:00.000000Z")
+    '2026-05-01T10:00:00.000001Z'
+    """
+    if previous is None or t > previous:
+        return t
+    return format_time(datetime.fromisoformat(previous) + timedelta(microseconds=1))
+
+
+AS_OF_HELP = (
+    "Read the database as it was then: ISO 8601, e.g. 2026-05-01T12:00:00+03:00 (UTC if no "
+    "zone); a date alone (2026-05-01, 20260501) means the end of that day, UTC."
+)
+
+
 def parse_as_of(text: str | None) -> str | None:
-    """``--as-of`` text (ISO 8601 date or date-time; naive means UTC) in stored form."""
+    """``--as-of`` text in stored form: ISO 8601 date or date-time, read whole; naive means UTC,
+    a date alone means the end of that day (UTC) however it is spelt."""
     if text is None:
         return None
     raw = text.strip()
+    hint = "e.g. 2026-05-01 or 2026-05-01T12:00:00Z"
     try:
-        t = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        t = datetime.combine(date.fromisoformat(raw), time.max, tzinfo=UTC)
     except ValueError:
-        raise BadInput(
-            f"--as-of {text!r}: not an ISO 8601 time (e.g. 2026-05-01 or 2026-05-01T12:00:00Z)"
-        ) from None
-    if len(raw) == 10:  # a date alone means the end of that day
-        t = t.replace(hour=23, minute=59, second=59, microsecond=999999)
+        try:
+            t = datetime.fromisoformat(raw)
+        except ValueError:
+            raise BadInput(f"--as-of {text!r}: not an ISO 8601 date or time ({hint})") from None
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
-    return format_time(t)
+    try:
+        return format_time(t)
+    except (OverflowError, ValueError):
+        # Past the end of year 9999 (or before year 1) once in UTC: every stored time is before
+        # (after) it, so the answer is that of the last (first) representable instant.
+        east = (t.utcoffset() or timedelta()) > timedelta()
+        edge = datetime.min if east else datetime.max
+        return format_time(edge.replace(tzinfo=UTC))
 
 
 class Transaction(Protocol):
@@ -86,6 +114,12 @@ class Transaction(Protocol):
     time: str
 
     def next_ids(self, kind: str, n: int) -> list[str]: ...
+
+    def lock(self, name: str) -> None:
+        """Hold, until this transaction ends, a lock every other transaction taking ``name``
+        waits for: a check followed by a write (is it queued already?) is then done by one
+        writer at a time, and reads after it see what the previous holder committed."""
+        ...
 
     def insert(self, kind: str, records: Sequence[Any], *, author: str, reason: str) -> None: ...
 
@@ -114,7 +148,7 @@ class Store(Protocol):
 
     url: str
 
-    def migrate(self) -> list[int]: ...
+    def migrate(self, *, target: int | None = None, create: bool = True) -> list[int]: ...
 
     def schema_version(self) -> int: ...
 

@@ -29,10 +29,10 @@ from psycopg import errors as pgerrors
 from psycopg.types.json import Jsonb
 
 from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
-from clearground.store import strip_password
-from clearground.store.base import Event, Version, highest_number, nearest, now_utc
+from clearground.store import errors, strip_password
+from clearground.store.base import Event, Version, after, highest_number, nearest, now_utc
 from clearground.store.mapping import mapping_for, payloads_json
-from clearground.store.migrations import apply_pending
+from clearground.store.migrations import MIGRATIONS, apply_pending
 
 __all__ = ["PostgisStore"]
 
@@ -125,6 +125,14 @@ class PostgisTransaction:
         self.time = now_utc()
         self.committed = False
 
+    def lock(self, name: str) -> None:
+        """A transaction-level advisory lock on ``name`` in this schema (waits at most the
+        busy timeout, as every lock here)."""
+        self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.clearground.' || %s))",
+            (name,),
+        )
+
     def next_ids(self, kind: str, n: int) -> list[str]:
         """``n`` new ids; the sequence row stays locked until this transaction ends."""
         m = mapping_for(kind)
@@ -212,10 +220,10 @@ class PostgisTransaction:
 
         The UPDATE takes the row lock: a second writer waits, then finds the row no longer
         current and gets ``Conflict`` after re-reading what is current now. Returns the table,
-        the new version number and its ``valid_from``: this transaction's time, but never
-        earlier than the version it replaces. (Unlike SQLite's single writer, transactions here
-        overlap: one that began earlier can supersede a version committed after it began, and
-        ``as_of`` needs each record's versions in time order.)
+        the new version number and its ``valid_from``: this transaction's time, but always
+        after the version it replaces, also when the clock went back. (Unlike SQLite's single
+        writer, transactions here overlap: one that began earlier can supersede a version
+        committed after it began, and ``as_of`` needs each record's versions in time order.)
         """
         table = mapping_for(kind).table
         row = self._conn.execute(
@@ -225,7 +233,7 @@ class PostgisTransaction:
             (record_id, expected_version),
         ).fetchone()
         if row is not None:
-            return table, row[0] + 1, max(self.time, row[1])
+            return table, row[0] + 1, after(row[1], self.time)
         cur = self._conn.execute(
             f"SELECT version, deleted FROM {table}_versions WHERE id = %s AND is_current",
             (record_id,),
@@ -389,14 +397,23 @@ class PostgisTransaction:
         self.committed = True
 
 
+def _schema_version(conn: psycopg.Connection) -> int:
+    """The highest migration recorded in the schema (0 where there is no clearground schema)."""
+    (found,) = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    if not found:
+        return 0
+    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+
 class PostgisStore:
     """A clearground database in a PostgreSQL + PostGIS schema (the first of ``search_path``)."""
 
     engine = "postgis"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = 30.0) -> None:
         self.url = url
         self._safe_url = strip_password(url)
+        self.busy_timeout = busy_timeout
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._writer: psycopg.Connection | None = None
@@ -412,7 +429,7 @@ class PostgisStore:
         try:
             # An unreachable host should fail in seconds, not hang: 10 s unless the URL says.
             timeout = {} if "connect_timeout" in self.url else {"connect_timeout": 10}
-            return psycopg.connect(self.url, autocommit=autocommit, **timeout)
+            conn = psycopg.connect(self.url, autocommit=autocommit, **timeout)
         except psycopg.Error as exc:
             raise StoreError(
                 f"{self._safe_url}: cannot connect: {_safe(self.url, str(exc)).strip()}"
@@ -421,6 +438,22 @@ class PostgisStore:
             raise StoreError(
                 f"{self._safe_url}: not a usable PostgreSQL URL: {_safe(self.url, str(exc))}"
             ) from None
+        try:
+            # A lock another session holds past the busy timeout is refused as busy (as SQLite's
+            # busy_timeout), instead of waiting for ever.
+            conn.execute(
+                "SELECT set_config('lock_timeout', %s, false)",
+                (f"{max(0, round(self.busy_timeout * 1000))}ms",),
+            )
+            if not autocommit:
+                conn.commit()
+        except psycopg.Error as exc:
+            conn.close()
+            raise self._error(exc) from None
+        return conn
+
+    def _error(self, exc: Exception, **where: str | None) -> errors.DatabaseUnavailable:
+        return errors.from_psycopg(exc, self.url, busy_timeout=self.busy_timeout, **where)
 
     @staticmethod
     def _usable(conn: psycopg.Connection | None) -> bool:
@@ -440,9 +473,13 @@ class PostgisStore:
             if not self._usable(self._reader_conn):
                 self._reader_conn = self._connect(autocommit=True)
             assert self._reader_conn is not None
-            yield self._reader_conn
+            try:
+                yield self._reader_conn
+            except psycopg.Error as exc:
+                raise self._error(exc) from exc
 
     def _fetch(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+        self.require_schema()
         with self._reader() as conn:
             return conn.cursor(binary=True).execute(sql, args).fetchall()
 
@@ -450,41 +487,56 @@ class PostgisStore:
 
     def schema_version(self) -> int:
         with self._reader() as conn:
-            (found,) = conn.execute(
-                "SELECT to_regclass('schema_migrations') IS NOT NULL"
-            ).fetchone()
-            if not found:
-                return 0
-            return conn.execute(
-                "SELECT coalesce(max(version), 0) FROM schema_migrations"
-            ).fetchone()[0]
+            return _schema_version(conn)
 
-    def migrate(self, *, target: int | None = None) -> list[int]:
+    def migrate(self, *, target: int | None = None, create: bool = True) -> list[int]:
         """Apply every migration not yet applied (up to ``target``) in one transaction.
 
         Returns their numbers. Concurrent callers on one schema are serialised by an advisory
-        lock, so two processes starting at once do not both apply a migration.
+        lock, so two processes starting at once do not both apply a migration. A schema newer
+        than this clearground knows is refused; missing rights or PostGIS are reported with the
+        SQL a superuser runs once. (``create`` is for the SQLite engine: a PostgreSQL database
+        exists once it can be connected to.)
         """
         with self._write_lock:
             conn = self._writer_conn()
             try:
                 conn.execute(_MIGRATE_LOCK)
+                found = _schema_version(conn)
+                if found > MIGRATIONS[-1].number:
+                    raise errors.newer_schema(self.url, found, MIGRATIONS[-1].number)
                 applied = apply_pending(conn, "postgis", target)
                 conn.commit()
+            except psycopg.Error as exc:
+                if self._usable(conn):
+                    conn.rollback()
+                raise self._error(exc, **self._whereabouts(conn)) from exc
             except BaseException:
                 if self._usable(conn):
                     conn.rollback()
                 raise
         return applied
 
-    def _require_schema(self) -> None:
+    def _whereabouts(self, conn: psycopg.Connection) -> dict[str, str | None]:
+        """Database, schema and role of ``conn``, to name them in the SQL a superuser runs."""
+        try:
+            row = conn.execute(
+                "SELECT current_database(), current_schema(), current_user"
+            ).fetchone()
+            conn.rollback()
+        except psycopg.Error:
+            return {}
+        return {"database": row[0], "schema": row[1], "role": row[2]}
+
+    def require_schema(self) -> None:
+        """Refuse, once per store, a database without the schema or with a newer one."""
         if self._has_schema:
             return
-        if self.schema_version() == 0:
-            raise StoreError(
-                f"{self._safe_url} has no clearground schema: "
-                f"run `clearground --db {self._safe_url} init`"
-            )
+        found = self.schema_version()
+        if found == 0:
+            raise errors.no_schema(self.url)
+        if found > MIGRATIONS[-1].number:
+            raise errors.newer_schema(self.url, found, MIGRATIONS[-1].number)
         self._has_schema = True
 
     # -- writes ---------------------------------------------------------------------------------
@@ -492,12 +544,14 @@ class PostgisStore:
     @contextmanager
     def transaction(self) -> Iterator[PostgisTransaction]:
         """One use case's writes: rolled back unless ``commit()`` is called, and on any error."""
-        self._require_schema()
+        self.require_schema()
         with self._write_lock:
             conn = self._writer_conn()
             tx = PostgisTransaction(conn)
             try:
                 yield tx
+            except psycopg.Error as exc:
+                raise self._error(exc) from exc
             finally:
                 if not tx.committed and self._usable(conn):
                     conn.rollback()

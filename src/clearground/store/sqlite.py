@@ -7,6 +7,7 @@ found by the R*Tree's bounding boxes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -16,15 +17,24 @@ from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import shapely
 
-from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
-from clearground.store import grid
-from clearground.store.base import Event, Version, chunks, highest_number, nearest, now_utc
+from clearground.domain.errors import BadInput, Conflict, DatabaseUnavailable, NotFound
+from clearground.store import errors, grid
+from clearground.store.base import (
+    Event,
+    Version,
+    after,
+    chunks,
+    highest_number,
+    nearest,
+    now_utc,
+)
 from clearground.store.mapping import geometries_wkb, loads, mapping_for, payloads_json
-from clearground.store.migrations import apply_pending
+from clearground.store.migrations import MIGRATIONS, apply_pending
 
 __all__ = ["SqliteStore"]
 
@@ -61,6 +71,9 @@ class SqliteTransaction:
         self._conn = conn
         self.time = now_utc()
         self.committed = False
+
+    def lock(self, name: str) -> None:
+        """Nothing to take: ``BEGIN IMMEDIATE`` already makes this the only writer."""
 
     def next_ids(self, kind: str, n: int) -> list[str]:
         m = mapping_for(kind)
@@ -149,13 +162,17 @@ class SqliteTransaction:
             zip(cells.tolist(), owners.tolist(), strict=True),
         )
 
-    def _current(self, table: str, record_id: str) -> tuple[int, int, bool] | None:
+    def _current(self, table: str, record_id: str) -> tuple[int, int, bool, str] | None:
         return self._conn.execute(
-            f"SELECT fid, version, deleted FROM {table}_versions WHERE id = ? AND is_current = 1",
+            f"SELECT fid, version, deleted, valid_from FROM {table}_versions "
+            "WHERE id = ? AND is_current = 1",
             (record_id,),
         ).fetchone()
 
-    def _supersede(self, kind: str, record_id: str, expected_version: int) -> tuple[str, int]:
+    def _supersede(self, kind: str, record_id: str, expected_version: int) -> tuple[str, int, str]:
+        """Mark the current version superseded; return the table, the new version number and
+        its ``valid_from``: this transaction's time, but always after the version it replaces
+        (a clock set back must not put versions out of order, which ``as_of`` relies on)."""
         table = mapping_for(kind).table
         cur = self._current(table, record_id)
         if cur is None or cur[2]:
@@ -166,12 +183,12 @@ class SqliteTransaction:
                 "changed since you read it; read it again and repeat your change"
             )
         self._conn.execute(f"UPDATE {table}_versions SET is_current = 0 WHERE fid = ?", (cur[0],))
-        return table, cur[1] + 1
+        return table, cur[1] + 1, after(cur[3], self.time)
 
     def update(
         self, kind: str, record: Any, *, expected_version: int, author: str, reason: str
     ) -> int:
-        table, new = self._supersede(kind, record.id, expected_version)
+        table, new, valid_from = self._supersede(kind, record.id, expected_version)
         wkb, bounds = geometries_wkb([record])
         cur = self._conn.execute(
             f"INSERT INTO {table}_versions ({_COLUMNS}, is_current, {_BOUNDS}) "
@@ -179,7 +196,7 @@ class SqliteTransaction:
             (
                 record.id,
                 new,
-                self.time,
+                valid_from,
                 author,
                 reason,
                 payloads_json(kind, [record])[0],
@@ -193,11 +210,11 @@ class SqliteTransaction:
     def delete(
         self, kind: str, record_id: str, *, expected_version: int, author: str, reason: str
     ) -> int:
-        table, new = self._supersede(kind, record_id, expected_version)
+        table, new, valid_from = self._supersede(kind, record_id, expected_version)
         self._conn.execute(
             f"INSERT INTO {table}_versions ({_COLUMNS}, is_current) "
             "VALUES (?, ?, ?, ?, ?, 1, NULL, NULL, 1)",
-            (record_id, new, self.time, author, reason),
+            (record_id, new, valid_from, author, reason),
         )
         return new
 
@@ -297,90 +314,144 @@ class SqliteStore:
 
     engine = "sqlite"
 
-    def __init__(self, path: str | Path, *, url: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, url: str | None = None, busy_timeout: float = 30.0
+    ) -> None:
         self.path = Path(path)
         self.url = url or f"sqlite:///{path}"
+        self.busy_timeout = busy_timeout
         if not self.path.parent.exists():
-            raise StoreError(f"{self.url}: folder {self.path.parent} does not exist")
+            raise DatabaseUnavailable(f"{self.url}: folder {self.path.parent} does not exist")
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
-        self._writer = self._connect()
+        self._writer: sqlite3.Connection | None = None
+        self._schema_ok = False
+        if self.path.exists():  # a missing file is made by ``migrate()`` (init) only
+            self._writer = self._open_writer(create=False)
+
+    def _error(self, exc: sqlite3.Error) -> DatabaseUnavailable:
+        return errors.from_sqlite(exc, self.url, busy_timeout=self.busy_timeout)
+
+    def _open_writer(self, *, create: bool) -> sqlite3.Connection:
+        writer = self._connect(create=create)
         try:
             # 8 KiB pages for a new file (ignored for an existing one): fewer, fuller pages make
             # bulk imports and their commit faster than the 4 KiB default.
-            self._writer.execute("PRAGMA page_size = 8192")
-            self._writer.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.DatabaseError as exc:
-            self._writer.close()
-            raise StoreError(f"{self.url}: not a clearground database: {exc}") from exc
+            writer.execute("PRAGMA page_size = 8192")
+            writer.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.Error as exc:
+            writer.close()
+            raise self._error(exc) from exc
+        return writer
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, create: bool = False) -> sqlite3.Connection:
+        """A connection to the file; only ``create`` (init) may make it if it is not there:
+        ``mode=rw`` refuses a missing file instead of leaving an empty one behind."""
+        if not create and not self.path.exists():
+            raise errors.missing(self.url)
+        uri = f"file:{quote(str(self.path.absolute()))}?mode={'rwc' if create else 'rw'}"
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 30000")
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {max(0, round(self.busy_timeout * 1000))}")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA cache_size = -131072")  # up to 128 MiB: bulk imports, big indexes
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.url}: cannot open: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
         return conn
 
+    def _writer_conn(self, *, create: bool = False) -> sqlite3.Connection:
+        """The writer connection, opened on first use; call with ``_lock`` held."""
+        if self._writer is None:
+            self._writer = self._open_writer(create=create)
+        return self._writer
+
     @contextmanager
-    def _reader(self) -> Iterator[sqlite3.Connection]:
-        """This thread's read connection (opened once): reads never wait for the writer (WAL)."""
+    def _raw_reader(self) -> Iterator[sqlite3.Connection]:
+        """This thread's read connection (opened once): reads never wait for the writer (WAL).
+        Driver errors leave as ``DatabaseUnavailable`` messages."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._connect()
             with self._lock:
                 self._readers.append(conn)
-        yield conn
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """A read connection on a database whose schema this clearground knows."""
+        self.require_schema()
+        with self._raw_reader() as conn:
+            yield conn
 
     # -- schema ---------------------------------------------------------------------------------
 
     def schema_version(self) -> int:
-        with self._reader() as conn:
-            has = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'"
-            ).fetchone()
-            if not has:
-                return 0
-            return conn.execute(
-                "SELECT coalesce(max(version), 0) FROM schema_migrations"
-            ).fetchone()[0]
+        with self._raw_reader() as conn:
+            return _schema_version(conn)
 
-    def migrate(self, *, target: int | None = None) -> list[int]:
-        """Apply every migration not yet applied (up to ``target``); return their numbers."""
+    def migrate(self, *, target: int | None = None, create: bool = True) -> list[int]:
+        """Apply every migration not yet applied (up to ``target``); return their numbers.
+
+        Only here is a missing file made (``create``); a schema newer than this clearground
+        knows is refused, never written to."""
         with self._lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
+            if not create and not self.path.exists():
+                raise errors.missing(self.url)
+            conn = self._writer_conn(create=create)
             try:
-                applied = apply_pending(conn, "sqlite", target)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    found = _schema_version(conn)
+                    if found > MIGRATIONS[-1].number:
+                        raise errors.newer_schema(self.url, found, MIGRATIONS[-1].number)
+                    applied = apply_pending(conn, "sqlite", target)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
         return applied
 
-    def _require_schema(self) -> None:
-        if self.schema_version() == 0:
-            raise StoreError(
-                f"{self.url} has no clearground schema: run `clearground --db {self.url} init`"
-            )
+    def require_schema(self) -> None:
+        """Refuse, once per store, a file without the schema or with a newer one than known."""
+        if self._schema_ok:
+            return
+        found = self.schema_version()
+        if found == 0:
+            raise errors.no_schema(self.url)
+        if found > MIGRATIONS[-1].number:
+            raise errors.newer_schema(self.url, found, MIGRATIONS[-1].number)
+        self._schema_ok = True
 
     # -- writes ---------------------------------------------------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[SqliteTransaction]:
         """One use case's writes: rolled back unless ``commit()`` is called, and on any error."""
-        self._require_schema()
+        self.require_schema()
         with self._lock:
-            self._writer.execute("BEGIN IMMEDIATE")
-            tx = SqliteTransaction(self._writer)
+            writer = self._writer_conn()
+            try:
+                writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+            tx = SqliteTransaction(writer)
             try:
                 yield tx
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
             finally:
-                if not tx.committed:
-                    self._writer.execute("ROLLBACK")
+                # SQLite may have rolled back already (a full disk does that)
+                if not tx.committed and writer.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        writer.execute("ROLLBACK")
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -517,7 +588,17 @@ class SqliteStore:
             conn.close()
         self._readers.clear()
         self._local = threading.local()
-        self._writer.close()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    """The highest migration recorded in the file (0 for a file without the schema)."""
+    has = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").fetchone()
+    if not has:
+        return 0
+    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
 
 
 def _meets(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
