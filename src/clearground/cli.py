@@ -84,6 +84,13 @@ def _state(ctx: typer.Context) -> State:
     return ctx.ensure_object(State)
 
 
+def _reader(ctx: typer.Context):
+    """Who reads, for the projections: this user's permissions (settings.permissions)."""
+    from clearground.services.projections import Reader
+
+    return Reader.of(_state(ctx).settings.permissions)
+
+
 def _echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -570,10 +577,12 @@ def hazards_list(
     ctx: typer.Context, format_: FormatOption = OutputFormat.json, as_of: AsOfOption = None
 ) -> None:
     """List hazard areas (a JSON array, or a table)."""
-    from clearground.services.hazards import hazard_json, list_hazards
+    from clearground.services.hazards import list_hazards
+    from clearground.services.projections import hazard_json
     from clearground.store.base import parse_as_of
 
-    rows = [hazard_json(v) for v in list_hazards(_state(ctx).store(), as_of=parse_as_of(as_of))]
+    store, reader = _state(ctx).store(), _reader(ctx)
+    rows = [hazard_json(v, reader) for v in list_hazards(store, as_of=parse_as_of(as_of))]
     if format_ is OutputFormat.json:
         _echo_json(rows)
     else:
@@ -588,10 +597,12 @@ def hazard_show(
     as_of: AsOfOption = None,
 ) -> None:
     """Show one hazard area."""
-    from clearground.services.hazards import hazard_json, show
+    from clearground.services.hazards import show
+    from clearground.services.projections import hazard_json
     from clearground.store.base import parse_as_of
 
-    row = hazard_json(show(_state(ctx).store(), hazard_id, as_of=parse_as_of(as_of)))
+    v = show(_state(ctx).store(), hazard_id, as_of=parse_as_of(as_of))
+    row = hazard_json(v, _reader(ctx))
     if format_ is OutputFormat.json:
         _echo_json(row)
     else:
@@ -611,7 +622,8 @@ def hazard_edit(
 ) -> None:
     """Edit attributes of a hazard. Status and areas change only through land release."""
     from clearground.domain.errors import BadInput
-    from clearground.services.hazards import edit, hazard_json
+    from clearground.services.hazards import edit
+    from clearground.services.projections import hazard_json
 
     changes: dict[str, str] = {}
     for pair in set_:
@@ -628,7 +640,7 @@ def hazard_edit(
         version=version,
         author=state.settings.author,
     )
-    row = hazard_json(v)
+    row = hazard_json(v, _reader(ctx))
     if format_ is OutputFormat.json:
         _echo_json(row)
     else:
@@ -645,10 +657,11 @@ def eo_list(
     ] = False,
 ) -> None:
     """List EO items (a JSON array, or a table)."""
-    from clearground.services.evidence import eo_json
+    from clearground.services.projections import eo_json
     from clearground.store.base import parse_as_of
 
-    rows = [eo_json(v) for v in _state(ctx).store().list("eo", as_of=parse_as_of(as_of))]
+    reader = _reader(ctx)
+    rows = [eo_json(v, reader) for v in _state(ctx).store().list("eo", as_of=parse_as_of(as_of))]
     if outside:
         rows = [r for r in rows if r["flag"]]
     if format_ is OutputFormat.json:
@@ -678,23 +691,23 @@ def eo_show(
 ) -> None:
     """Show one EO item as JSON."""
     from clearground.domain.errors import NotFound
-    from clearground.services.evidence import eo_json
+    from clearground.services.projections import eo_json
     from clearground.store.base import parse_as_of
 
     v = _state(ctx).store().get("eo", eo_id, as_of=parse_as_of(as_of))
     if v is None:
         raise NotFound(f"EO item {eo_id} not found")
-    _echo_json(eo_json(v))
+    _echo_json(eo_json(v, _reader(ctx)))
 
 
 @accidents_app.command("list")
 def accidents_list(ctx: typer.Context, as_of: AsOfOption = None) -> None:
     """List accidents as JSON, without any personal data."""
-    from clearground.services.accidents import accident_json
+    from clearground.services.projections import accident_json
     from clearground.store.base import parse_as_of
 
-    store = _state(ctx).store()
-    _echo_json([accident_json(v) for v in store.list("accident", as_of=parse_as_of(as_of))])
+    store, reader = _state(ctx).store(), _reader(ctx)
+    _echo_json([accident_json(v, reader) for v in store.list("accident", as_of=parse_as_of(as_of))])
 
 
 @accidents_app.command("show")
@@ -708,18 +721,16 @@ def accident_show(
 ) -> None:
     """Show one accident as JSON; victims' personal data only with --personal and permission."""
     from clearground.domain.errors import NotFound
-    from clearground.services.accidents import accident_json, victims_personal_data
+    from clearground.services.projections import accident_json, victims_personal_data
 
     state = _state(ctx)
     store = state.store()
     v = store.get("accident", accident_id)
     if v is None:
         raise NotFound(f"accident {accident_id} not found")
-    row = accident_json(v)
+    row = accident_json(v, _reader(ctx))
     if personal:
-        row["personal_data"] = victims_personal_data(
-            store, accident_id, permissions=state.settings.permissions
-        )
+        row["personal_data"] = victims_personal_data(store, accident_id, _reader(ctx))
     _echo_json(row)
 
 
@@ -737,7 +748,8 @@ def hazard_handover(
     reason: Annotated[str, typer.Option("--reason", help="Kept in the history.")] = "",
 ) -> None:
     """Record the formal handover of a closed hazard's released land (closed -> handed_over)."""
-    from clearground.services.hazards import handover, hazard_json
+    from clearground.services.hazards import handover
+    from clearground.services.projections import hazard_json
 
     state = _state(ctx)
     v = handover(
@@ -749,18 +761,21 @@ def hazard_handover(
         version=version,
         author=state.settings.author,
     )
-    _echo_json(hazard_json(v))
+    _echo_json(hazard_json(v, _reader(ctx)))
 
 
 @minefields_app.command("list")
 def minefields_list(ctx: typer.Context) -> None:
     """List minefield records as JSON, with the status of the hazard each documents."""
-    from clearground.services.minefields import minefield_json
+    from clearground.services.projections import minefield_json
 
-    store = _state(ctx).store()
+    store, reader = _state(ctx).store(), _reader(ctx)
     hazards = {v.id: v for v in store.list("hazard")}
     _echo_json(
-        [minefield_json(v, hazards.get(v.record.hazard_id)) for v in store.list("minefield")]
+        [
+            minefield_json(v, reader, hazards.get(v.record.hazard_id))
+            for v in store.list("minefield")
+        ]
     )
 
 
@@ -780,23 +795,24 @@ def review_list(
     ] = "pending",
 ) -> None:
     """List submissions (pending ones by default) as JSON."""
-    from clearground.services.review import submission_json, submissions
+    from clearground.services.projections import submission_json
+    from clearground.services.review import submissions
 
-    store = _state(ctx).store()
-    _echo_json([submission_json(store, v) for v in submissions(store, status or None)])
+    store, reader = _state(ctx).store(), _reader(ctx)
+    _echo_json([submission_json(store, v, reader) for v in submissions(store, status or None)])
 
 
 @review_app.command("show")
 def review_show(ctx: typer.Context, sub_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """One submission, with the records it may duplicate side by side."""
     from clearground.domain.errors import NotFound
-    from clearground.services.review import submission_json
+    from clearground.services.projections import submission_json
 
     store = _state(ctx).store()
     v = store.get("submission", sub_id)
     if v is None:
         raise NotFound(f"submission {sub_id} not found")
-    _echo_json(submission_json(store, v, side_by_side=True))
+    _echo_json(submission_json(store, v, _reader(ctx), side_by_side=True))
 
 
 @review_app.command("approve")
@@ -806,13 +822,13 @@ def review_approve(
     reason: Annotated[str, typer.Option("--reason", help="Kept in the history.")] = "",
 ) -> None:
     """Approve a submission: its record enters the database, citing the submission."""
-    from clearground.services.review import approve, submission_json
+    from clearground.services.projections import submission_json
+    from clearground.services.review import approve
 
     state = _state(ctx)
     store = state.store()
-    _echo_json(
-        submission_json(store, approve(store, sub_id, author=state.settings.author, reason=reason))
-    )
+    v = approve(store, sub_id, author=state.settings.author, reason=reason)
+    _echo_json(submission_json(store, v, _reader(ctx)))
 
 
 @review_app.command("reject")
@@ -822,13 +838,13 @@ def review_reject(
     reason: Annotated[str, typer.Option("--reason", help="Why: required, and kept.")],
 ) -> None:
     """Reject a submission with a reason; it is kept, and nothing enters the database."""
-    from clearground.services.review import reject, submission_json
+    from clearground.services.projections import submission_json
+    from clearground.services.review import reject
 
     state = _state(ctx)
     store = state.store()
-    _echo_json(
-        submission_json(store, reject(store, sub_id, author=state.settings.author, reason=reason))
-    )
+    v = reject(store, sub_id, author=state.settings.author, reason=reason)
+    _echo_json(submission_json(store, v, _reader(ctx)))
 
 
 @locations_app.command("list")
@@ -850,8 +866,8 @@ def history(
     format_: FormatOption = OutputFormat.json,
 ) -> None:
     """Every version of a record, with author, time and reason (hazards and activities)."""
-    from clearground.services.hazards import hazard_json
     from clearground.services.hazards import history as read_history
+    from clearground.services.projections import hazard_json
 
     store = _state(ctx).store()
     versions = read_history(store, record_id)
@@ -866,7 +882,7 @@ def history(
             "deleted": v.deleted,
         }
         if v.kind == "hazard" and v.record is not None:
-            h = hazard_json(v)
+            h = hazard_json(v, _reader(ctx))
             row.update(
                 status=h["status"],
                 area_m2=h["area_m2"],
@@ -987,11 +1003,12 @@ def show(
     as_of: AsOfOption = None,
 ) -> None:
     """Any record by its id, as JSON (victims' personal data only through accidents show)."""
-    from clearground.services.export import find, json_of
+    from clearground.services.export import find
+    from clearground.services.projections import json_of
     from clearground.store.base import parse_as_of
 
     v = find(_state(ctx).store(), record_id, as_of=parse_as_of(as_of))
-    _echo_json({"record_kind": v.kind, **json_of(v.kind)(v)})
+    _echo_json({"record_kind": v.kind, **json_of(v.kind)(v, _reader(ctx))})
 
 
 @app.command()
@@ -1047,46 +1064,52 @@ _OPERATIONS = (
 def _add_operations() -> None:
     """``import X`` and ``X list`` for each kind of operational record."""
     for command, kind, text in _OPERATIONS:
+        _add_operation(command, kind, text)
 
-        def import_cmd(
-            ctx: typer.Context,
-            file: Annotated[str, typer.Argument(help="The file to import.")],
-            layer: LayerOption = None,
-            map_: MapOption = None,
-            dry_run: DryRunOption = False,
-            format_name: FormatInOption = None,
-            output: OutputOption = OutputFormat.table,
-            _kind: str = typer.Option(kind, hidden=True),
-        ) -> None:
-            from clearground.services.operations import import_records
 
-            def run(store, path, **options):
-                return import_records(store, _kind, path, **options)
+def _add_operation(command: str, kind: str, text: str) -> None:
+    """The commands of one kind; the kind is bound here, never an option a user could set (an
+    option could name a kind that holds personal data)."""
 
-            _import(
-                ctx,
-                run,
-                file,
-                output=output,
-                map_=map_,
-                layer=layer,
-                dry_run=dry_run,
-                format_name=format_name,
-            )
+    def import_cmd(
+        ctx: typer.Context,
+        file: Annotated[str, typer.Argument(help="The file to import.")],
+        layer: LayerOption = None,
+        map_: MapOption = None,
+        dry_run: DryRunOption = False,
+        format_name: FormatInOption = None,
+        output: OutputOption = OutputFormat.table,
+    ) -> None:
+        from clearground.services.operations import import_records
 
-        import_cmd.__doc__ = f"Import {text} Every row or none."
-        import_app.command(command)(import_cmd)
+        def run(store, path, **options):
+            return import_records(store, kind, path, **options)
 
-        group = typer.Typer(no_args_is_help=True, help=text.split(":")[0] + ".")
+        _import(
+            ctx,
+            run,
+            file,
+            output=output,
+            map_=map_,
+            layer=layer,
+            dry_run=dry_run,
+            format_name=format_name,
+        )
 
-        def list_cmd(ctx: typer.Context, _kind: str = typer.Option(kind, hidden=True)) -> None:
-            from clearground.services.operations import record_json
+    import_cmd.__doc__ = f"Import {text} Every row or none."
+    import_app.command(command)(import_cmd)
 
-            _echo_json([record_json(v) for v in _state(ctx).store().list(_kind)])
+    group = typer.Typer(no_args_is_help=True, help=text.split(":")[0] + ".")
 
-        list_cmd.__doc__ = f"List {command} as JSON."
-        group.command("list")(list_cmd)
-        app.add_typer(group, name=command)
+    def list_cmd(ctx: typer.Context) -> None:
+        from clearground.services.projections import json_of
+
+        reader, to_json = _reader(ctx), json_of(kind)
+        _echo_json([to_json(v, reader) for v in _state(ctx).store().list(kind)])
+
+    list_cmd.__doc__ = f"List {command} as JSON."
+    group.command("list")(list_cmd)
+    app.add_typer(group, name=command)
 
 
 _add_operations()

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from clearground.domain.errors import Forbidden, ImportRejected, NotFound
+from clearground.domain.errors import ImportRejected
 from clearground.domain.evidence import parse_eo_category, parse_victim
 from clearground.domain.records import Accident, Victim, VictimPersonalData
 from clearground.domain.validation import UKRAINE, Region, check_geometries
@@ -30,9 +29,9 @@ from clearground.services.common import (
 )
 from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE, HazardLinks
 from clearground.services.locations import PcodeIndex
-from clearground.store.base import Store, Version
+from clearground.store.base import Store
 
-__all__ = ["accident_json", "import_accidents", "parse_victims_list", "victims_personal_data"]
+__all__ = ["import_accidents", "parse_victims_list"]
 
 KIND = "accident"
 PERSONAL = "victim_personal"
@@ -294,56 +293,3 @@ def _check_counts(victims: tuple[Victim, ...], given: dict[str, str]) -> None:
                 f"{outcome} {raw!r} does not match the victims column ({counted} {outcome}); "
                 "change the victims, the count follows"
             )
-
-
-def accident_json(v: Version) -> dict[str, Any]:
-    """An accident without any personal data: what every role may see."""
-    a: Accident = v.record
-    return {
-        "id": a.id,
-        "date": a.date.isoformat(),
-        "lon": a.geometry.x,
-        "lat": a.geometry.y,
-        "eo_category": a.eo_category.value if a.eo_category else None,
-        "eo_type": a.eo_type,
-        "activity": a.activity,
-        "victims": [
-            {
-                "victim_no": k,
-                "sex": x.sex.value,
-                "age_group": x.age_group.value,
-                "victim_type": x.victim_type.value,
-                "outcome": x.outcome.value,
-            }
-            for k, x in enumerate(a.victims, start=1)
-        ],
-        "killed": sum(1 for x in a.victims if x.outcome.value == "killed"),
-        "injured": sum(1 for x in a.victims if x.outcome.value == "injured"),
-        "hazard_id": a.hazard_id,
-        "evidence_status": a.evidence_status.value,
-        "admin_pcode": a.admin_pcode,
-        "flag": OUTSIDE_MESSAGE if a.evidence_status.value == "outside_recorded_hazards" else None,
-        "notes": a.notes,
-        "attributes": a.attributes,
-        "version": v.version,
-        "valid_from": v.valid_from,
-        "author": v.author,
-    }
-
-
-def victims_personal_data(
-    store: Store, accident_id: str, *, permissions: Collection[str]
-) -> list[dict[str, Any]]:
-    """Names, contacts and notes of an accident's victims; needs the victim_data permission."""
-    if "victim_data" not in permissions:
-        raise Forbidden(
-            "victims' personal data needs the victim_data permission "
-            "(set CLEARGROUND_PERMISSIONS=victim_data for users who need it)"
-        )
-    if store.get(KIND, accident_id) is None:
-        raise NotFound(f"accident {accident_id} not found")
-    rows = [v.record for v in store.list(PERSONAL) if v.record.accident_id == accident_id]
-    return [
-        {"victim_no": r.victim_no, "name": r.name, "contact": r.contact, "notes": r.notes}
-        for r in sorted(rows, key=lambda r: r.victim_no)
-    ]

@@ -28,7 +28,7 @@ from clearground.domain.records import VictimPersonalData
 from clearground.domain.review import Submission, SubmissionStatus, decide
 from clearground.store.base import Store, Version
 
-__all__ = ["REVIEWABLE", "approve", "reject", "submission_json", "submit", "submissions"]
+__all__ = ["REVIEWABLE", "approve", "reject", "submit", "submissions"]
 
 KIND = "submission"
 PERSONAL = "victim_personal"
@@ -265,53 +265,3 @@ def reject(store: Store, sub_id: str, *, author: str, reason: str) -> Version:
 def submissions(store: Store, status: str | None = None) -> list[Version]:
     out = store.list(KIND)
     return [v for v in out if status is None or v.record.status.value == status]
-
-
-def _record_json(kind: str, record: Any, version: Version | None = None) -> dict[str, Any]:
-    """A record as its kind shows it: never with victims' personal data."""
-    from clearground.services.accidents import accident_json
-    from clearground.services.evidence import eo_json
-    from clearground.services.hazards import hazard_json
-    from clearground.services.operations import record_json
-
-    v = version or Version(kind, record.id, 0, "", "", "", False, record)
-    show = {"hazard": hazard_json, "eo": eo_json, "accident": accident_json, "eore": record_json}
-    return show[kind](v)
-
-
-def submission_json(store: Store, v: Version, *, side_by_side: bool = False) -> dict[str, Any]:
-    """A submission; with ``side_by_side`` the records it may duplicate are shown beside it."""
-    sub: Submission = v.record
-    out: dict[str, Any] = {
-        "id": sub.id,
-        "kind": sub.kind,
-        "status": sub.status.value,
-        "submitted_by": sub.submitted_by,
-        "source": sub.source,
-        "duplicates": list(sub.duplicates),
-        "decided_by": sub.decided_by,
-        "decision_reason": sub.decision_reason,
-        "record_id": sub.record_id,
-        "version": v.version,
-        "attributes": sub.attributes,
-        "record": _record_json(sub.kind, sub.record),
-    }
-    if sub.kind == "accident" and sub.status is SubmissionStatus.PENDING:
-        # how many victims' personal data wait apart (never the data itself)
-        out["personal_data_held_apart"] = sum(
-            1
-            for k in range(1, len(sub.record.victims) + 1)
-            if store.get(PERSONAL, f"{sub.id}/{k}") is not None
-        )
-    if side_by_side:
-        shown = []
-        for other in sub.duplicates:
-            found = store.get(sub.kind, other) or store.get(KIND, other)
-            if found is None:
-                shown.append({"id": other})
-            elif found.kind == KIND:
-                shown.append({"submission": other, **_record_json(sub.kind, found.record.record)})
-            else:
-                shown.append(_record_json(sub.kind, found.record, found))
-        out["side_by_side"] = shown
-    return out
