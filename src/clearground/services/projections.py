@@ -12,12 +12,19 @@ treated as personal too. Files that leave the database (exports) are always writ
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from clearground.domain.errors import BadInput, Forbidden, NotFound
-from clearground.domain.records import Accident, EOItem, EvidenceStatus, HazardArea
+from clearground.domain.records import (
+    Accident,
+    EOItem,
+    EvidenceStatus,
+    HazardArea,
+    VictimPersonalData,
+)
 from clearground.services.evidence import OUTSIDE_MESSAGE
 from clearground.store.base import Store, Version
 from clearground.store.mapping import KINDS, PERSONAL_KINDS
@@ -38,6 +45,7 @@ __all__ = [
     "refuse_personal_kind",
     "submission_json",
     "victims_personal_data",
+    "without_personal_data",
 ]
 
 #: The permission that lets a reader see victims' personal data (see config.KNOWN_PERMISSIONS).
@@ -66,6 +74,12 @@ class Reader:
 
 #: A reader with no permission: what every role may see, and what every exported file holds.
 PUBLIC = Reader()
+
+
+def without_personal_data(record: VictimPersonalData) -> VictimPersonalData:
+    """The record of a victim's personal data with the data itself erased: what is kept of
+    personal data that is deleted (whose it was, never what it said)."""
+    return dataclasses.replace(record, name="", contact="", notes="")
 
 
 def refuse_personal_kind(kind: str) -> None:

@@ -10,7 +10,7 @@ rejection keeps the reason.
 
 Victims' personal data never enters a submission: it waits in the ``victim_personal`` kind
 (readable only with the ``victim_data`` permission) under ``SUBMISSION/N``, moves to
-``ACCIDENT/N`` on approval and is withdrawn (a tombstone) on rejection.
+``ACCIDENT/N`` on approval and is deleted on rejection (a tombstone; earlier versions erased).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from clearground.analysis.proximity import degree_margin
 from clearground.domain.errors import BadInput, NotFound
 from clearground.domain.records import VictimPersonalData
 from clearground.domain.review import Submission, SubmissionStatus, decide
+from clearground.services.projections import without_personal_data
 from clearground.store.base import Store, Version
 
 __all__ = ["REVIEWABLE", "approve", "reject", "submit", "submissions"]
@@ -238,11 +239,14 @@ def approve(store: Store, sub_id: str, *, author: str, reason: str = "") -> Vers
 
 
 def reject(store: Store, sub_id: str, *, author: str, reason: str) -> Version:
-    """Reject a submission; it stays, with the reason, and nothing enters the database."""
+    """Reject a submission; it stays, with the reason, and nothing enters the database.
+
+    Its victims' personal data is deleted: a tombstone, and every earlier version of it erased
+    (that it existed, when and by whom stay; names, contacts and notes do not)."""
     with store.transaction() as tx:
         v = _get(tx, sub_id)
         decided = decide(v.record, approve=False, by=author, reason=reason)
-        if decided.kind == "accident":  # no record will need it: withdrawn
+        if decided.kind == "accident":  # no record will need it: deleted, content and all
             for held in _held(tx, sub_id, len(decided.record.victims)).values():
                 tx.delete(
                     PERSONAL,
@@ -251,6 +255,7 @@ def reject(store: Store, sub_id: str, *, author: str, reason: str) -> Version:
                     author=author,
                     reason=f"withdrawn: submission {sub_id} rejected",
                 )
+                tx.redact(PERSONAL, held.id, without_personal_data(held.record))
         tx.update(
             KIND,
             decided,
