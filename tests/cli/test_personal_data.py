@@ -129,8 +129,8 @@ def _read_back(path) -> str:
     layers = pyogrio.list_layers(source)
     assert len(layers), path
     for layer, _ in layers:
-        df = pyogrio.read_dataframe(source, layer=layer)
-        text.append(df.to_json(default_handler=str))
+        meta, _, wkb, fields = pyogrio.raw.read(source, layer=layer)
+        text.append(json.dumps([list(meta["fields"]), *(f.tolist() for f in fields)], default=str))
     return "\n".join(text)
 
 
@@ -171,6 +171,10 @@ def _exports(cli, tmp_path, tag: str) -> dict[tuple, str]:
         for ext in FORMATS:
             path = tmp_path / f"{tag}-{kind}.{ext}"
             r = cli("export", path, "--kind", kind)
+            if ext == "shp.zip" and r.code == 2:  # a Shapefile refuses a record over 254 bytes
+                assert "nothing was written" in r.err and not path.exists(), r.err
+                out[(kind, ext)] = r.err
+                continue
             assert r.code == 0, (kind, ext, r.err)
             out[(kind, ext)] = r.out + r.err + _read_back(path)
     return out

@@ -228,9 +228,7 @@ def import_accidents(
     )
     problems = {**check.problems, **table.problems}
     cols = {f: texts(getter(f), n) for f in ("date", *_FIELDS)}
-    column_problems += _unknown_columns(
-        table, used, "an accident", "non-personal field of an accident"
-    )
+    column_problems += _unknown_columns(table, used, "an accident", "non-personal field")
     parsed: dict[int, dict[str, Any]] = {}
     seen: dict[str, int] = {}
     for i in range(n):
