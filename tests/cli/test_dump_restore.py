@@ -85,9 +85,7 @@ def build_history(cli, tmp_path):
     s.close()
 
 
-def test_dump_then_restore_is_lossless_and_qgis_opens_the_dump(
-    cli, tmp_path, capsys, monkeypatch
-):
+def test_dump_then_restore_is_lossless_and_qgis_opens_the_dump(cli, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CLEARGROUND_PERMISSIONS", "victim_data")  # a whole dump needs it
     build_history(cli, tmp_path)
     before = full_state(cli.url)

@@ -338,3 +338,45 @@ def test_main_runs_without_the_permission_by_default(monkeypatch, tmp_path, caps
     assert main(["--db", db, "dump", str(tmp_path / "d.gpkg")]) == 6
     assert "victim_data" in capsys.readouterr().err
     assert set(EXPORTABLE).isdisjoint({"victim_personal"})
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgis"])
+def test_migration_12_erases_what_earlier_rejections_kept(request, tmp_path, engine):
+    from clearground.domain.records import VictimPersonalData
+    from tests.conftest import _store_url
+
+    s = open_store(_store_url(request, engine, tmp_path))
+    try:
+        s.migrate(target=8)
+        held = [
+            VictimPersonalData(id=f"SB-{n}/1", accident_id=f"SB-{n}", victim_no=1, name=name)
+            for n, name in ((1, REJECTED), (2, NAME))
+        ]
+        with s.transaction() as tx:  # as a rejection and an approval did before
+            tx.insert("victim_personal", held, author="a", reason="held")
+            tx.delete(
+                "victim_personal",
+                "SB-1/1",
+                expected_version=1,
+                author="b",
+                reason="withdrawn: submission SB-1 rejected",
+            )
+            tx.delete(
+                "victim_personal",
+                "SB-2/1",
+                expected_version=1,
+                author="b",
+                reason="moved to AC-1/1: submission SB-2 approved",
+            )
+            tx.commit()
+        assert 12 in s.migrate()
+        rejected = s.history("victim_personal", "SB-1/1")
+        assert [(v.version, v.deleted, v.reason) for v in rejected] == [
+            (1, False, "held"),
+            (2, True, "withdrawn: submission SB-1 rejected"),
+        ]
+        assert (rejected[0].record.accident_id, rejected[0].record.name) == ("SB-1", "")
+        assert s.history("victim_personal", "SB-2/1")[0].record.name == NAME
+        assert leaks(json.dumps(s.raw_versions("victim_personal"), default=str)) == ["Qwertyuiop"]
+    finally:
+        s.close()

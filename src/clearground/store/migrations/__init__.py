@@ -23,6 +23,7 @@ _MODULES = [
     "m0006_submissions",
     "m0007_admin_areas",
     "m0008_operations",
+    "m0012_erase_rejected_personal_data",
 ]
 
 
