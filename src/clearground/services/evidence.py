@@ -30,6 +30,7 @@ from clearground.services.common import (
     texts,
 )
 from clearground.services.locations import PcodeIndex
+from clearground.services.projections import OUTSIDE_MESSAGE
 from clearground.store.base import Store, Version
 
 __all__ = ["COMPUTED", "HazardLinks", "OUTSIDE_MESSAGE", "import_eo"]
@@ -48,7 +49,6 @@ _FIELDS = (
     "hazard_id",
     "notes",
 )
-OUTSIDE_MESSAGE = "evidence outside recorded hazards"
 #: Columns of an EO export that the import works out again from the point and the hazards, so
 #: that importing an export gives the same item rather than one with these as attributes.
 COMPUTED = ("evidence_status", "admin_pcode", "flag")

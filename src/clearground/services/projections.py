@@ -25,12 +25,12 @@ from clearground.domain.records import (
     HazardArea,
     VictimPersonalData,
 )
-from clearground.services.evidence import OUTSIDE_MESSAGE
 from clearground.store.base import Store, Version
 from clearground.store.mapping import KINDS, PERSONAL_KINDS
 
 __all__ = [
     "EXPORTABLE",
+    "OUTSIDE_MESSAGE",
     "PERSONAL_FIELDS",
     "PUBLIC",
     "VICTIM_DATA",
@@ -53,6 +53,8 @@ VICTIM_DATA = "victim_data"
 #: Fields of non-personal kinds that may hold personal data: shown only with ``victim_data``,
 #: never exported, and left out of a dump written without personal data.
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {"accident": ("attributes",)}
+#: The flag of evidence (an EO item, an accident) that lies in no recorded hazard.
+OUTSIDE_MESSAGE = "evidence outside recorded hazards"
 #: Kinds a reader may name in a list, show, history or export: none that holds personal data.
 EXPORTABLE = tuple(k for k in KINDS if k not in PERSONAL_KINDS)
 
