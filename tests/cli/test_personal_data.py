@@ -380,3 +380,10 @@ def test_migration_12_erases_what_earlier_rejections_kept(request, tmp_path, eng
         assert leaks(json.dumps(s.raw_versions("victim_personal"), default=str)) == ["Qwertyuiop"]
     finally:
         s.close()
+
+
+def test_a_csv_cell_in_the_place_of_a_coordinate_is_not_repeated(cli, tmp_path):
+    path = tmp_path / "acc.csv"
+    path.write_text(f"date,lon,lat\n2025-04-01,{NAME},49.0\n", encoding="utf-8")
+    r = cli("import", "accidents", path)
+    assert r.code == 2 and "acc.csv:feature 1" in r.err and not leaks(r.err), r.err

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,11 @@ def _unknown_columns(table, used: set[str], what: str, fields: str) -> list[str]
         for c in table.columns
         if c not in used
     ]
+
+
+def _unquoted(message: str) -> str:
+    """A reader's message without the cells it quotes (``lon/lat = 'x'/'y' ...``)."""
+    return re.sub(r"'[^']*'", "(a value)", message)
 
 
 def _without_value(exc: ValueError, cell: str) -> str:
@@ -226,7 +232,7 @@ def import_accidents(
     check = check_geometries(
         table.geometries, region=region, allowed_types=(0,), expected="a point"
     )
-    problems = {**check.problems, **table.problems}
+    problems = {**check.problems, **{i: _unquoted(m) for i, m in table.problems.items()}}
     cols = {f: texts(getter(f), n) for f in ("date", *_FIELDS)}
     column_problems += _unknown_columns(table, used, "an accident", "non-personal field")
     parsed: dict[int, dict[str, Any]] = {}
