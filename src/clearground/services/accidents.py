@@ -80,12 +80,13 @@ def _split_mapping(
 
 
 def _unknown_columns(table, used: set[str], what: str, fields: str) -> list[str]:
-    """One refusal per column that is no field of ``what`` (it may name people)."""
+    """One refusal per column that is no field of ``what`` (it may name people). A column
+    empty in every feature holds nothing to keep or refuse (KML's placemark ``name``)."""
     return [
         f"{table.source}: column {c} is not a field of {what}; map it with --map FIELD={c} to "
         f"a declared {fields}, or remove it"
         for c in table.columns
-        if c not in used
+        if c not in used and any(texts(table.columns[c], len(table)))
     ]
 
 
