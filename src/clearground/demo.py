@@ -9,7 +9,7 @@ from typing import Any
 
 from clearground import synthetic
 from clearground.config import Settings
-from clearground.services import activities, hazards, locations
+from clearground.services import activities, hazards, locations, projections
 from clearground.store.base import Store
 
 __all__ = ["build_demo"]
@@ -42,7 +42,7 @@ def build_demo(store: Store, settings: Settings, *, n: int = 200, seed: int = 1)
             Path(tmp) / "synthetic_activities.gpkg", current, seed=seed
         )
         activities.import_activities(store, acts, author=author, region=settings.operating_region)
-    rows = [hazards.hazard_json(v) for v in store.list("hazard")]
+    rows = [projections.hazard_json(v, projections.PUBLIC) for v in store.list("hazard")]
     by_status: dict[str, int] = {}
     for r in rows:
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1

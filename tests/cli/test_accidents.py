@@ -109,7 +109,7 @@ def test_accident_reopens_a_closed_hazard_and_hides_personal_data(
 
 @pytest.mark.parametrize(
     ("outcome", "fragment"),
-    [(("killed", "fled"), "victims.gpkg:feature 2: outcome 'fled' is not killed or injured")],
+    [(("killed", "fled"), "victims.gpkg:feature 2: outcome is not one of killed, injured")],
 )
 def test_bad_victims_change_nothing(cli, tmp_path, closed, outcome, fragment):
     acc, vic = files(tmp_path, outcome)
@@ -131,7 +131,8 @@ def test_bad_accidents_change_nothing(cli, tmp_path, closed):
     before = snapshot(s)
     r = cli("import", "accidents", acc)
     assert r.code == 2
-    assert "acc.geojson:feature 2: date '2999-01-01' is in the future" in r.err
+    assert "acc.geojson:feature 2: date is in the future" in r.err
+    assert "2999" not in r.err and "moon rock" not in r.err
     assert snapshot(s) == before
     s.close()
     missing = write_layer(tmp_path / "m.geojson", [shapely.Point(30, 50)], {"when": ["x"]})
@@ -147,7 +148,8 @@ def test_victims_must_name_an_accident_in_the_file(cli, tmp_path, closed):
         geometry_type="Unknown",
     )
     r = cli("import", "accidents", acc, "--victims", vic)
-    assert r.code == 2 and "AC-99" in r.err
+    assert r.code == 2, r.err
+    assert "v2.gpkg:feature 1: accident_id names no accident of acc.gpkg" in r.err
 
 
 @pytest.mark.parametrize("ext", ["geojson", "csv", "xlsx", "shp.zip"])
@@ -203,7 +205,7 @@ VICTIM = {"victim_no": 1, "sex": "female", "age_group": "child", "outcome": "kil
         (
             json.dumps([{**VICTIM, "outcome": "fled"}]),
             {},
-            "victims: victim 1: outcome 'fled' is not killed or injured",
+            "victims: victim 1: outcome is not one of killed, injured",
         ),
         (
             json.dumps([VICTIM, VICTIM]),
@@ -213,9 +215,13 @@ VICTIM = {"victim_no": 1, "sex": "female", "age_group": "child", "outcome": "kil
         (
             json.dumps([{**VICTIM, "victim_no": "one"}]),
             {},
-            "victims: victim 1: victim_no 'one' is not a number",
+            "victims: victim 1: victim_no is not a number",
         ),
-        (json.dumps([VICTIM]), {"killed": ["2"]}, "killed '2' does not match the victims column"),
+        (
+            json.dumps([VICTIM]),
+            {"killed": ["2"]},
+            "killed does not match the victims column (1 killed)",
+        ),
     ],
 )
 def test_a_malformed_victims_column_changes_nothing(

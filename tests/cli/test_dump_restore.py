@@ -85,12 +85,14 @@ def build_history(cli, tmp_path):
     s.close()
 
 
-def test_dump_then_restore_is_lossless_and_qgis_opens_the_dump(cli, tmp_path, capsys):
+def test_dump_then_restore_is_lossless_and_qgis_opens_the_dump(cli, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CLEARGROUND_PERMISSIONS", "victim_data")  # a whole dump needs it
     build_history(cli, tmp_path)
     before = full_state(cli.url)
     out = tmp_path / "dump.gpkg"
     r = cli("dump", out)
     assert r.code == 0, r.err
+    assert "including victims' personal data (victim_data permission)" in r.out
     layers = {name for name, _ in pyogrio.list_layers(out)}
     assert {
         "hazard_area_versions",
@@ -111,7 +113,7 @@ def test_dump_then_restore_is_lossless_and_qgis_opens_the_dump(cli, tmp_path, ca
 def test_restore_refuses_a_database_that_is_not_empty(cli, tmp_path):
     build_history(cli, tmp_path)
     out = tmp_path / "dump.gpkg"
-    assert cli("dump", out).code == 0
+    assert cli("dump", out, "--without-personal-data").code == 0
     before = full_state(cli.url)
     r = cli("restore", out)
     assert r.code == 2 and "not empty" in r.err
@@ -132,6 +134,7 @@ def test_round_trip_sqlite_postgis_sqlite(tmp_path, request, capsys, monkeypatch
     from tests.conftest import _store_url
 
     monkeypatch.setenv("CLEARGROUND_AUTHOR", "tester")
+    monkeypatch.setenv("CLEARGROUND_PERMISSIONS", "victim_data")  # a whole dump needs it
     first = f"sqlite:///{tmp_path / 'first.db'}"
 
     def cli(*args):

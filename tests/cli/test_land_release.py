@@ -339,7 +339,7 @@ def test_an_activity_export_imports_into_a_fresh_database_as_the_same_records(
     """GeoJSON hands JSON lists back as lists, CSV hands numbers back as text, and Shapefiles
     cut names to 10 characters (restored from the aliases clearground writes beside them)."""
     from clearground.cli import main
-    from clearground.services.export import json_of
+    from clearground.services.projections import PUBLIC, json_of
 
     src = write_layer(
         tmp_path / "m.geojson",
@@ -371,7 +371,10 @@ def test_an_activity_export_imports_into_a_fresh_database_as_the_same_records(
         try:
             skip = {"version", "valid_from", "author", "reason", "released_m2"}
             return {
-                v.id: ({k: x for k, x in json_of("activity")(v).items() if k not in skip}, v)
+                v.id: (
+                    {k: x for k, x in json_of("activity")(v, PUBLIC).items() if k not in skip},
+                    v,
+                )
                 for v in s.list("activity")
             }
         finally:

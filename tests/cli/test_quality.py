@@ -112,7 +112,7 @@ def test_a_qc_export_imports_into_a_fresh_database_as_the_same_records(cli, tmp_
     """The computed columns of the export (hazard_id, returned_m2, admin_pcode) and the
     bookkeeping are worked out afresh, never kept as attributes; the result is the same."""
     from clearground.cli import main
-    from clearground.services.export import json_of
+    from clearground.services.projections import PUBLIC, json_of
 
     src = write_layer(
         tmp_path / "qc.geojson",
@@ -142,7 +142,7 @@ def test_a_qc_export_imports_into_a_fresh_database_as_the_same_records(cli, tmp_
         try:
             skip = {"version", "valid_from", "author", "reason", "returned_m2"}
             return {
-                v.id: ({k: x for k, x in json_of("qc")(v).items() if k not in skip}, v)
+                v.id: ({k: x for k, x in json_of("qc")(v, PUBLIC).items() if k not in skip}, v)
                 for v in s.list("qc")
             }
         finally:

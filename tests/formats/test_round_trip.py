@@ -8,7 +8,7 @@ import pyogrio
 import pytest
 import shapely
 
-from clearground.services.hazards import hazard_json
+from clearground.services.projections import PUBLIC, hazard_json
 from clearground.store import open_store
 from tests.data.make_bad import write_layer
 from tests.helpers import snapshot
@@ -63,7 +63,7 @@ def _records(url: str) -> dict:
     try:
         out = {}
         for v in s.list("hazard"):
-            row = hazard_json(v)
+            row = hazard_json(v, PUBLIC)
             for key in ("version", "valid_from", "author", "reason"):
                 row.pop(key)
             out[v.id] = (row, v.record.geometry)

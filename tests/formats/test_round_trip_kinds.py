@@ -15,7 +15,7 @@ import pytest
 import shapely
 
 from clearground import synthetic
-from clearground.services.export import json_of
+from clearground.services.projections import PUBLIC, json_of
 from clearground.store import open_store
 from tests.helpers import write_layer
 
@@ -248,7 +248,7 @@ def _records(url: str, kind: str) -> dict:
         to_json = json_of(kind)
         out = {}
         for v in s.list(kind):
-            row = {k: val for k, val in to_json(v).items() if k not in BOOKKEEPING}
+            row = {k: val for k, val in to_json(v, PUBLIC).items() if k not in BOOKKEEPING}
             out[v.id] = (row, getattr(v.record, "geometry", None))
         return out
     finally:

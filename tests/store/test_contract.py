@@ -3,6 +3,7 @@ parametrised over engines in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -145,6 +146,37 @@ def test_delete_is_a_tombstone(store):
     assert store.in_bbox("hazard", (29, 49, 32, 51)) and all(
         v.id == "HA-2" for v in store.in_bbox("hazard", (29, 49, 32, 51))
     )
+
+
+def test_redact_erases_the_content_of_every_version_and_keeps_that_it_existed(store):
+    from clearground.domain.records import VictimPersonalData
+
+    name = "SYNTHETIC Zelda Qwertyuiop"
+    data = VictimPersonalData(id="SUB-1/1", accident_id="SUB-1", victim_no=1, name=name)
+    with store.transaction() as tx:
+        tx.insert("victim_personal", [data], author="a", reason="held")
+        tx.update(
+            "victim_personal",
+            dataclasses.replace(data, contact="+000 SYNTHETIC 5551234"),
+            expected_version=1,
+            author="b",
+            reason="contact added",
+        )
+        tx.commit()
+    blank = VictimPersonalData(id="SUB-1/1", accident_id="SUB-1", victim_no=1)
+    with store.transaction() as tx:
+        tx.delete("victim_personal", "SUB-1/1", expected_version=2, author="c", reason="gone")
+        assert tx.redact("victim_personal", "SUB-1/1", blank) == 2
+        tx.commit()
+    hist = store.history("victim_personal", "SUB-1/1")
+    assert [(v.version, v.author, v.reason, v.deleted) for v in hist] == [
+        (1, "a", "held", False),
+        (2, "b", "contact added", False),
+        (3, "c", "gone", True),
+    ]
+    assert [v.record for v in hist[:2]] == [blank, blank]
+    raw = repr(store.raw_versions("victim_personal"))
+    assert "Zelda" not in raw and "5551234" not in raw
 
 
 def test_as_of_reads_past_states(store):

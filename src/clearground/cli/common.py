@@ -24,6 +24,7 @@ __all__ = [
     "app",
     "console",
     "echo_json",
+    "reader",
     "state",
 ]
 
@@ -96,6 +97,13 @@ class State:
 
 def state(ctx: typer.Context) -> State:
     return ctx.ensure_object(State)
+
+
+def reader(ctx: typer.Context):
+    """Who reads, for the projections: this user's permissions (settings.permissions)."""
+    from clearground.services.projections import Reader
+
+    return Reader.of(state(ctx).settings.permissions)
 
 
 def echo_json(data: Any) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from clearground.cli.common import AsOfOption, FormatInOption, app, console, state
+from clearground.cli.common import AsOfOption, FormatInOption, app, console, reader, state
 
 
 @app.command()
@@ -122,12 +122,26 @@ def export(
 def dump(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="The GeoPackage to write (FILE.gpkg).")],
+    without_personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--without-personal-data",
+            help="Leave victims' personal data out (needed without the victim_data permission).",
+        ),
+    ] = False,
 ) -> None:
     """Write the whole database, every version and event, to a GeoPackage (QGIS opens it)."""
     from clearground.services.dump import dump as run_dump
 
-    counts = run_dump(state(ctx).store(), file)
-    typer.echo(f"{file}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    counts = run_dump(
+        state(ctx).store(), file, reader(ctx), without_personal_data=without_personal_data
+    )
+    said = (
+        "without victims' personal data (--without-personal-data)"
+        if without_personal_data
+        else "including victims' personal data (victim_data permission)"
+    )
+    typer.echo(f"{file}: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; {said}")
 
 
 @app.command()
@@ -136,7 +150,10 @@ def restore(
     file: Annotated[str, typer.Argument(help="A GeoPackage written by clearground dump.")],
 ) -> None:
     """Fill a new, empty database (schema created) from a dump; refuses a non-empty one."""
+    from clearground.services.dump import personal_data_in
     from clearground.services.dump import restore as run_restore
 
     counts = run_restore(state(ctx).store(initialising=True), file)  # it inits, as demo does
     typer.echo(f"{file}: restored " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    if not personal_data_in(file):
+        typer.echo(f"{file}: victims' personal data was not in the dump (--without-personal-data)")

@@ -19,6 +19,7 @@ from clearground.cli.common import (
     eo_app,
     locations_app,
     minefields_app,
+    reader,
     state,
 )
 
@@ -33,11 +34,13 @@ def eo_list(
     ] = False,
 ) -> None:
     """List EO items (a JSON array, or a table)."""
-    from clearground.services.evidence import eo_json
+    from clearground.services.projections import eo_json
     from clearground.services.read import records
     from clearground.store.base import parse_as_of
 
-    rows = [eo_json(v) for v in records(state(ctx).store(), "eo", as_of=parse_as_of(as_of))]
+    who = reader(ctx)
+    versions = records(state(ctx).store(), "eo", as_of=parse_as_of(as_of))
+    rows = [eo_json(v, who) for v in versions]
     if outside:
         rows = [r for r in rows if r["flag"]]
     if format_ is OutputFormat.json:
@@ -62,22 +65,24 @@ def eo_list(
 @eo_app.command("show")
 def eo_show(ctx: typer.Context, eo_id: IdArgument, as_of: AsOfOption = None) -> None:
     """Show one EO item as JSON."""
-    from clearground.services.evidence import eo_json
+    from clearground.services.projections import eo_json
     from clearground.services.read import record
     from clearground.store.base import parse_as_of
 
-    echo_json(eo_json(record(state(ctx).store(), "eo", eo_id, as_of=parse_as_of(as_of))))
+    v = record(state(ctx).store(), "eo", eo_id, as_of=parse_as_of(as_of))
+    echo_json(eo_json(v, reader(ctx)))
 
 
 @accidents_app.command("list")
 def accidents_list(ctx: typer.Context, as_of: AsOfOption = None) -> None:
     """List accidents as JSON, without any personal data."""
-    from clearground.services.accidents import accident_json
+    from clearground.services.projections import accident_json
     from clearground.services.read import records
     from clearground.store.base import parse_as_of
 
     versions = records(state(ctx).store(), "accident", as_of=parse_as_of(as_of))
-    echo_json([accident_json(v) for v in versions])
+    who = reader(ctx)
+    echo_json([accident_json(v, who) for v in versions])
 
 
 @accidents_app.command("show")
@@ -90,26 +95,25 @@ def accident_show(
     ] = False,
 ) -> None:
     """Show one accident as JSON; victims' personal data only with --personal and permission."""
-    from clearground.services.accidents import accident_json, victims_personal_data
+    from clearground.services.projections import accident_json, victims_personal_data
     from clearground.services.read import record
 
-    st = state(ctx)
-    store = st.store()
-    row = accident_json(record(store, "accident", accident_id))
+    store, who = state(ctx).store(), reader(ctx)
+    row = accident_json(record(store, "accident", accident_id), who)
     if personal:
-        row["personal_data"] = victims_personal_data(
-            store, accident_id, permissions=st.settings.permissions
-        )
+        row["personal_data"] = victims_personal_data(store, accident_id, who)
     echo_json(row)
 
 
 @minefields_app.command("list")
 def minefields_list(ctx: typer.Context) -> None:
     """List minefield records as JSON, with the status of the hazard each documents."""
-    from clearground.services.minefields import minefield_json
+    from clearground.services.projections import minefield_json
     from clearground.services.read import minefields_with_hazards
 
-    echo_json([minefield_json(v, h) for v, h in minefields_with_hazards(state(ctx).store())])
+    who = reader(ctx)
+    pairs = minefields_with_hazards(state(ctx).store())
+    echo_json([minefield_json(v, who, h) for v, h in pairs])
 
 
 @minefields_app.command("overdue")
@@ -123,10 +127,11 @@ def minefields_overdue(ctx: typer.Context) -> None:
 @locations_app.command("list")
 def locations_list(ctx: typer.Context) -> None:
     """List administrative areas: P-code, name, level and parent, as JSON."""
-    from clearground.services.locations import location_json
+    from clearground.services.projections import location_json
     from clearground.services.read import records
 
-    echo_json([location_json(v) for v in records(state(ctx).store(), "location")])
+    who = reader(ctx)
+    echo_json([location_json(v, who) for v in records(state(ctx).store(), "location")])
 
 
 #: ``clearground NAME list`` for the operational records: (command, kind, group help).
@@ -140,10 +145,11 @@ OPERATIONS = (
 
 def _list_command(command: str, kind: str):
     def list_cmd(ctx: typer.Context) -> None:
-        from clearground.services.operations import record_json
+        from clearground.services.projections import json_of
         from clearground.services.read import records
 
-        echo_json([record_json(v) for v in records(state(ctx).store(), kind)])
+        who, to_json = reader(ctx), json_of(kind)
+        echo_json([to_json(v, who) for v in records(state(ctx).store(), kind)])
 
     list_cmd.__doc__ = f"List {command} as JSON."
     return list_cmd

@@ -17,6 +17,7 @@ from clearground.cli.common import (
     echo_json,
     hazard_app,
     hazards_app,
+    reader,
     state,
 )
 
@@ -58,11 +59,13 @@ def hazards_list(
     ctx: typer.Context, format_: FormatOption = OutputFormat.json, as_of: AsOfOption = None
 ) -> None:
     """List hazard areas (a JSON array, or a table)."""
-    from clearground.services.hazards import hazard_json, list_hazards
+    from clearground.services.hazards import list_hazards
+    from clearground.services.projections import hazard_json
     from clearground.store.base import parse_as_of
 
     versions = list_hazards(state(ctx).store(), as_of=parse_as_of(as_of))
-    _hazards_out([hazard_json(v) for v in versions], format_)
+    who = reader(ctx)
+    _hazards_out([hazard_json(v, who) for v in versions], format_)
 
 
 @hazard_app.command("show")
@@ -73,11 +76,12 @@ def hazard_show(
     as_of: AsOfOption = None,
 ) -> None:
     """Show one hazard area."""
-    from clearground.services.hazards import hazard_json, show
+    from clearground.services.hazards import show
+    from clearground.services.projections import hazard_json
     from clearground.store.base import parse_as_of
 
     v = show(state(ctx).store(), hazard_id, as_of=parse_as_of(as_of))
-    _hazards_out([hazard_json(v)], format_, one=True)
+    _hazards_out([hazard_json(v, reader(ctx))], format_, one=True)
 
 
 @hazard_app.command("edit")
@@ -90,7 +94,8 @@ def hazard_edit(
     format_: FormatOption = OutputFormat.json,
 ) -> None:
     """Edit attributes of a hazard. Status and areas change only through land release."""
-    from clearground.services.hazards import edit, hazard_json, parse_changes
+    from clearground.services.hazards import edit, parse_changes
+    from clearground.services.projections import hazard_json
 
     st = state(ctx)
     v = edit(
@@ -101,7 +106,7 @@ def hazard_edit(
         version=version,
         author=st.settings.author,
     )
-    _hazards_out([hazard_json(v)], format_, one=True)
+    _hazards_out([hazard_json(v, reader(ctx))], format_, one=True)
 
 
 @hazard_app.command("handover")
@@ -116,7 +121,8 @@ def hazard_handover(
     reason: Annotated[str, typer.Option("--reason", help="Kept in the history.")] = "",
 ) -> None:
     """Record the formal handover of a closed hazard's released land (closed -> handed_over)."""
-    from clearground.services.hazards import handover, hazard_json
+    from clearground.services.hazards import handover
+    from clearground.services.projections import hazard_json
 
     st = state(ctx)
     v = handover(
@@ -128,7 +134,7 @@ def hazard_handover(
         version=version,
         author=st.settings.author,
     )
-    echo_json(hazard_json(v))
+    echo_json(hazard_json(v, reader(ctx)))
 
 
 @app.command()
@@ -136,7 +142,7 @@ def history(ctx: typer.Context, record_id: IdArgument, format_: FormatOption = O
     """Every version of a record, with author, time and reason (hazards and activities)."""
     from clearground.services.hazards import history_rows
 
-    rows = history_rows(state(ctx).store(), record_id)
+    rows = history_rows(state(ctx).store(), record_id, reader(ctx))
     if format_ is OutputFormat.json:
         echo_json(rows)
         return
@@ -157,8 +163,9 @@ def history(ctx: typer.Context, record_id: IdArgument, format_: FormatOption = O
 @app.command()
 def show(ctx: typer.Context, record_id: IdArgument, as_of: AsOfOption = None) -> None:
     """Any record by its id, as JSON (victims' personal data only through accidents show)."""
-    from clearground.services.export import find, json_of
+    from clearground.services.export import find
+    from clearground.services.projections import json_of
     from clearground.store.base import parse_as_of
 
     v = find(state(ctx).store(), record_id, as_of=parse_as_of(as_of))
-    echo_json({"record_kind": v.kind, **json_of(v.kind)(v)})
+    echo_json({"record_kind": v.kind, **json_of(v.kind)(v, reader(ctx))})

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from clearground.cli.common import IdArgument, echo_json, review_app, state
+from clearground.cli.common import IdArgument, echo_json, reader, review_app, state
 
 
 @review_app.command("list")
@@ -17,20 +17,22 @@ def review_list(
     ] = "pending",
 ) -> None:
     """List submissions (pending ones by default) as JSON."""
-    from clearground.services.review import submission_json, submissions
+    from clearground.services.projections import submission_json
+    from clearground.services.review import submissions
 
-    store = state(ctx).store()
-    echo_json([submission_json(store, v) for v in submissions(store, status or None)])
+    store, who = state(ctx).store(), reader(ctx)
+    echo_json([submission_json(store, v, who) for v in submissions(store, status or None)])
 
 
 @review_app.command("show")
 def review_show(ctx: typer.Context, sub_id: IdArgument) -> None:
     """One submission, with the records it may duplicate side by side."""
+    from clearground.services.projections import submission_json
     from clearground.services.read import record
-    from clearground.services.review import submission_json
 
     store = state(ctx).store()
-    echo_json(submission_json(store, record(store, "submission", sub_id), side_by_side=True))
+    v = record(store, "submission", sub_id)
+    echo_json(submission_json(store, v, reader(ctx), side_by_side=True))
 
 
 @review_app.command("approve")
@@ -40,12 +42,13 @@ def review_approve(
     reason: Annotated[str, typer.Option("--reason", help="Kept in the history.")] = "",
 ) -> None:
     """Approve a submission: its record enters the database, citing the submission."""
-    from clearground.services.review import approve, submission_json
+    from clearground.services.projections import submission_json
+    from clearground.services.review import approve
 
     st = state(ctx)
     store = st.store()
     done = approve(store, sub_id, author=st.settings.author, reason=reason)
-    echo_json(submission_json(store, done))
+    echo_json(submission_json(store, done, reader(ctx)))
 
 
 @review_app.command("reject")
@@ -55,9 +58,10 @@ def review_reject(
     reason: Annotated[str, typer.Option("--reason", help="Why: required, and kept.")],
 ) -> None:
     """Reject a submission with a reason; it is kept, and nothing enters the database."""
-    from clearground.services.review import reject, submission_json
+    from clearground.services.projections import submission_json
+    from clearground.services.review import reject
 
     st = state(ctx)
     store = st.store()
     done = reject(store, sub_id, author=st.settings.author, reason=reason)
-    echo_json(submission_json(store, done))
+    echo_json(submission_json(store, done, reader(ctx)))

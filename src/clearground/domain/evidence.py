@@ -92,7 +92,8 @@ def containing(point, hazards: Sequence[HazardArea]) -> list[HazardArea]:
 
 
 def parse_victim(sex: object, age: object, victim_type: object, outcome: object) -> Victim:
-    """A victim from the words of a field form; ValueError names the field that is wrong.
+    """A victim from the words of a field form; ValueError names the field that is wrong,
+    never its value (a name typed into the wrong cell must not reach a message).
 
     Values may be text or numbers (an age of ``12`` from a JSON victims list, ``"12.0"`` from a
     spreadsheet), and ``None`` for unknown, so that every source of victims reads alike.
@@ -111,7 +112,7 @@ def parse_victim(sex: object, age: object, victim_type: object, outcome: object)
         "unknown": Sex.UNKNOWN,
     }
     if s not in sexes:
-        raise ValueError(f"sex {sex!r} is not female, male or unknown")
+        raise ValueError("sex is not one of female, male, unknown")
     a = word(age)
     if a in ("", "unknown"):
         age_group = AgeGroup.UNKNOWN
@@ -121,16 +122,16 @@ def parse_victim(sex: object, age: object, victim_type: object, outcome: object)
         try:
             years = float(a)
         except ValueError:
-            raise ValueError(f"age_group {age!r} is not child, adult, unknown or an age") from None
+            raise ValueError("age_group is not one of child, adult, unknown, or an age") from None
         if not 0 <= years < 130:
-            raise ValueError(f"age {age!r} is not a human age")
+            raise ValueError("age_group is an age out of 0 to 129")
         age_group = AgeGroup.CHILD if years < 18 else AgeGroup.ADULT
     t = word(victim_type) or "civilian"
     if t not in VictimType.__members__.values():
-        raise ValueError(f"victim_type {victim_type!r} is not civilian or deminer")
+        raise ValueError("victim_type is not one of civilian, deminer")
     o = word(outcome)
     if o not in VictimOutcome.__members__.values():
-        raise ValueError(f"outcome {outcome!r} is not killed or injured")
+        raise ValueError("outcome is not one of killed, injured")
     return Victim(sexes[s], age_group, VictimType(t), VictimOutcome(o))
 
 

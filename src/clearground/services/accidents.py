@@ -1,23 +1,28 @@
 """Accidents and their victims. Victims' personal data is stored apart and read only with the
-``victim_data`` permission; it never appears in accident listings or exports."""
+``victim_data`` permission; it never appears in accident listings or exports.
+
+An accidents file (and a victims file) may hold only the fields an accident (a victim) has: any
+other column is refused by its name, since it may name people, unless ``--map`` reads a declared
+field from it. No message repeats a cell of these files: a name typed into the wrong column must
+not reach a terminal or a log.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from clearground.domain.errors import Forbidden, ImportRejected, NotFound
+from clearground.domain.errors import ImportRejected
 from clearground.domain.evidence import parse_eo_category, parse_victim
-from clearground.domain.records import Accident, Victim, VictimPersonalData
+from clearground.domain.records import Accident, EOCategory, Victim, VictimPersonalData
 from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.formats import format_for_path
 from clearground.services.common import (
     ImportReport,
-    attributes_of,
     bulk,
     column_getter,
     ignore_exported,
@@ -30,9 +35,9 @@ from clearground.services.common import (
 )
 from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE, HazardLinks
 from clearground.services.locations import PcodeIndex
-from clearground.store.base import Store, Version
+from clearground.store.base import Store
 
-__all__ = ["accident_json", "import_accidents", "parse_victims_list", "victims_personal_data"]
+__all__ = ["import_accidents", "parse_victims_list"]
 
 KIND = "accident"
 PERSONAL = "victim_personal"
@@ -52,6 +57,47 @@ _VICTIM_FIELDS = (
 _VICTIM_KEYS = ("victim_no", "sex", "age_group", "victim_type", "outcome")
 #: Counts an export writes beside its victims; the import counts the victims again.
 _COUNTS = ("killed", "injured")
+#: The fields an accidents file may give (all of them non-personal).
+_ACCIDENT_FIELDS = ("date", *_FIELDS, "victims", *_COUNTS)
+
+
+def _split_mapping(
+    mapping: dict[str, str] | None,
+) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """``--map`` as the accidents file's and the victims file's, and what names neither."""
+    mapping = mapping or {}
+    unknown = [
+        f"--map {f}={c}: {f} is not a field of an accident ({', '.join(_ACCIDENT_FIELDS)}) "
+        f"nor of a victim ({', '.join(_VICTIM_FIELDS)})"
+        for f, c in mapping.items()
+        if f not in _ACCIDENT_FIELDS and f not in _VICTIM_FIELDS
+    ]
+    return (
+        {f: c for f, c in mapping.items() if f in _ACCIDENT_FIELDS},
+        {f: c for f, c in mapping.items() if f in _VICTIM_FIELDS},
+        unknown,
+    )
+
+
+def _unknown_columns(table, used: set[str], what: str, fields: str) -> list[str]:
+    """One refusal per column that is no field of ``what`` (it may name people). A column
+    empty in every feature holds nothing to keep or refuse (KML's placemark ``name``)."""
+    return [
+        f"{table.source}: column {c} is not a field of {what}; map it with --map FIELD={c} to "
+        f"a declared {fields}, or remove it"
+        for c in table.columns
+        if c not in used and any(texts(table.columns[c], len(table)))
+    ]
+
+
+def _unquoted(message: str) -> str:
+    """A reader's message without the cells it quotes (``lon/lat = 'x'/'y' ...``)."""
+    return re.sub(r"'[^']*'", "(a value)", message)
+
+
+def _without_value(exc: ValueError, cell: str) -> str:
+    """A parser's message without the cell it quotes."""
+    return str(exc).replace(f" {cell!r}", "") if cell else str(exc)
 
 
 def _whole(value: object) -> int | None:
@@ -109,9 +155,7 @@ def parse_victims_list(value: object) -> tuple[Victim, ...]:
             )
         no = _whole(item.get("victim_no", k))
         if no is None:
-            raise ValueError(
-                f"victims: victim {k}: victim_no {item['victim_no']!r} is not a number"
-            )
+            raise ValueError(f"victims: victim {k}: victim_no is not a number")
         try:
             victim = parse_victim(
                 item.get("sex"), item.get("age_group"), item.get("victim_type"), item.get("outcome")
@@ -131,11 +175,12 @@ def parse_victims_list(value: object) -> tuple[Victim, ...]:
 def _read_victims(path: Path, layer: str | None, mapping: dict[str, str] | None):
     """Victims by the accident id they name, with their personal data kept apart."""
     table = format_for_path(path).read(path, layer=layer)
-    getter, _ = column_getter(table, mapping or {})
+    getter, used = column_getter(table, mapping or {})
     require_columns(table, getter, ("accident_id", "outcome"))
     cols = {f: texts(getter(f), len(table)) for f in _VICTIM_FIELDS}
     by_accident: dict[str, list[tuple[Victim, dict[str, str]]]] = {}
-    problems = []
+    where: dict[str, int] = {}
+    problems = _unknown_columns(table, used, "a victim", "field of a victim")
     for i in range(len(table)):
         try:
             if not cols["accident_id"][i]:
@@ -148,7 +193,8 @@ def _read_victims(path: Path, layer: str | None, mapping: dict[str, str] | None)
             continue
         personal = {k: cols[k][i] for k in ("name", "contact", "notes")}
         by_accident.setdefault(cols["accident_id"][i], []).append((victim, personal))
-    return by_accident, problems, table
+        where.setdefault(cols["accident_id"][i], i)
+    return by_accident, problems, table, where
 
 
 @bulk()
@@ -178,7 +224,8 @@ def import_accidents(
     today = today or date.today()
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    getter, used = column_getter(table, mapping or {})
+    mapping, victims_mapping, column_problems = _split_mapping(mapping)
+    getter, used = column_getter(table, mapping)
     require_columns(table, getter, ("date",))
     ignore_exported(getter, COMPUTED)
     victims_column = getter("victims")
@@ -186,15 +233,18 @@ def import_accidents(
     check = check_geometries(
         table.geometries, region=region, allowed_types=(0,), expected="a point"
     )
-    problems = {**check.problems, **table.problems}
+    problems = {**check.problems, **{i: _unquoted(m) for i, m in table.problems.items()}}
     cols = {f: texts(getter(f), n) for f in ("date", *_FIELDS)}
-    extra = [c for c in table.columns if c not in used]
+    column_problems += _unknown_columns(table, used, "an accident", "non-personal field")
     parsed: dict[int, dict[str, Any]] = {}
     seen: dict[str, int] = {}
     for i in range(n):
         try:
-            when = iso_date(cols["date"][i], field_name="date", today=today)
-            category = parse_eo_category(cols["eo_category"][i]) if cols["eo_category"][i] else None
+            try:
+                when = iso_date(cols["date"][i], field_name="date", today=today)
+            except ValueError as exc:
+                raise ValueError(_without_value(exc, cols["date"][i])) from None
+            category = _category(cols["eo_category"][i])
             listed = () if victims_column is None else parse_victims_list(victims_column[i])
             _check_counts(listed, {c: counts[c][i] for c in counts})
         except ValueError as exc:
@@ -202,22 +252,21 @@ def import_accidents(
             continue
         if cols["id"][i]:
             if cols["id"][i] in seen:
-                problems.setdefault(
-                    i, f"duplicate id {cols['id'][i]!r} (also feature {seen[cols['id'][i]] + 1})"
-                )
+                problems.setdefault(i, f"duplicate id (also feature {seen[cols['id'][i]] + 1})")
                 continue
             seen[cols["id"][i]] = i
         parsed[i] = {"date": when, "eo_category": category, "victims": listed}
     victim_rows: dict[str, list[tuple[Victim, dict[str, str]]]] = {}
     victim_problems: list[str] = []
     if victims is not None:
-        victim_rows, victim_problems, vtable = _read_victims(Path(victims), victims_layer, mapping)
-        orphans = sorted(set(victim_rows) - set(seen))
-        if orphans:
-            victim_problems.append(
-                f"{vtable.source}: victims name accidents that are not in {path.name} "
-                f"(by its id column): {', '.join(orphans[:10])}"
-            )
+        victim_rows, victim_problems, vtable, first = _read_victims(
+            Path(victims), victims_layer, victims_mapping
+        )
+        victim_problems += [
+            f"{vtable.where(first[a])}: accident_id names no accident of {path.name} "
+            "(by its id column)"
+            for a in sorted(set(victim_rows) - set(seen), key=first.__getitem__)
+        ]
         for i, row in parsed.items():
             if row["victims"] and cols["id"][i] in victim_rows:
                 problems.setdefault(
@@ -225,9 +274,11 @@ def import_accidents(
                     f"victims given twice: in the victims column and in {vtable.source}; "
                     "give them in one place",
                 )
-    if problems or victim_problems:
+    if problems or victim_problems or column_problems:
         raise ImportRejected(
-            [f"{table.where(i)}: {problems[i]}" for i in sorted(problems)] + victim_problems
+            column_problems
+            + [f"{table.where(i)}: {problems[i]}" for i in sorted(problems)]
+            + victim_problems
         )
     points = check.geometries
     with store.transaction() as tx:
@@ -238,11 +289,11 @@ def import_accidents(
         accidents, personal = [], []
         for i, row in parsed.items():
             if cols["id"][i] in clash:
-                problems[i] = f"id {cols['id'][i]!r} already exists"
+                problems[i] = "id: an accident with this id exists already"
                 continue
             wanted = cols["hazard_id"][i]
             if not hazards.exists(wanted):
-                problems[i] = f"hazard {wanted!r} not found"
+                problems[i] = "hazard_id names no recorded hazard"
                 continue
             its_victims = [(v, {}) for v in row["victims"]] or victim_rows.get(cols["id"][i], [])
             accident = Accident(
@@ -257,7 +308,7 @@ def import_accidents(
                 evidence_status=hazards.status(i),
                 admin_pcode=pcodes[i],
                 notes=cols["notes"][i],
-                attributes=attributes_of(table, extra, i),
+                attributes={},  # no other column is kept: it may name people
             )
             accidents.append(accident)
             for k, (_, data) in enumerate(its_victims, start=1):
@@ -291,59 +342,17 @@ def _check_counts(victims: tuple[Victim, ...], given: dict[str, str]) -> None:
         counted = sum(1 for v in victims if v.outcome.value == outcome)
         if _whole(raw) != counted:
             raise ValueError(
-                f"{outcome} {raw!r} does not match the victims column ({counted} {outcome}); "
+                f"{outcome} does not match the victims column ({counted} {outcome}); "
                 "change the victims, the count follows"
             )
 
 
-def accident_json(v: Version) -> dict[str, Any]:
-    """An accident without any personal data: what every role may see."""
-    a: Accident = v.record
-    return {
-        "id": a.id,
-        "date": a.date.isoformat(),
-        "lon": a.geometry.x,
-        "lat": a.geometry.y,
-        "eo_category": a.eo_category.value if a.eo_category else None,
-        "eo_type": a.eo_type,
-        "activity": a.activity,
-        "victims": [
-            {
-                "victim_no": k,
-                "sex": x.sex.value,
-                "age_group": x.age_group.value,
-                "victim_type": x.victim_type.value,
-                "outcome": x.outcome.value,
-            }
-            for k, x in enumerate(a.victims, start=1)
-        ],
-        "killed": sum(1 for x in a.victims if x.outcome.value == "killed"),
-        "injured": sum(1 for x in a.victims if x.outcome.value == "injured"),
-        "hazard_id": a.hazard_id,
-        "evidence_status": a.evidence_status.value,
-        "admin_pcode": a.admin_pcode,
-        "flag": OUTSIDE_MESSAGE if a.evidence_status.value == "outside_recorded_hazards" else None,
-        "notes": a.notes,
-        "attributes": a.attributes,
-        "version": v.version,
-        "valid_from": v.valid_from,
-        "author": v.author,
-    }
-
-
-def victims_personal_data(
-    store: Store, accident_id: str, *, permissions: Collection[str]
-) -> list[dict[str, Any]]:
-    """Names, contacts and notes of an accident's victims; needs the victim_data permission."""
-    if "victim_data" not in permissions:
-        raise Forbidden(
-            "victims' personal data needs the victim_data permission "
-            "(set CLEARGROUND_PERMISSIONS=victim_data for users who need it)"
-        )
-    if store.get(KIND, accident_id) is None:
-        raise NotFound(f"accident {accident_id} not found")
-    rows = [v.record for v in store.list(PERSONAL) if v.record.accident_id == accident_id]
-    return [
-        {"victim_no": r.victim_no, "name": r.name, "contact": r.contact, "notes": r.notes}
-        for r in sorted(rows, key=lambda r: r.victim_no)
-    ]
+def _category(cell: str):
+    """The EO category of a cell (or None for an empty one), refused without its value."""
+    if not cell:
+        return None
+    try:
+        return parse_eo_category(cell)
+    except ValueError:
+        choices = ", ".join(c.value for c in EOCategory)
+        raise ValueError(f"eo_category is not an EO category ({choices})") from None

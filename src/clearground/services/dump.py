@@ -4,6 +4,10 @@ The dump is an ordinary GeoPackage that QGIS opens: one layer per record kind ho
 version of every record (id, version, valid_from, author, reason, deleted, payload as JSON, and the
 geometry, empty for a deletion), a table of hazard events, and a small ``clearground_dump`` table
 that says what it is. ``restore`` fills a new, empty database and refuses one that holds anything.
+
+Victims' personal data goes into a dump only for a reader with the ``victim_data`` permission;
+anyone else dumps ``without_personal_data`` (no personal kinds, no personal fields; the
+``clearground_dump`` table says so), or is refused.
 """
 
 from __future__ import annotations
@@ -14,12 +18,19 @@ from typing import Any
 
 import numpy as np
 
-from clearground.domain.errors import BadInput, ImportRejected
+from clearground.domain.errors import BadInput, Forbidden, ImportRejected
+from clearground.services.projections import (
+    PERSONAL_FIELDS,
+    PUBLIC,
+    VICTIM_DATA,
+    Reader,
+    redact_payload,
+)
 from clearground.store import strip_password
 from clearground.store.base import Event, Store, now_utc
-from clearground.store.mapping import KINDS
+from clearground.store.mapping import KINDS, PERSONAL_KINDS
 
-__all__ = ["DUMP_FORMAT", "dump", "restore"]
+__all__ = ["DUMP_FORMAT", "dump", "personal_data_in", "restore"]
 
 DUMP_FORMAT = "clearground-dump-1"
 _VERSION_FIELDS = ["id", "version", "valid_from", "author", "reason", "deleted", "payload"]
@@ -33,18 +44,40 @@ def _payload_text(payload: Any) -> str | None:
     return payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
 
 
-def dump(store: Store, path: str | Path) -> dict[str, int]:
-    """Write every version of every record and every event to a new GeoPackage."""
+def _without_personal_fields(kind: str, payload: Any) -> Any:
+    if payload is None or (kind not in PERSONAL_FIELDS and kind != "submission"):
+        return payload
+    decoded = json.loads(payload) if isinstance(payload, str | bytes) else payload
+    return redact_payload(kind, decoded, PUBLIC)
+
+
+def dump(
+    store: Store, path: str | Path, reader: Reader, *, without_personal_data: bool = False
+) -> dict[str, int]:
+    """Write every version of every record and every event to a new GeoPackage.
+
+    Victims' personal data is included only for a reader with ``victim_data``; anyone else must
+    ask for ``without_personal_data``, which leaves out the personal kinds and fields.
+    """
     import pyogrio
 
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
         raise BadInput(f"{path}: a dump is a GeoPackage; name it FILE.gpkg")
+    if not without_personal_data and not reader.victim_data:
+        raise Forbidden(
+            f"a dump holds victims' personal data, which needs the {VICTIM_DATA} permission; "
+            "dump with --without-personal-data to leave it out"
+        )
     if path.exists():
         path.unlink()
     counts: dict[str, int] = {}
     for kind, m in KINDS.items():
+        if without_personal_data and kind in PERSONAL_KINDS:
+            continue
         rows = store.raw_versions(kind)
+        if without_personal_data:
+            rows = [(*r[:6], _without_personal_fields(kind, r[6]), *r[7:]) for r in rows]
         counts[kind] = len(rows)
         columns = [
             np.array([r[0] for r in rows], dtype=object),
@@ -89,6 +122,7 @@ def dump(store: Store, path: str | Path) -> dict[str, int]:
         "source": strip_password(store.url),
         "sequences": json.dumps(store.sequences()),
         "note": "every version of every record; open the *_versions layers in QGIS",
+        "personal_data": "omitted" if without_personal_data else "included",
     }
     pyogrio.raw.write(
         path,
@@ -99,6 +133,12 @@ def dump(store: Store, path: str | Path) -> dict[str, int]:
         driver="GPKG",
     )
     return counts
+
+
+def personal_data_in(path: str | Path) -> bool:
+    """Whether a dump holds victims' personal data (dumps made before this was recorded did)."""
+    names, (keys, values), _ = _read(Path(path), "clearground_dump", geometry=False)
+    return dict(zip(keys, values, strict=True)).get("personal_data", "included") == "included"
 
 
 def _read(path: Path, layer: str, *, geometry: bool) -> tuple[list[str], list, Any]:

@@ -30,9 +30,10 @@ from clearground.services.common import (
     texts,
 )
 from clearground.services.locations import PcodeIndex
+from clearground.services.projections import OUTSIDE_MESSAGE
 from clearground.store.base import Store, Version
 
-__all__ = ["COMPUTED", "HazardLinks", "OUTSIDE_MESSAGE", "eo_json", "import_eo"]
+__all__ = ["COMPUTED", "HazardLinks", "OUTSIDE_MESSAGE", "import_eo"]
 
 KIND = "eo"
 _REQUIRED = ("category", "date")
@@ -48,7 +49,6 @@ _FIELDS = (
     "hazard_id",
     "notes",
 )
-OUTSIDE_MESSAGE = "evidence outside recorded hazards"
 #: Columns of an EO export that the import works out again from the point and the hazards, so
 #: that importing an export gives the same item rather than one with these as attributes.
 COMPUTED = ("evidence_status", "admin_pcode", "flag")
@@ -260,33 +260,3 @@ class HazardLinks:
                 "hazard", hazard_id, version, self.tx.time, author, "reopened", False, reopened
             )
             self.notes.append(f"{hazard_id} reopened by {evidence_id}")
-
-
-def eo_json(v: Version) -> dict[str, Any]:
-    """The JSON of an EO item version."""
-    e: EOItem = v.record
-    return {
-        "id": e.id,
-        "category": e.category.value,
-        "eo_type": e.eo_type,
-        "quantity": e.quantity,
-        "condition": e.condition,
-        "date": e.date.isoformat(),
-        "lon": e.geometry.x,
-        "lat": e.geometry.y,
-        "found_during": e.found_during,
-        "reported_by": e.reported_by,
-        "disposal_date": e.disposal_date.isoformat() if e.disposal_date else None,
-        "disposal_method": e.disposal_method,
-        "hazard_id": e.hazard_id,
-        "evidence_status": e.evidence_status.value,
-        "admin_pcode": e.admin_pcode,
-        "flag": OUTSIDE_MESSAGE
-        if e.evidence_status is EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
-        else None,
-        "notes": e.notes,
-        "attributes": e.attributes,
-        "version": v.version,
-        "valid_from": v.valid_from,
-        "author": v.author,
-    }

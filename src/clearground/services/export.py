@@ -1,66 +1,25 @@
 """Export of every record kind (hazards have their own, richer export in services.hazards), and
-finding any record by its id. Victims' personal data is never exported or shown here."""
+finding any record by its id. Every file is written for the public reader of
+``services.projections``: victims' personal data is never exported, whoever exports."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from clearground.domain.errors import BadInput, NotFound
+from clearground.domain.errors import NotFound
 from clearground.formats import FeatureTable, format_for_path
+from clearground.services.projections import EXPORTABLE, PUBLIC, json_of
 from clearground.store.base import Store, Version
-from clearground.store.mapping import KINDS, PERSONAL_KINDS
 
-__all__ = ["EXPORTABLE", "export_records", "find", "flat_row", "json_of", "table_column"]
-
-
-def _json_functions() -> dict[str, Callable[[Version], dict[str, Any]]]:
-    from clearground.services.accidents import accident_json
-    from clearground.services.evidence import eo_json
-    from clearground.services.hazards import hazard_json
-    from clearground.services.minefields import minefield_json
-    from clearground.services.operations import record_json
-
-    return {
-        "hazard": hazard_json,
-        "eo": eo_json,
-        "accident": accident_json,
-        "minefield": minefield_json,
-        **{
-            k: record_json
-            for k in (
-                "activity",
-                "qc",
-                "organisation",
-                "task",
-                "eore",
-                "qa",
-                "location",
-                "submission",
-                "coverage",
-            )
-        },
-    }
-
-
-EXPORTABLE = tuple(k for k in KINDS if k not in PERSONAL_KINDS)
-
-
-def json_of(kind: str) -> Callable[[Version], dict[str, Any]]:
-    if kind in PERSONAL_KINDS:
-        raise BadInput(f"{kind} is personal data: it is never exported or listed")
-    functions = _json_functions()
-    if kind not in functions:
-        raise BadInput(f"unknown record kind {kind!r}; kinds: {', '.join(EXPORTABLE)}")
-    return functions[kind]
+__all__ = ["export_records", "find", "flat_row", "table_column"]
 
 
 def find(store: Store, record_id: str, *, as_of: str | None = None) -> Version:
-    """The record with this id, whatever its kind (never personal data)."""
+    """The record with this id, whatever its kind (never one of a personal kind)."""
     for kind in EXPORTABLE:
         v = store.get(kind, record_id, as_of=as_of)
         if v is not None:
@@ -123,7 +82,7 @@ def export_records(
     fmt = format_for_path(path, format_name, hxl=hxl)
     versions = store.list(kind, as_of=as_of)
     rows = [
-        flat_row(to_json(v), has_geometry=getattr(v.record, "geometry", None) is not None)
+        flat_row(to_json(v, PUBLIC), has_geometry=getattr(v.record, "geometry", None) is not None)
         for v in versions
     ]
     names: list[str] = []

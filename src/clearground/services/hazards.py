@@ -28,13 +28,13 @@ from clearground.services.common import (
     texts,
 )
 from clearground.services.locations import PcodeIndex
+from clearground.services.projections import EXPORTABLE, PUBLIC, Reader, hazard_json
 from clearground.store.base import Store, Version, chunks
 
 __all__ = [
     "edit",
     "export",
     "handover",
-    "hazard_json",
     "history",
     "history_rows",
     "import_hazards",
@@ -344,31 +344,6 @@ def import_hazards(
     )
 
 
-def hazard_json(v: Version) -> dict[str, Any]:
-    """The JSON of a hazard version: the keys scripts and QGIS projects rely on."""
-    h: HazardArea = v.record
-    return {
-        "id": h.id,
-        "name": h.name,
-        "classification": str(h.classification),
-        "status": str(h.status),
-        "area_m2": round(h.area_m2, 2),
-        "released_m2": {k: round(x, 2) for k, x in h.released.as_dict().items()},
-        "remaining_m2": round(h.remaining_m2, 2),
-        "version": v.version,
-        "eo_types": list(h.eo_types),
-        "date_reported": h.date_reported.isoformat() if h.date_reported else None,
-        "source": h.source,
-        "admin_pcode": h.admin_pcode,
-        "land_use": h.land_use,
-        "notes": h.notes,
-        "attributes": h.attributes,
-        "valid_from": v.valid_from,
-        "author": v.author,
-        "reason": v.reason,
-    }
-
-
 def list_hazards(store: Store, *, as_of: str | None = None) -> list[Version]:
     return store.list(KIND, as_of=as_of)
 
@@ -382,18 +357,15 @@ def show(store: Store, hazard_id: str, *, as_of: str | None = None) -> Version:
 
 
 def history(store: Store, record_id: str) -> list[Version]:
-    """Every version of the record with this id, whatever its kind."""
-    from clearground.store.mapping import KINDS, PERSONAL_KINDS
-
-    readable = [k for k in KINDS if k not in PERSONAL_KINDS]
-    for kind in readable:
+    """Every version of the record with this id, whatever its kind (never a personal kind)."""
+    for kind in EXPORTABLE:
         versions = store.history(kind, record_id)
         if versions:
             return versions
-    raise NotFound(f"no record {record_id} ({', '.join(readable)})")
+    raise NotFound(f"no record {record_id} ({', '.join(EXPORTABLE)})")
 
 
-def history_rows(store: Store, record_id: str) -> list[dict[str, Any]]:
+def history_rows(store: Store, record_id: str, reader: Reader) -> list[dict[str, Any]]:
     """The versions of a record as rows (author, time, reason; a hazard's state at each)."""
     rows = []
     for v in history(store, record_id):
@@ -406,7 +378,7 @@ def history_rows(store: Store, record_id: str) -> list[dict[str, Any]]:
             "deleted": v.deleted,
         }
         if v.kind == "hazard" and v.record is not None:
-            h = hazard_json(v)
+            h = hazard_json(v, reader)
             row.update(
                 status=h["status"],
                 area_m2=h["area_m2"],
@@ -520,7 +492,7 @@ def export(
     path = Path(path)
     fmt = format_for_path(path, format_name, hxl=hxl)
     versions = list_hazards(store, as_of=as_of)
-    rows = [hazard_json(v) for v in versions]
+    rows = [hazard_json(v, PUBLIC) for v in versions]
     columns: dict[str, np.ndarray] = {}
     for name in EXPORT_COLUMNS:
         if name == "released_m2":

@@ -30,7 +30,7 @@ from clearground.services.common import (
 )
 from clearground.store.base import Store
 
-__all__ = ["PcodeIndex", "import_locations", "location_json"]
+__all__ = ["PcodeIndex", "import_locations"]
 
 KIND = "location"
 _COD = re.compile(r"^adm(\d)_pcode$", re.IGNORECASE)
@@ -160,9 +160,3 @@ def import_locations(
         dry_run,
         notes=[f"levels {sorted(set(levels))}, {total:,.0f} km²"],
     )
-
-
-def location_json(v) -> dict[str, object]:
-    """An administrative area as ``locations list`` shows it."""
-    a = v.record
-    return {"pcode": a.id, "name": a.name, "level": a.level, "parent": a.parent}

@@ -38,9 +38,10 @@ from clearground.services.common import (
     texts,
 )
 from clearground.services.locations import PcodeIndex
-from clearground.store.base import Store, Transaction, Version
+from clearground.services.projections import PUBLIC, minefield_json
+from clearground.store.base import Store, Transaction
 
-__all__ = ["import_minefields", "minefield_json", "overdue"]
+__all__ = ["import_minefields", "overdue"]
 
 KIND = "minefield"
 _FIELDS = (
@@ -225,29 +226,6 @@ def _own_hazards(
     return set(found)
 
 
-def minefield_json(v: Version, hazard: Version | None = None) -> dict[str, Any]:
-    m: MinefieldRecord = v.record
-    return {
-        "id": m.id,
-        "hazard_id": m.hazard_id,
-        "hazard_status": str(hazard.record.status) if hazard and hazard.record else None,
-        "devices": [{"type": t, "count": n} for t, n in m.devices],
-        "marking": m.marking,
-        "emplaced_from": m.emplaced_from.isoformat() if m.emplaced_from else None,
-        "emplaced_to": m.emplaced_to.isoformat() if m.emplaced_to else None,
-        "claimed_self_destruct": m.claimed_self_destruct,
-        "claimed_self_deactivation": m.claimed_self_deactivation,
-        "claimed_deactivation_date": (
-            m.claimed_deactivation_date.isoformat() if m.claimed_deactivation_date else None
-        ),
-        "claimed_battery_life": m.claimed_battery_life,
-        "handed_over_by": m.handed_over_by,
-        "notes": m.notes,
-        "attributes": m.attributes,
-        "version": v.version,
-    }
-
-
 def overdue(store: Store, *, today: date | None = None) -> list[dict[str, Any]]:
     """Records whose claimed deactivation date has passed while their hazard is still open."""
     records = store.list(KIND)
@@ -259,7 +237,7 @@ def overdue(store: Store, *, today: date | None = None) -> list[dict[str, Any]]:
     )
     late_ids = {r.id for r in late}
     return [
-        {**minefield_json(v, hazards.get(v.record.hazard_id)), "message": OVERDUE_MESSAGE}
+        {**minefield_json(v, PUBLIC, hazards.get(v.record.hazard_id)), "message": OVERDUE_MESSAGE}
         for v in records
         if v.id in late_ids
     ]

@@ -252,6 +252,17 @@ def _extras(spec: OdkForm, sub: OdkSubmission) -> dict[str, Any]:
     return out
 
 
+def _no_cells(spec: OdkForm, sub: OdkSubmission, message: str) -> str:
+    """An accident report's message without any cell it quotes: a cell may name people (a name
+    typed into ``sex``). Other forms' messages quote the value, to help find it."""
+    if spec.kind != "accident":
+        return message
+    rows = [sub.values, *sub.repeats.get(spec.repeat, [])]
+    for cell in sorted({_text(x) for row in rows for x in row.values()} - {""}, key=len)[::-1]:
+        message = message.replace(f" {cell!r}", "").replace(repr(cell), "")
+    return message
+
+
 def _geometry_problem(spec: OdkForm, why: str) -> str:
     why = why.replace(
         "write coordinates as lon, lat",
@@ -322,7 +333,7 @@ def import_odk(
                 raise ValueError(f"{spec.geometry} is empty (the form requires it)")
             fields[i] = _fields(spec, sub, today)
         except ValueError as exc:
-            problems[sub.number] = str(exc)
+            problems[sub.number] = _no_cells(spec, sub, str(exc))
         key = sub.key
         if key in seen:
             problems.setdefault(
@@ -383,7 +394,9 @@ def import_odk(
             if sub.key:
                 attributes["odk_instance_id"] = sub.key
             if links is not None and not links.exists(f["hazard_id"]):
-                problems[sub.number] = f"hazard_id: hazard {f['hazard_id']!r} not found"
+                problems[sub.number] = _no_cells(
+                    spec, sub, f"hazard_id: hazard {f['hazard_id']!r} not found"
+                )
                 continue
             records.append(_record(spec, f, points[n], areas[n], links, n, attributes))
             personal.append(f.get("personal", []))

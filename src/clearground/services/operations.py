@@ -38,9 +38,9 @@ from clearground.services.common import (
     texts,
 )
 from clearground.services.locations import PcodeIndex
-from clearground.store.base import Store, Version
+from clearground.store.base import Store
 
-__all__ = ["KINDS", "import_records", "record_json"]
+__all__ = ["KINDS", "import_records"]
 
 
 def _count(value: str) -> int:
@@ -342,18 +342,3 @@ def import_records(
         if not dry_run:
             tx.commit()
     return ImportReport(str(path), kind, n, [r.id for r in records], dry_run)
-
-
-def record_json(v: Version) -> dict[str, Any]:
-    """Any of these records as JSON: its fields, place (if any) and version."""
-    from clearground.store.mapping import mapping_for
-
-    out = {"id": v.id, **mapping_for(v.kind).to_payload(v.record)}
-    g = v.record.geometry
-    if g is not None and not g.is_empty:
-        c = g.centroid
-        out["lon"], out["lat"] = c.x, c.y
-    if v.kind == "eore":
-        out["total"] = v.record.total
-    out["version"] = v.version
-    return out

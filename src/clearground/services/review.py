@@ -10,7 +10,7 @@ rejection keeps the reason.
 
 Victims' personal data never enters a submission: it waits in the ``victim_personal`` kind
 (readable only with the ``victim_data`` permission) under ``SUBMISSION/N``, moves to
-``ACCIDENT/N`` on approval and is withdrawn (a tombstone) on rejection.
+``ACCIDENT/N`` on approval and is deleted on rejection (a tombstone; earlier versions erased).
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from clearground.analysis.proximity import degree_margin
 from clearground.domain.errors import BadInput, NotFound
 from clearground.domain.records import VictimPersonalData
 from clearground.domain.review import Submission, SubmissionStatus, decide
+from clearground.services.projections import without_personal_data
 from clearground.store.base import Store, Version
 
-__all__ = ["REVIEWABLE", "approve", "reject", "submission_json", "submit", "submissions"]
+__all__ = ["REVIEWABLE", "approve", "reject", "submit", "submissions"]
 
 KIND = "submission"
 PERSONAL = "victim_personal"
@@ -238,11 +239,14 @@ def approve(store: Store, sub_id: str, *, author: str, reason: str = "") -> Vers
 
 
 def reject(store: Store, sub_id: str, *, author: str, reason: str) -> Version:
-    """Reject a submission; it stays, with the reason, and nothing enters the database."""
+    """Reject a submission; it stays, with the reason, and nothing enters the database.
+
+    Its victims' personal data is deleted: a tombstone, and every earlier version of it erased
+    (that it existed, when and by whom stay; names, contacts and notes do not)."""
     with store.transaction() as tx:
         v = _get(tx, sub_id)
         decided = decide(v.record, approve=False, by=author, reason=reason)
-        if decided.kind == "accident":  # no record will need it: withdrawn
+        if decided.kind == "accident":  # no record will need it: deleted, content and all
             for held in _held(tx, sub_id, len(decided.record.victims)).values():
                 tx.delete(
                     PERSONAL,
@@ -251,6 +255,7 @@ def reject(store: Store, sub_id: str, *, author: str, reason: str) -> Version:
                     author=author,
                     reason=f"withdrawn: submission {sub_id} rejected",
                 )
+                tx.redact(PERSONAL, held.id, without_personal_data(held.record))
         tx.update(
             KIND,
             decided,
@@ -265,53 +270,3 @@ def reject(store: Store, sub_id: str, *, author: str, reason: str) -> Version:
 def submissions(store: Store, status: str | None = None) -> list[Version]:
     out = store.list(KIND)
     return [v for v in out if status is None or v.record.status.value == status]
-
-
-def _record_json(kind: str, record: Any, version: Version | None = None) -> dict[str, Any]:
-    """A record as its kind shows it: never with victims' personal data."""
-    from clearground.services.accidents import accident_json
-    from clearground.services.evidence import eo_json
-    from clearground.services.hazards import hazard_json
-    from clearground.services.operations import record_json
-
-    v = version or Version(kind, record.id, 0, "", "", "", False, record)
-    show = {"hazard": hazard_json, "eo": eo_json, "accident": accident_json, "eore": record_json}
-    return show[kind](v)
-
-
-def submission_json(store: Store, v: Version, *, side_by_side: bool = False) -> dict[str, Any]:
-    """A submission; with ``side_by_side`` the records it may duplicate are shown beside it."""
-    sub: Submission = v.record
-    out: dict[str, Any] = {
-        "id": sub.id,
-        "kind": sub.kind,
-        "status": sub.status.value,
-        "submitted_by": sub.submitted_by,
-        "source": sub.source,
-        "duplicates": list(sub.duplicates),
-        "decided_by": sub.decided_by,
-        "decision_reason": sub.decision_reason,
-        "record_id": sub.record_id,
-        "version": v.version,
-        "attributes": sub.attributes,
-        "record": _record_json(sub.kind, sub.record),
-    }
-    if sub.kind == "accident" and sub.status is SubmissionStatus.PENDING:
-        # how many victims' personal data wait apart (never the data itself)
-        out["personal_data_held_apart"] = sum(
-            1
-            for k in range(1, len(sub.record.victims) + 1)
-            if store.get(PERSONAL, f"{sub.id}/{k}") is not None
-        )
-    if side_by_side:
-        shown = []
-        for other in sub.duplicates:
-            found = store.get(sub.kind, other) or store.get(KIND, other)
-            if found is None:
-                shown.append({"id": other})
-            elif found.kind == KIND:
-                shown.append({"submission": other, **_record_json(sub.kind, found.record.record)})
-            else:
-                shown.append(_record_json(sub.kind, found.record, found))
-        out["side_by_side"] = shown
-    return out

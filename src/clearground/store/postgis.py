@@ -282,6 +282,14 @@ class PostgisTransaction:
         )
         return new
 
+    def redact(self, kind: str, record_id: str, record: Any) -> int:
+        """See ``Transaction.redact``: the content of every version becomes ``record``'s."""
+        table = mapping_for(kind).table
+        return self._conn.execute(
+            f"UPDATE {table}_versions SET payload = %s::jsonb WHERE id = %s AND NOT deleted",
+            (payloads_json(kind, [record])[0], record_id),
+        ).rowcount
+
     def get(self, kind: str, record_id: str) -> Version | None:
         table = mapping_for(kind).table
         rows = (

@@ -24,6 +24,7 @@ _MODULES = [
     "m0007_admin_areas",
     "m0008_operations",
     "m0009_coverage",
+    "m0012_erase_rejected_personal_data",
 ]
 
 
