@@ -179,7 +179,7 @@ def _good(tmp_path: Path) -> dict[str, list[str]]:
         "review list": ["review", "list"],
         "review show": ["review", "show", "SB-000001"],
         "export": ["export", str(tmp_path / "out" / "x.geojson")],
-        "dump": ["dump", str(tmp_path / "out" / "x.gpkg")],
+        "dump": ["dump", "--without-personal-data", str(tmp_path / "out" / "x.gpkg")],
     }
 
 
