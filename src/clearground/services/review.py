@@ -213,7 +213,8 @@ def approve(store: Store, sub_id: str, *, author: str, reason: str = "") -> Vers
                 if sub.kind == "eo"
                 else f"accident {record.id}"
             )
-            links.reopen_around(0, record.id, what, record.date, author)
+            found_by = record.found_during if sub.kind == "eo" else ""
+            links.reopen_around(0, record.id, what, record.date, author, found_by=found_by)
             if sub.kind == "accident":
                 _move_personal(tx, sub_id, record, author)
         elif sub.kind == "eore":
