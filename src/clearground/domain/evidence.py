@@ -92,8 +92,8 @@ def reopen(
     the activity and the m² returned. A closed or handed-over hazard is reopened; an open one stays
     open with the land back in its remaining area; only new activities release it again. An item
     ``found_by`` an activity, in the land that activity released (found and disposed during that
-    very clearance), changes nothing. Land released before each activity's own land was kept is given back where it covers
-    ``point``: all of it, as one record of unknown outcome split over the outcomes it holds.
+    very clearance), changes nothing. Land released before each activity's own land was kept
+    is given back where it covers ``point``: all of it, split over the outcomes it holds.
     """
     own = hazard.released_by.get(found_by)
     if point is not None and own is not None and own.geometry.covers(point):
