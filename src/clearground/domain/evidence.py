@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from shapely.geometry.base import BaseGeometry
 
-from clearground.domain.landrelease import HazardEvent, give_back
+from clearground.domain.landrelease import HazardEvent
 from clearground.domain.partwise import HazardParts
 from clearground.domain.records import (
     AgeGroup,
@@ -28,6 +28,7 @@ from clearground.domain.records import (
     VictimOutcome,
     VictimType,
 )
+from clearground.domain.released_land import give_back
 
 __all__ = [
     "EO_CATEGORY_WORDS",

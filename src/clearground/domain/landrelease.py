@@ -31,7 +31,6 @@ import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
-from clearground.domain.areas import geodesic_area
 from clearground.domain.errors import BadInput, ReleaseRefused
 from clearground.domain.partwise import HazardParts, Pieces, as_multipolygon, nowhere_wider_than
 from clearground.domain.records import (
@@ -43,7 +42,12 @@ from clearground.domain.records import (
     LandReleaseActivity,
     QCResult,
     QCSample,
-    ReleasedLand,
+)
+from clearground.domain.released_land import (
+    give_back,
+    give_back_unknown,
+    released_pieces,
+    with_released,
 )
 
 __all__ = [
@@ -183,36 +187,6 @@ def require_release_evidence(evidence: object) -> LandReleaseActivity:
     raise AssertionError  # pragma: no cover  (refuse_release always raises)
 
 
-def _released_pieces(hp: HazardParts, hazard: HazardArea) -> dict[str, tuple[str, Pieces]]:
-    """Each activity's own released land as pieces; land released before this was kept (a
-    hazard with released area but no ``released_by``) is kept under the key ``""``."""
-    out = {k: (r.outcome, hp.clip(r.geometry)) for k, r in hazard.released_by.items()}
-    kept = sum(p.area() for _, p in out.values())
-    if geodesic_area(hazard.released_geometry) - kept > 0.01:  # m²: more than float noise
-        whole = hp.clip(hazard.released_geometry)
-        for _, pieces in out.values():
-            whole = whole.minus(pieces)
-        out[""] = ("", whole)
-    return out
-
-
-def _with_released(
-    hazard: HazardArea, hp: HazardParts, by: dict[str, tuple[str, Pieces]], **changes: Any
-) -> HazardArea:
-    """``hazard`` with ``by`` as its released land (the union part by part, per activity)."""
-    union = Pieces.none()
-    for _, pieces in by.values():
-        union = union.plus(pieces)
-    return dataclasses.replace(
-        hazard,
-        released_geometry=union.geometry(),
-        released_by={
-            k: ReleasedLand(outcome, pieces.geometry()) for k, (outcome, pieces) in by.items() if k
-        },
-        **changes,
-    )
-
-
 def _closing_sliver(
     hp: HazardParts, hazard: HazardArea, released: Pieces, remaining_m2: float
 ) -> Pieces | None:
@@ -258,7 +232,7 @@ def apply_activity(
             f"activity {activity.id} polygon lies outside hazard {hazard.id} by more than "
             f"{WITHIN_TOLERANCE_M:g} m"
         )
-    by = _released_pieces(hp, hazard)
+    by = released_pieces(hp, hazard)
     union = Pieces.none()
     for _, pieces in by.values():
         union = union.plus(pieces)
@@ -282,7 +256,7 @@ def apply_activity(
         status = HazardStatus.IN_PROGRESS
     else:
         status = hazard.status
-    new_hazard = _with_released(hazard, hp, by, released=released, status=status)
+    new_hazard = with_released(hazard, hp, by, released=released, status=status)
     if closes:
         new_hazard.released_geometry = polygonal(hazard.geometry)
     events = [
@@ -305,32 +279,6 @@ def apply_activity(
     return new_hazard, dataclasses.replace(activity, released_m2=m2), events
 
 
-def give_back(
-    hazard: HazardArea, taken: dict[str, Pieces], hp: HazardParts
-) -> tuple[HazardArea, dict[str, tuple[str, float]]]:
-    """``hazard`` with the land ``taken`` from each activity (ids in ``released_by``; the key
-    ``""`` is never given) back in its remaining area,
-    off that activity's own outcome. Returns the hazard and, per activity, (outcome, m² back).
-    A closed or handed-over hazard that gets land back is reopened."""
-    by = _released_pieces(hp, hazard)
-    released = hazard.released
-    back: dict[str, tuple[str, float]] = {}
-    for key, pieces in taken.items():
-        outcome, own = by[key]
-        returned = own.times(pieces)
-        m2 = min(returned.area(), getattr(released, outcome))
-        released = released.plus(outcome, -m2)
-        by[key] = (outcome, own.minus(returned))
-        back[key] = (outcome, m2)
-    status = hazard.status
-    if any(m2 > 0 for _, m2 in back.values()) and status in (
-        HazardStatus.CLOSED,
-        HazardStatus.HANDED_OVER,
-    ):
-        status = HazardStatus.REOPENED
-    return _with_released(hazard, hp, by, released=released, status=status), back
-
-
 def return_land(
     hazard: HazardArea, activity: LandReleaseActivity, sample: QCSample
 ) -> tuple[HazardArea, QCSample, list[HazardEvent]]:
@@ -350,13 +298,13 @@ def return_land(
     else:  # released before each activity's own land was kept: its polygon stands for it
         key = ""
         within = hp.clip(polygonal(activity.geometry)).times(hp.clip(sample.geometry))
-    if key not in _released_pieces(hp, hazard):
+    if key not in released_pieces(hp, hazard):
         new, m2 = hazard, 0.0
     elif key:
         new, back = give_back(hazard, {key: within}, hp)
         m2 = back[key][1]
     else:
-        new, m2 = _give_back_unknown(hazard, hp, within, outcome)
+        new, m2 = give_back_unknown(hazard, hp, within, outcome)
     events = [
         HazardEvent(
             "QCFailed",
@@ -375,25 +323,6 @@ def return_land(
             )
         )
     return new, dataclasses.replace(sample, returned_m2=m2), events
-
-
-def _give_back_unknown(
-    hazard: HazardArea, hp: HazardParts, within: Pieces, outcome: str
-) -> tuple[HazardArea, float]:
-    """Land of an activity recorded before each activity's own land was kept: back off
-    ``outcome``, as far as that outcome holds released area."""
-    by = _released_pieces(hp, hazard)
-    _, unknown = by[""]
-    returned = unknown.times(within)
-    m2 = min(returned.area(), getattr(hazard.released, outcome))
-    by[""] = ("", unknown.minus(returned))
-    status = hazard.status
-    if m2 > 0 and status in (HazardStatus.CLOSED, HazardStatus.HANDED_OVER):
-        status = HazardStatus.REOPENED
-    new = _with_released(
-        hazard, hp, by, released=hazard.released.plus(outcome, -m2), status=status
-    )
-    return new, m2
 
 
 def hand_over(

@@ -274,8 +274,8 @@ class HazardLinks:
                 reopened,
                 expected_version=v.version,
                 author=author,
-                reason=f"{what} inside on {when}: {back:.0f} m² of released land back"
-                + (", reopened" if reopened.status != v.record.status else ""),
+                reason=("reopened: " if reopened.status != v.record.status else "open: ")
+                + f"{what} inside on {when}; {back:.0f} m² of released land back",
             )
             self.tx.add_events(events, author=author)
             self.state[hazard_id] = Version(
