@@ -140,3 +140,41 @@ def test_an_item_found_during_the_clearance_that_released_it_does_not_discredit_
     # found by another activity: it is evidence against the clearance that holds the land
     new, events = reopen(h, "EO-1", "mine_ap found", item, found_by="LR-9")
     assert new.status is HazardStatus.REOPENED and new.remaining_m2 == pytest.approx(h.area_m2)
+
+
+def _released_before_land_was_kept():
+    """A closed hazard as stored before each activity's own land was kept (no released_by)."""
+    import dataclasses
+
+    from clearground.domain.records import Released
+
+    h = strip_hazard(100, 1000)
+    return dataclasses.replace(
+        h,
+        status=HazardStatus.CLOSED,
+        released=Released(cancelled=h.area_m2 / 2, cleared=h.area_m2 / 2),
+        released_geometry=h.geometry,
+    )
+
+
+def test_evidence_in_land_released_before_it_was_kept_by_activity_gives_it_all_back():
+    h = _released_before_land_was_kept()
+    new, events = reopen(h, "EO-1", "uxo found", shapely.Point(30.0 + 10 / M_LON, 50.0001))
+    assert new.status is HazardStatus.REOPENED
+    assert new.remaining_m2 == pytest.approx(h.area_m2, rel=1e-6)
+    assert events[0].kind == "ReleaseDiscredited" and events[0].detail["activity"] == ""
+    assert sum(events[0].detail["returned_m2"].values()) == pytest.approx(h.area_m2, rel=1e-6)
+
+
+def test_a_failed_sample_of_an_activity_recorded_before_its_land_was_kept():
+    h = _released_before_land_was_kept()
+    nts = act("nts", box_m(0, 0, 500, 100))
+    sample = QCSample(
+        "QC-1", box_m(400, 0, 600, 100), "LR-1", "HA-1", date(2025, 2, 1), "QA", QCResult.FAILED
+    )
+    new, s, _ = return_land(h, nts, sample)
+    back = geodesic_area(box_m(400, 0, 500, 100))  # the sample within the activity's polygon
+    assert s.returned_m2 == pytest.approx(back, rel=1e-6)
+    assert new.released.cancelled == pytest.approx(h.released.cancelled - back, rel=1e-6)
+    assert new.released.cleared == h.released.cleared
+    assert new.status is HazardStatus.REOPENED

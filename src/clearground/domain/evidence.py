@@ -28,7 +28,7 @@ from clearground.domain.records import (
     VictimOutcome,
     VictimType,
 )
-from clearground.domain.released_land import give_back
+from clearground.domain.released_land import give_back, released_pieces
 
 __all__ = [
     "EO_CATEGORY_WORDS",
@@ -119,44 +119,43 @@ def reopen(
 def _discredit(
     hazard: HazardArea, evidence_id: str, what: str, point: BaseGeometry, found_by: str
 ) -> tuple[HazardArea, list[HazardEvent]]:
+    if not hazard.released_geometry.covers(point):
+        return hazard, []  # no overlay at all for evidence in land still suspected
     hp = HazardParts(hazard.geometry)
-    own = {k: hp.clip(r.geometry) for k, r in hazard.released_by.items() if k != found_by}
-    hit = {k: p for k, p in own.items() if p.covers(point)}
-    new, back = give_back(hazard, hit, hp) if hit else (hazard, {})
-    events = [
-        HazardEvent(
-            "ReleaseDiscredited",
-            hazard.id,
-            evidence_id,
-            {"activity": k, "outcome": outcome, "returned_m2": m2, "evidence": what},
-        )
-        for k, (outcome, m2) in sorted(back.items())
-    ]
-    kept = new.released_geometry
-    rest = hp.clip(kept)
-    for pieces in own.values():
-        rest = rest.minus(pieces)
-    if found_by in new.released_by:
-        rest = rest.minus(hp.clip(new.released_by[found_by].geometry))
-    if rest.covers(point):  # released before each activity's land was kept: all of it back
-        m2 = rest.area()
-        released, left = new.released, m2
-        share = {}
-        for outcome in ("cancelled", "reduced", "cleared"):
-            take = min(left, getattr(released, outcome))
-            released, left, share[outcome] = released.plus(outcome, -take), left - take, take
-        new = dataclasses.replace(
-            new, released=released, released_geometry=hp.clip(kept).minus(rest).geometry()
-        )
-        events.append(
+    hit = {
+        k: hp.clip(r.geometry)
+        for k, r in hazard.released_by.items()
+        if k != found_by and r.geometry.covers(point)
+    }
+    if hit:
+        new, back = give_back(hazard, hit, hp)
+        return new, [
             HazardEvent(
                 "ReleaseDiscredited",
                 hazard.id,
                 evidence_id,
-                {"activity": "", "returned_m2": share, "evidence": what},
+                {"activity": k, "outcome": outcome, "returned_m2": m2, "evidence": what},
             )
-        )
-    return new, events
+            for k, (outcome, m2) in sorted(back.items())
+        ]
+    unknown = released_pieces(hp, hazard).get("")
+    if unknown is None or not unknown[1].covers(point):
+        return hazard, []
+    # released before each activity's own land was kept: all of that land back, split over the
+    # outcomes it holds (their land cannot be told apart)
+    left, released, share = unknown[1].area(), hazard.released, {}
+    for outcome in ("cancelled", "reduced", "cleared"):
+        take = min(left, getattr(released, outcome))
+        released, left, share[outcome] = released.plus(outcome, -take), left - take, take
+    kept = hp.clip(hazard.released_geometry).minus(unknown[1])
+    new = dataclasses.replace(hazard, released=released, released_geometry=kept.geometry())
+    event = HazardEvent(
+        "ReleaseDiscredited",
+        hazard.id,
+        evidence_id,
+        {"activity": "", "returned_m2": share, "evidence": what},
+    )
+    return new, [event]
 
 
 def containing(point, hazards: Sequence[HazardArea]) -> list[HazardArea]:
