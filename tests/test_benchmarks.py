@@ -17,6 +17,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
         ("import_hazards.py", ["--n", "500", "--repeat", "1"]),
         ("formats.py", ["--n", "300", "--repeat", "1"]),
         ("national_load.py", ["--scale", "0.005"]),
+        ("activity_many_parts.py", ["--parts", "500"]),
     ],
 )
 def test_benchmark_runs_small_and_prints_a_ratio(script, args):

@@ -47,7 +47,13 @@ def review_approve(
 
     st = state(ctx)
     store = st.store()
-    done = approve(store, sub_id, author=st.settings.author, reason=reason)
+    done = approve(
+        store,
+        sub_id,
+        author=st.settings.author,
+        reason=reason,
+        region=st.settings.operating_region,
+    )
     echo_json(submission_json(store, done, reader(ctx)))
 
 

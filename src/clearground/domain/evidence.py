@@ -1,7 +1,9 @@
 """New evidence against recorded hazards: explosive ordnance found, accidents.
 
-Evidence never releases land. Evidence inside a closed or handed-over hazard reopens it; evidence
-outside every recorded hazard is flagged for an IM officer to decide (a new SHA, or explained).
+Evidence never releases land. Evidence inside released land discredits that release: the land
+comes back into the hazard's remaining area and a closed or handed-over hazard is reopened
+(``reopen``). Evidence outside every recorded hazard is flagged for an IM officer to decide (a new
+SHA, or explained).
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
+from shapely.geometry.base import BaseGeometry
+
 from clearground.domain.landrelease import HazardEvent
+from clearground.domain.partwise import HazardParts
 from clearground.domain.records import (
     AgeGroup,
     DeviceFound,
@@ -23,6 +28,7 @@ from clearground.domain.records import (
     VictimOutcome,
     VictimType,
 )
+from clearground.domain.released_land import give_back, released_pieces
 
 __all__ = [
     "EO_CATEGORY_WORDS",
@@ -70,20 +76,86 @@ def parse_eo_category(value: object) -> EOCategory:
         ) from None
 
 
-def reopen(hazard: HazardArea, evidence_id: str, what: str) -> tuple[HazardArea, list[HazardEvent]]:
-    """``hazard`` reopened by new evidence if it was closed or handed over; else unchanged.
+def reopen(
+    hazard: HazardArea,
+    evidence_id: str,
+    what: str,
+    point: BaseGeometry | None = None,
+    *,
+    found_by: str = "",
+) -> tuple[HazardArea, list[HazardEvent]]:
+    """``hazard`` after new evidence at ``point``: evidence discredits the release of the land
+    it lies in.
 
-    Released area stays as recorded (it is history); a new survey decides what to do with it.
+    Every activity whose own released land covers ``point`` gives all of that land back (the
+    whole, not a radius: the activity's survey or clearance of that land is what the evidence
+    shows wrong), off its own outcome, with a ``ReleaseDiscredited`` event naming the evidence,
+    the activity and the m² returned. A closed or handed-over hazard is reopened; an open one stays
+    open with the land back in its remaining area; only new activities release it again. An item
+    ``found_by`` an activity, in the land that activity released (found and disposed during that
+    very clearance), changes nothing. Land released before each activity's own land was kept
+    is given back where it covers ``point``: all of it, split over the outcomes it holds.
     """
-    if hazard.status not in (HazardStatus.CLOSED, HazardStatus.HANDED_OVER):
+    own = hazard.released_by.get(found_by)
+    if point is not None and own is not None and own.geometry.covers(point):
+        return hazard, []  # found and disposed by the very activity that released the land
+    new, events = hazard, []
+    if point is not None and hazard.released.total > 0:
+        new, events = _discredit(hazard, evidence_id, what, point, found_by)
+    if new.status in (HazardStatus.CLOSED, HazardStatus.HANDED_OVER):
+        new = dataclasses.replace(new, status=HazardStatus.REOPENED)
+    if new.status != hazard.status:
+        events.append(
+            HazardEvent(
+                "HazardReopened",
+                hazard.id,
+                evidence_id,
+                {"from": str(hazard.status), "to": str(new.status), "evidence": what},
+            )
+        )
+    return new, events
+
+
+def _discredit(
+    hazard: HazardArea, evidence_id: str, what: str, point: BaseGeometry, found_by: str
+) -> tuple[HazardArea, list[HazardEvent]]:
+    if not hazard.released_geometry.covers(point):
+        return hazard, []  # no overlay at all for evidence in land still suspected
+    hp = HazardParts(hazard.geometry)
+    hit = {
+        k: hp.clip(r.geometry)
+        for k, r in hazard.released_by.items()
+        if k != found_by and r.geometry.covers(point)
+    }
+    if hit:
+        new, back = give_back(hazard, hit, hp)
+        return new, [
+            HazardEvent(
+                "ReleaseDiscredited",
+                hazard.id,
+                evidence_id,
+                {"activity": k, "outcome": outcome, "returned_m2": m2, "evidence": what},
+            )
+            for k, (outcome, m2) in sorted(back.items())
+        ]
+    unknown = released_pieces(hp, hazard).get("")
+    if unknown is None or not unknown[1].covers(point):
         return hazard, []
+    # released before each activity's own land was kept: all of that land back, split over the
+    # outcomes it holds (their land cannot be told apart)
+    left, released, share = unknown[1].area(), hazard.released, {}
+    for outcome in ("cancelled", "reduced", "cleared"):
+        take = min(left, getattr(released, outcome))
+        released, left, share[outcome] = released.plus(outcome, -take), left - take, take
+    kept = hp.clip(hazard.released_geometry).minus(unknown[1])
+    new = dataclasses.replace(hazard, released=released, released_geometry=kept.geometry())
     event = HazardEvent(
-        "HazardReopened",
+        "ReleaseDiscredited",
         hazard.id,
         evidence_id,
-        {"from": str(hazard.status), "to": str(HazardStatus.REOPENED), "evidence": what},
+        {"activity": "", "returned_m2": share, "evidence": what},
     )
-    return dataclasses.replace(hazard, status=HazardStatus.REOPENED), [event]
+    return new, [event]
 
 
 def containing(point, hazards: Sequence[HazardArea]) -> list[HazardArea]:

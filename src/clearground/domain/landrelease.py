@@ -9,9 +9,14 @@ Tolerances (stated here once, used everywhere):
 
 - ``WITHIN_TOLERANCE_M``: an activity polygon may stick out of its hazard by at most 1 m
   (GPS and digitising error); the part outside is never counted as released.
-- ``SLIVER_TOLERANCE_M``: when the land left after an activity is nowhere wider than 2 m (it
-  vanishes when shrunk by 1 m), it is a digitising sliver: the hazard closes and the sliver is
-  counted with the closing activity's outcome, so that a closed hazard has no remaining area.
+- ``SLIVER_TOLERANCE_M``, ``SLIVER_MAX_SHARE``: when the land left after an activity that
+  released land is both nowhere wider than 2 m (it vanishes when shrunk by 1 m) and no more than
+  0.5 % of the hazard's area, it is a digitising sliver: the hazard closes and the sliver is
+  counted with the closing activity's outcome (and kept as land it released), so that a closed
+  hazard has no remaining area. A narrow strip hazard, or land between 2 m bands, is never a
+  sliver: it is more than 0.5 % of the area.
+- Each activity's own released land is kept on its hazard (``released_by``); a failed QC sample
+  or evidence gives back only that land, off that activity's outcome.
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
-from clearground.domain.areas import geodesic_area, to_local_metres
 from clearground.domain.errors import BadInput, ReleaseRefused
+from clearground.domain.partwise import HazardParts, Pieces, as_multipolygon, nowhere_wider_than
 from clearground.domain.records import (
     OUTCOME_OF,
     ActivityKind,
@@ -38,15 +43,23 @@ from clearground.domain.records import (
     QCResult,
     QCSample,
 )
+from clearground.domain.released_land import (
+    give_back,
+    give_back_unknown,
+    released_pieces,
+    with_released,
+)
 
 __all__ = [
     "DEVICE_CLAIMS",
     "PROTECTED_FIELDS",
     "EDITABLE_FIELDS",
+    "SLIVER_MAX_SHARE",
     "SLIVER_TOLERANCE_M",
     "WITHIN_TOLERANCE_M",
     "HazardEvent",
     "apply_activity",
+    "give_back",
     "edit_hazard",
     "hand_over",
     "return_land",
@@ -59,6 +72,7 @@ __all__ = [
 
 WITHIN_TOLERANCE_M = 1.0
 SLIVER_TOLERANCE_M = 1.0
+SLIVER_MAX_SHARE = 0.005
 
 #: Device properties that may be recorded but never release land.
 DEVICE_CLAIMS = frozenset(
@@ -116,17 +130,7 @@ class HazardEvent:
 
 def polygonal(geometry: BaseGeometry | None) -> MultiPolygon:
     """The polygonal part of any geometry, as a MultiPolygon (empty when there is none)."""
-    if geometry is None or geometry.is_empty:
-        return MultiPolygon()
-    parts = [
-        p
-        for p in shapely.get_parts(geometry)
-        if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty
-    ]
-    polys = []
-    for p in parts:
-        polys.extend(shapely.get_parts(p) if p.geom_type == "MultiPolygon" else [p])
-    return MultiPolygon(polys)
+    return as_multipolygon(geometry)
 
 
 def polygonal_array(geometries: np.ndarray) -> np.ndarray:
@@ -183,23 +187,18 @@ def require_release_evidence(evidence: object) -> LandReleaseActivity:
     raise AssertionError  # pragma: no cover  (refuse_release always raises)
 
 
-def _centre(geometry: BaseGeometry) -> tuple[float, float]:
-    minx, miny, maxx, maxy = geometry.bounds
-    return (minx + maxx) / 2, (miny + maxy) / 2
-
-
-def _outside_by_more_than(inner: BaseGeometry, outer: BaseGeometry, metres: float) -> bool:
-    lon0, lat0 = _centre(outer)
-    a = to_local_metres(inner, lat0, lon0)
-    b = to_local_metres(outer, lat0, lon0)
-    return not a.difference(b.buffer(metres, quad_segs=4)).is_empty
-
-
-def _is_sliver(remaining: BaseGeometry, metres: float) -> bool:
-    if remaining.is_empty:
-        return True
-    lon0, lat0 = _centre(remaining)
-    return to_local_metres(remaining, lat0, lon0).buffer(-metres, quad_segs=4).is_empty
+def _closing_sliver(
+    hp: HazardParts, hazard: HazardArea, released: Pieces, remaining_m2: float
+) -> Pieces | None:
+    """The land left, if it is a digitising sliver the closing activity is credited with: nowhere
+    wider than ``2 * SLIVER_TOLERANCE_M`` and no more than ``SLIVER_MAX_SHARE`` of the hazard's
+    area; else None (the hazard stays open)."""
+    if remaining_m2 > SLIVER_MAX_SHARE * hazard.area_m2:
+        return None  # no overlay needed: too much land is left for a sliver
+    left = hp.remaining(released)
+    if left.area() > SLIVER_MAX_SHARE * hazard.area_m2:
+        return None
+    return left if nowhere_wider_than(left, 2 * SLIVER_TOLERANCE_M) else None
 
 
 def apply_activity(
@@ -207,10 +206,11 @@ def apply_activity(
 ) -> tuple[HazardArea, LandReleaseActivity, list[HazardEvent]]:
     """Release the part of ``hazard`` that ``activity`` worked and that was not released before.
 
-    Returns the new hazard, the activity with its ``released_m2`` and the events it caused.
-    Refuses anything but an NTS, TS or clearance activity, an activity on another hazard or on a
-    closed or handed-over one, and a polygon that lies outside the hazard by more than
-    ``WITHIN_TOLERANCE_M``.
+    Returns the new hazard (the land the activity itself released kept in ``released_by``), the
+    activity with its ``released_m2`` and the events it caused. Refuses anything but an NTS, TS or
+    clearance activity, an activity on another hazard or on a closed or handed-over one, and a
+    polygon that lies outside the hazard by more than ``WITHIN_TOLERANCE_M``. Works part by part
+    (``domain.partwise``), so a hazard of 100,000 parts takes seconds.
     """
     require_release_evidence(activity)
     if activity.hazard_id != hazard.id:
@@ -221,35 +221,44 @@ def apply_activity(
         raise ReleaseRefused(
             f"hazard {hazard.id} is {hazard.status}: it has no remaining area to release"
         )
+    if not activity.id or activity.id in hazard.released_by:
+        raise BadInput(f"activity {activity.id!r} has released land on {hazard.id} already")
     worked = polygonal(activity.geometry)
     if worked.is_empty:
         raise BadInput(f"activity {activity.id} has no polygon")
-    if _outside_by_more_than(worked, hazard.geometry, WITHIN_TOLERANCE_M):
+    hp = HazardParts(hazard.geometry)
+    if hp.outside_by_more_than(worked, WITHIN_TOLERANCE_M):
         raise BadInput(
             f"activity {activity.id} polygon lies outside hazard {hazard.id} by more than "
             f"{WITHIN_TOLERANCE_M:g} m"
         )
-    new_part = polygonal(worked.intersection(hazard.geometry).difference(hazard.released_geometry))
-    released_geometry = polygonal(shapely.union(hazard.released_geometry, new_part))
-    m2 = min(geodesic_area(new_part), hazard.remaining_m2)
+    by = released_pieces(hp, hazard)
+    union = Pieces.none()
+    for _, pieces in by.values():
+        union = union.plus(pieces)
+    new_part = hp.clip(worked).minus(union)
+    m2 = min(new_part.area(), hazard.remaining_m2)
     outcome = OUTCOME_OF[activity.kind]
-    remaining_geometry = polygonal(hazard.geometry.difference(released_geometry))
-    closes = _is_sliver(remaining_geometry, SLIVER_TOLERANCE_M)
+    sliver = None
+    if m2 > 0:
+        sliver = _closing_sliver(hp, hazard, union.plus(new_part), hazard.remaining_m2 - m2)
+    closes = sliver is not None
     sliver_m2 = 0.0
     if closes:
         sliver_m2 = max(0.0, hazard.remaining_m2 - m2)
         m2 += sliver_m2
-        released_geometry = polygonal(hazard.geometry)
+        new_part = new_part.plus(sliver)
+    by[activity.id] = (outcome, new_part)
     released = hazard.released.plus(outcome, m2)
     if closes:
         status = HazardStatus.CLOSED
-    elif released.total > 0:
+    elif m2 > 0:
         status = HazardStatus.IN_PROGRESS
     else:
         status = hazard.status
-    new_hazard = dataclasses.replace(
-        hazard, released=released, released_geometry=released_geometry, status=status
-    )
+    new_hazard = with_released(hazard, hp, by, released=released, status=status)
+    if closes:
+        new_hazard.released_geometry = polygonal(hazard.geometry)
     events = [
         HazardEvent(
             "AreaReleased",
@@ -273,27 +282,29 @@ def apply_activity(
 def return_land(
     hazard: HazardArea, activity: LandReleaseActivity, sample: QCSample
 ) -> tuple[HazardArea, QCSample, list[HazardEvent]]:
-    """A failed QC sample puts the land it covers, of what ``activity`` released, back into the
-    hazard's remaining area (IMAS 07.12). A closed or handed-over hazard is reopened.
-
-    The returned area comes off the activity's own outcome (cancelled, reduced or cleared).
+    """A failed QC sample puts the land it covers, of what ``activity`` itself released, back
+    into the hazard's remaining area, off that activity's own outcome (IMAS 07.12), even where
+    the activity's polygon overlaps land another activity released before. A closed or
+    handed-over hazard is reopened.
     """
     if sample.result is not QCResult.FAILED:
         return hazard, sample, []
     if activity.hazard_id != hazard.id or sample.hazard_id != hazard.id:
         raise BadInput(f"QC sample {sample.id}: activity {activity.id} is not on {hazard.id}")
-    released_here = polygonal(activity.geometry).intersection(hazard.released_geometry)
-    returned = polygonal(polygonal(sample.geometry).intersection(released_here))
+    hp = HazardParts(hazard.geometry)
     outcome = OUTCOME_OF[activity.kind]
-    m2 = min(geodesic_area(returned), getattr(hazard.released, outcome))
-    released = hazard.released.plus(outcome, -m2)
-    released_geometry = polygonal(hazard.released_geometry.difference(returned))
-    status = hazard.status
-    if m2 > 0 and status in (HazardStatus.CLOSED, HazardStatus.HANDED_OVER):
-        status = HazardStatus.REOPENED
-    new = dataclasses.replace(
-        hazard, released=released, released_geometry=released_geometry, status=status
-    )
+    if activity.id in hazard.released_by:
+        key, within = activity.id, hp.clip(sample.geometry)
+    else:  # released before each activity's own land was kept: its polygon stands for it
+        key = ""
+        within = hp.clip(polygonal(activity.geometry)).times(hp.clip(sample.geometry))
+    if key not in released_pieces(hp, hazard):
+        new, m2 = hazard, 0.0
+    elif key:
+        new, back = give_back(hazard, {key: within}, hp)
+        m2 = back[key][1]
+    else:
+        new, m2 = give_back_unknown(hazard, hp, within, outcome)
     events = [
         HazardEvent(
             "QCFailed",
@@ -302,13 +313,13 @@ def return_land(
             {"activity": activity.id, "outcome": outcome, "returned_m2": m2},
         )
     ]
-    if status != hazard.status:
+    if new.status != hazard.status:
         events.append(
             HazardEvent(
                 "HazardReopened",
                 hazard.id,
                 sample.id,
-                {"from": str(hazard.status), "to": str(status), "evidence": "failed QC sample"},
+                {"from": str(hazard.status), "to": str(new.status), "evidence": "failed QC sample"},
             )
         )
     return new, dataclasses.replace(sample, returned_m2=m2), events

@@ -43,6 +43,7 @@ __all__ = [
     "HazardStatus",
     "LandReleaseActivity",
     "Released",
+    "ReleasedLand",
     "EMPTY_AREA",
     "OUTCOME_OF",
 ]
@@ -99,6 +100,15 @@ class Released:
         return {"cancelled": self.cancelled, "reduced": self.reduced, "cleared": self.cleared}
 
 
+@dataclass(frozen=True)
+class ReleasedLand:
+    """The land one activity itself released and that is still released (a failed QC sample or
+    evidence takes it back): kept on its hazard, by activity id."""
+
+    outcome: str  # cancelled, reduced or cleared
+    geometry: BaseGeometry
+
+
 @dataclass(slots=True)
 class HazardArea:
     """Land suspected (SHA) or confirmed (CHA) to hold explosive ordnance.
@@ -115,6 +125,9 @@ class HazardArea:
     status: HazardStatus = HazardStatus.ACTIVE
     released: Released = Released()  # immutable, so one shared default is safe
     released_geometry: BaseGeometry = EMPTY_AREA
+    #: activity id -> the land that activity itself released (their union is released_geometry;
+    #: empty for hazards released before this was kept)
+    released_by: dict[str, ReleasedLand] = field(default_factory=dict)
     eo_types: tuple[str, ...] = ()
     date_reported: date | None = None
     source: str = ""

@@ -26,6 +26,7 @@ from clearground.services.projections import (
     Reader,
     redact_payload,
 )
+from clearground.services.restore_checks import verify_dump
 from clearground.store import strip_password
 from clearground.store.base import Event, Store, now_utc
 from clearground.store.mapping import KINDS, PERSONAL_KINDS
@@ -148,8 +149,68 @@ def _read(path: Path, layer: str, *, geometry: bool) -> tuple[list[str], list, A
     return list(meta["fields"]), [f.tolist() for f in fields], wkb
 
 
+def _rows(path: Path, layer: str) -> list[tuple]:
+    """The versions of one dumped layer as (id, version, valid_from, author, reason, deleted,
+    payload text, WKB); a row that is not of that shape is refused by name."""
+    names, cols, wkb = _read(path, layer, geometry=True)
+    col = dict(zip(names, cols, strict=True))
+    missing = [f for f in _VERSION_FIELDS if f not in col]
+    if missing:
+        raise ImportRejected([f"{path}:{layer}: no column {', '.join(missing)}"])
+    out = []
+    for i in range(len(col["id"])):
+        try:
+            version = int(col["version"][i])
+        except (TypeError, ValueError):
+            raise ImportRejected(
+                [f"{path}:{layer}: {col['id'][i]} version {col['version'][i]!r} is not a number"]
+            ) from None
+        out.append(
+            (
+                col["id"][i],
+                version,
+                col["valid_from"][i],
+                col["author"][i],
+                col["reason"][i],
+                bool(col["deleted"][i]),
+                col["payload"][i],
+                None if wkb is None or wkb[i] is None else bytes(wkb[i]),
+            )
+        )
+    return out
+
+
+def _events(path: Path) -> list[Event]:
+    names, cols, _ = _read(path, "hazard_events", geometry=False)
+    col = dict(zip(names, cols, strict=True))
+    events = []
+    for i in range(len(col["hazard_id"])):
+        try:
+            detail = json.loads(col["detail"][i])
+        except (TypeError, ValueError):
+            detail = None
+        if not isinstance(detail, dict):
+            raise ImportRejected([f"{path}:hazard_events: event {i + 1}: detail is not JSON"])
+        events.append(
+            Event(
+                col["hazard_id"][i],
+                col["kind"][i],
+                col["evidence"][i],
+                col["at"][i],
+                col["author"][i],
+                detail,
+            )
+        )
+    return events
+
+
 def restore(store: Store, path: str | Path) -> dict[str, int]:
-    """Fill an empty database from a dump: every version, event and id sequence, or nothing."""
+    """Fill an empty database from a dump: every version, event and id sequence, or nothing.
+
+    Every record is verified first (``services.restore_checks``: JSON, geometry, status and
+    enum values, references, and each hazard's history replayed against its activities, QC
+    samples and events); the emptiness of the database is checked inside the write transaction.
+    """
     import pyogrio
 
     path = Path(path)
@@ -168,54 +229,29 @@ def restore(store: Store, path: str | Path) -> dict[str, int]:
     store.migrate()
     if int(meta["schema_version"]) > store.schema_version():
         raise BadInput(f"{path}: made by a newer clearground (schema {meta['schema_version']})")
-    nonempty = [k for k in KINDS if store.raw_versions(k)] + (
-        ["events"] if store.all_events() else []
-    )
-    if nonempty:
-        raise BadInput(
-            f"{strip_password(store.url)}: not empty ({', '.join(nonempty)}): restore fills a "
-            "new, empty database"
-        )
+    rows: dict[str, list[tuple]] = {}
+    layer_of: dict[str, str] = {}
+    for kind, m in KINDS.items():
+        layer = f"{m.table}_versions"
+        layer_of[kind] = f"{path.name}:{layer}"
+        rows[kind] = _rows(path, layer) if layer in layers else []
+    events = _events(path) if "hazard_events" in layers else []
+    problems = verify_dump(rows, events, layer_of)
+    if problems:
+        raise ImportRejected([f"{path}: nothing restored: {p}" for p in problems])
     counts: dict[str, int] = {}
     with store.transaction() as tx:
-        for kind, m in KINDS.items():
-            layer = f"{m.table}_versions"
-            if layer not in layers:
-                counts[kind] = 0
-                continue
-            names, cols, wkb = _read(path, layer, geometry=True)
-            col = dict(zip(names, cols, strict=True))
-            rows = [
-                (
-                    col["id"][i],
-                    int(col["version"][i]),
-                    col["valid_from"][i],
-                    col["author"][i],
-                    col["reason"][i],
-                    bool(col["deleted"][i]),
-                    col["payload"][i],
-                    None if wkb is None or wkb[i] is None else bytes(wkb[i]),
-                )
-                for i in range(len(col["id"]))
-            ]
-            tx.restore_raw(kind, rows)
-            counts[kind] = len(rows)
-        if "hazard_events" in layers:
-            names, cols, _ = _read(path, "hazard_events", geometry=False)
-            col = dict(zip(names, cols, strict=True))
-            events = [
-                Event(
-                    col["hazard_id"][i],
-                    col["kind"][i],
-                    col["evidence"][i],
-                    col["at"][i],
-                    col["author"][i],
-                    json.loads(col["detail"][i]),
-                )
-                for i in range(len(col["hazard_id"]))
-            ]
-            tx.restore_events(events)
-            counts["events"] = len(events)
+        held = tx.holdings()  # inside the write transaction: no writer can add any meanwhile
+        if held:
+            raise BadInput(
+                f"{strip_password(store.url)}: not empty ({', '.join(held)}): restore fills a "
+                "new, empty database"
+            )
+        for kind in KINDS:
+            tx.restore_raw(kind, rows[kind])
+            counts[kind] = len(rows[kind])
+        tx.restore_events(events)
+        counts["events"] = len(events)
         for kind, last in json.loads(meta.get("sequences") or "{}").items():
             tx.set_sequence(kind, int(last))
         tx.commit()

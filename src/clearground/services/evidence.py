@@ -1,7 +1,8 @@
 """Importing evidence: explosive ordnance items and spot reports.
 
-Evidence never releases land. An item inside a closed or handed-over hazard reopens it, with the
-event in the hazard's history; an item outside every recorded hazard is flagged "evidence outside
+Evidence never releases land. An item inside released land discredits that release (the land is
+back in the hazard's remaining area, a closed or handed-over hazard is reopened), with the events
+in the hazard's history; an item outside every recorded hazard is flagged "evidence outside
 recorded hazards" for an IM officer to decide (a new SHA, or explained).
 """
 
@@ -168,7 +169,12 @@ def import_eo(
             items.append(item)
             if not as_submission:
                 hazards.reopen_around(
-                    i, item.id, f"{item.category} {item.id} found", item.date, author
+                    i,
+                    item.id,
+                    f"{item.category} {item.id} found",
+                    item.date,
+                    author,
+                    found_by=item.found_during,
                 )
         refuse(table, problems)
         if as_submission:  # into the review queue: linked, and hazards reopened, on approval
@@ -209,6 +215,7 @@ class HazardLinks:
 
     def __init__(self, store: Store, tx, points: np.ndarray, named: list[str]) -> None:
         self.tx = tx
+        self.points = points
         near = store.in_bbox("hazard", tuple(shapely.total_bounds(points))) if len(points) else []
         current = tx.get_many("hazard", [v.id for v in near]) if near else {}
         wanted = sorted(set(named) - {""})
@@ -241,22 +248,40 @@ class HazardLinks:
         self.outside += 1
         return EvidenceStatus.OUTSIDE_RECORDED_HAZARDS
 
-    def reopen_around(self, i: int, evidence_id: str, what: str, when: date, author: str) -> None:
-        """Reopen every closed or handed-over hazard point ``i`` lies in, with the event."""
+    def reopen_around(
+        self, i: int, evidence_id: str, what: str, when: date, author: str, found_by: str = ""
+    ) -> None:
+        """Discredit the release of the land point ``i`` lies in, in every hazard it lies in:
+        that land back in the hazard's remaining area, a closed or handed-over hazard reopened
+        (``domain.evidence.reopen``), with the events. ``found_by`` names the activity during
+        which an item was found (its own release stands)."""
         for hazard_id in self.inside.get(i, []):
             v = self.state[hazard_id]
-            reopened, events = reopen(v.record, evidence_id, f"{what} {when}")
+            reopened, events = reopen(
+                v.record, evidence_id, f"{what} {when}", self.points[i], found_by=found_by
+            )
             if not events:
                 continue
+            back = sum(
+                sum(e.detail["returned_m2"].values())
+                if isinstance(e.detail["returned_m2"], dict)
+                else e.detail["returned_m2"]
+                for e in events
+                if e.kind == "ReleaseDiscredited"
+            )
             version = self.tx.update(
                 "hazard",
                 reopened,
                 expected_version=v.version,
                 author=author,
-                reason=f"reopened: {what} inside on {when}",
+                reason=("reopened: " if reopened.status != v.record.status else "open: ")
+                + f"{what} inside on {when}; {back:.0f} m² of released land back",
             )
             self.tx.add_events(events, author=author)
             self.state[hazard_id] = Version(
                 "hazard", hazard_id, version, self.tx.time, author, "reopened", False, reopened
             )
-            self.notes.append(f"{hazard_id} reopened by {evidence_id}")
+            self.notes.append(
+                f"{hazard_id} {'reopened' if reopened.status != v.record.status else 'open'}"
+                f" by {evidence_id}: {back:.0f} m² of released land back"
+            )

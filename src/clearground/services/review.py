@@ -26,6 +26,7 @@ from clearground.analysis.proximity import degree_margin
 from clearground.domain.errors import BadInput, NotFound
 from clearground.domain.records import VictimPersonalData
 from clearground.domain.review import Submission, SubmissionStatus, decide
+from clearground.domain.validation import UKRAINE, Region
 from clearground.services.projections import without_personal_data
 from clearground.store.base import Store, Version
 
@@ -179,10 +180,18 @@ def _move_personal(tx, sub_id: str, accident: Any, author: str) -> None:
     tx.insert(PERSONAL, moved, author=author, reason=f"approved submission {sub_id}")
 
 
-def approve(store: Store, sub_id: str, *, author: str, reason: str = "") -> Version:
-    """Make the submitted record a version (citing the submission), with the import's effects."""
+def approve(
+    store: Store, sub_id: str, *, author: str, reason: str = "", region: Region = UKRAINE
+) -> Version:
+    """Make the submitted record a version (citing the submission), with the import's effects.
+
+    Every rule the kind's import checks is checked again first (``services.record_rules``): a
+    submission is a path into the database like any import (a hazard must be active with
+    nothing released, its geometry valid and in the region, its dates not in the future, ...).
+    """
     from clearground.domain.landrelease import polygonal
     from clearground.services.evidence import HazardLinks
+    from clearground.services.record_rules import recheck
 
     with store.transaction() as tx:
         v = _get(tx, sub_id)
@@ -192,6 +201,9 @@ def approve(store: Store, sub_id: str, *, author: str, reason: str = "") -> Vers
         given = record.id
         if given and tx.existing_ids(sub.kind, [given]):
             raise BadInput(f"{sub_id}: a {sub.kind} with id {given!r} exists already")
+        problems = recheck(sub.kind, record, region=region)
+        if problems:
+            raise BadInput(f"{sub_id}: cannot be approved: " + "; ".join(problems))
         record = dataclasses.replace(record, id=given or tx.next_ids(sub.kind, 1)[0])
         if not record.admin_pcode:
             from clearground.services.locations import PcodeIndex
@@ -214,7 +226,8 @@ def approve(store: Store, sub_id: str, *, author: str, reason: str = "") -> Vers
                 if sub.kind == "eo"
                 else f"accident {record.id}"
             )
-            links.reopen_around(0, record.id, what, record.date, author)
+            found_by = record.found_during if sub.kind == "eo" else ""
+            links.reopen_around(0, record.id, what, record.date, author, found_by=found_by)
             if sub.kind == "accident":
                 _move_personal(tx, sub_id, record, author)
         elif sub.kind == "eore":

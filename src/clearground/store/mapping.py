@@ -40,6 +40,7 @@ from clearground.domain.records import (
     QCResult,
     QCSample,
     Released,
+    ReleasedLand,
     RiskEducationSession,
     Sex,
     Task,
@@ -69,6 +70,11 @@ def _hazard_payload(h: HazardArea) -> dict[str, Any]:
     }
     if h.released_geometry is not EMPTY_AREA and not h.released_geometry.is_empty:
         p["released_geometry"] = shapely.to_wkb(h.released_geometry, hex=True)
+    if h.released_by:
+        p["released_by"] = {
+            k: {"outcome": r.outcome, "geometry": shapely.to_wkb(r.geometry, hex=True)}
+            for k, r in h.released_by.items()
+        }
     if h.eo_types:
         p["eo_types"] = list(h.eo_types)
     if h.date_reported:
@@ -95,6 +101,10 @@ def _hazard_from(id_: str, p: dict[str, Any], geometry: shapely.Geometry) -> Haz
         status=HazardStatus(p["status"]),
         released=Released(**p["released"]),
         released_geometry=shapely.from_wkb(released_wkb) if released_wkb else EMPTY_AREA,
+        released_by={
+            k: ReleasedLand(r["outcome"], shapely.from_wkb(r["geometry"]))
+            for k, r in (p.get("released_by") or {}).items()
+        },
         eo_types=tuple(p.get("eo_types") or ()),
         date_reported=_date(p.get("date_reported")),
         source=p.get("source", ""),

@@ -31,7 +31,7 @@ from psycopg.types.json import Jsonb
 from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
 from clearground.store import errors, strip_password
 from clearground.store.base import Event, Version, after, highest_number, nearest, now_utc
-from clearground.store.mapping import mapping_for, payloads_json
+from clearground.store.mapping import KINDS, mapping_for, payloads_json
 from clearground.store.migrations import MIGRATIONS, apply_pending
 
 __all__ = ["PostgisStore"]
@@ -378,6 +378,21 @@ class PostgisTransaction:
                         g,
                     )
                 )
+
+    def holdings(self) -> list[str]:
+        """The kinds (and ``events``) this database holds anything of, read inside this write
+        transaction after locking the tables a restore fills, so no other writer adds any
+        before it ends."""
+        tables = [f"{m.table}_versions" for m in KINDS.values()] + ["hazard_events"]
+        self._conn.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
+        held = [
+            kind
+            for kind, m in KINDS.items()
+            if self._conn.execute(f"SELECT 1 FROM {m.table}_versions LIMIT 1").fetchone()
+        ]
+        if self._conn.execute("SELECT 1 FROM hazard_events LIMIT 1").fetchone():
+            held.append("events")
+        return held
 
     def restore_events(self, events: Sequence[Event]) -> None:
         """Insert events exactly as dumped (their own time and author), in order."""

@@ -33,7 +33,7 @@ from clearground.store.base import (
     nearest,
     now_utc,
 )
-from clearground.store.mapping import geometries_wkb, loads, mapping_for, payloads_json
+from clearground.store.mapping import KINDS, geometries_wkb, loads, mapping_for, payloads_json
 from clearground.store.migrations import MIGRATIONS, apply_pending
 
 __all__ = ["SqliteStore"]
@@ -294,6 +294,18 @@ class SqliteTransaction:
         )
         live = ~shapely.is_missing(geoms)
         self._index(table, bounds[live], fids[live])
+
+    def holdings(self) -> list[str]:
+        """The kinds (and ``events``) this database holds anything of, read inside this write
+        transaction (``BEGIN IMMEDIATE``: no other writer can add any before it ends)."""
+        held = [
+            kind
+            for kind, m in KINDS.items()
+            if self._conn.execute(f"SELECT 1 FROM {m.table}_versions LIMIT 1").fetchone()
+        ]
+        if self._conn.execute("SELECT 1 FROM hazard_events LIMIT 1").fetchone():
+            held.append("events")
+        return held
 
     def restore_events(self, events: Sequence[Event]) -> None:
         self._conn.executemany(
