@@ -32,6 +32,7 @@ def dump(tmp_path_factory):
 
     mp = pytest.MonkeyPatch()
     mp.setenv("CLEARGROUND_AUTHOR", "tester")
+    mp.setenv("CLEARGROUND_PERMISSIONS", "victim_data")  # a whole dump holds personal data
     run("init")
     names = ["SYNTHETIC one", "SYNTHETIC two", "SYNTHETIC three"]
     run("import", "hazards", write_layer(tmp / "h.geojson", [H1, H2, H3], {"name": names}))
