@@ -14,7 +14,7 @@ from clearground.domain.errors import Forbidden, ImportRejected, NotFound
 from clearground.domain.evidence import parse_eo_category, parse_victim
 from clearground.domain.records import Accident, Victim, VictimPersonalData
 from clearground.domain.validation import UKRAINE, Region, check_geometries
-from clearground.formats import format_for_path
+from clearground.formats import read_file
 from clearground.services.common import (
     ImportReport,
     attributes_of,
@@ -130,7 +130,7 @@ def parse_victims_list(value: object) -> tuple[Victim, ...]:
 
 def _read_victims(path: Path, layer: str | None, mapping: dict[str, str] | None):
     """Victims by the accident id they name, with their personal data kept apart."""
-    table = format_for_path(path).read(path, layer=layer)
+    table = read_file(path, layer=layer)
     getter, _ = column_getter(table, mapping or {})
     require_columns(table, getter, ("accident_id", "outcome"))
     cols = {f: texts(getter(f), len(table)) for f in _VICTIM_FIELDS}

@@ -150,10 +150,9 @@ def read_features(
     path: Path, *, layer: str | None, format_name: str | None, crs: str | None = None
 ) -> FeatureTable:
     """The features of one layer of a file, by its format; a file with none is refused."""
-    from clearground.formats import format_for_path
+    from clearground.formats import read_file
 
-    kwargs = {"crs": crs} if crs else {}
-    table = format_for_path(path, format_name).read(path, layer=layer, **kwargs)
+    table = read_file(path, format_name, layer=layer, crs=crs)
     if len(table) == 0:
         raise ImportRejected([f"{path}: the layer has no features"])
     return table

@@ -512,5 +512,7 @@ def export(
     table = FeatureTable(
         str(path), np.array([v.record.geometry for v in versions], dtype=object), columns
     )
-    fmt.write(path, table, layer="hazard_areas")
+    from clearground.formats.writing import write_table
+
+    write_table(fmt, path, table, layer="hazard_areas")
     return len(rows)
