@@ -64,7 +64,9 @@ def _whole(value: object) -> int | None:
         number = float(str(value).strip())
     except ValueError:
         return None
-    return int(number) if number.is_integer() else None
+    if not number.is_integer() or abs(number) > 1e9:  # no real count is larger
+        return None
+    return int(number)
 
 
 def parse_victims_list(value: object) -> tuple[Victim, ...]:
@@ -93,6 +95,8 @@ def parse_victims_list(value: object) -> tuple[Victim, ...]:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
             raise ValueError(f"victims is not JSON: {exc.msg} at character {exc.pos + 1}") from None
+        except RecursionError:
+            raise ValueError("victims is JSON nested too deeply") from None
     if not isinstance(value, list):
         raise ValueError(
             'victims must be a JSON list of victims, like [{"victim_no": 1, "outcome": "killed"}]'

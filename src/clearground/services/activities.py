@@ -43,13 +43,9 @@ _NESTED = ("methods", "devices_found")
 def _number(value: str, name: str, *, whole: bool = False) -> float | int | None:
     if not value:
         return None
-    try:
-        x = float(value)
-    except ValueError:
-        raise ValueError(f"{name} {value!r} is not a number") from None
-    if x < 0 or x != x or (whole and x != int(x)):
-        raise ValueError(f"{name} {value!r} must be {'a whole number, ' if whole else ''}0 or more")
-    return int(x) if whole else x
+    from clearground.domain.fields import MAX_COUNT, MAX_DEPTH_CM, parse_number
+
+    return parse_number(value, name, whole=whole, maximum=MAX_COUNT if whole else MAX_DEPTH_CM)
 
 
 def _nested(column: np.ndarray | None, n: int) -> list[Any]:

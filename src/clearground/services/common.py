@@ -189,19 +189,11 @@ def text(value: Any) -> str:
 
 
 def iso_date(value: Any, *, field_name: str, today: date) -> date:
-    """A cell as a date in ISO 8601, refusing the future and anything before 1900."""
-    raw = text(value)
-    if not raw:
-        raise ValueError(f"{field_name} is empty")
-    try:
-        parsed = date.fromisoformat(raw[:10])
-    except ValueError:
-        raise ValueError(f"{field_name} {raw!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
-    if parsed > today:
-        raise ValueError(f"{field_name} {raw!r} is in the future")
-    if parsed.year < 1900:
-        raise ValueError(f"{field_name} {raw!r} is before 1900")
-    return parsed
+    """A cell as a date in ISO 8601, read whole (a date, or a date and time), refusing the
+    future and anything before 1900 (:func:`clearground.domain.fields.parse_iso_date`)."""
+    from clearground.domain.fields import parse_iso_date
+
+    return parse_iso_date(text(value), field_name=field_name, today=today)
 
 
 def plain(value: Any) -> Any:

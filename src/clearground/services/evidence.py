@@ -57,11 +57,15 @@ COMPUTED = ("evidence_status", "admin_pcode", "flag")
 def _quantity(value: str) -> int:
     if not value:
         return 1
+    from clearground.domain.fields import parse_number
+
     try:
-        q = int(float(value))
-    except ValueError:
+        q = parse_number(value, "quantity", whole=True)
+    except ValueError as exc:
+        if "out of range" in str(exc):
+            raise
         raise ValueError(f"quantity {value!r} is not a whole number") from None
-    if q < 1 or q != float(value):
+    if q < 1:
         raise ValueError(f"quantity {value!r} must be a whole number of 1 or more")
     return q
 

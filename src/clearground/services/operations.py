@@ -44,13 +44,17 @@ __all__ = ["KINDS", "import_records", "record_json"]
 
 
 def _count(value: str) -> int:
+    from clearground.domain.fields import MAX_COUNT
+
     try:
-        n = int(float(value)) if value else 0
+        n = float(value) if value else 0.0
     except ValueError:
         raise ValueError(f"{value!r} is not a whole number") from None
-    if n < 0 or (value and n != float(value)):
+    if n != n or abs(n) > MAX_COUNT:
+        raise ValueError(f"{value!r} is out of range (0 to {MAX_COUNT:,})")
+    if n < 0 or not n.is_integer():
         raise ValueError(f"{value!r} must be a whole number, 0 or more")
-    return n
+    return int(n)
 
 
 def _choice(enum):
@@ -95,7 +99,7 @@ def _nonconformities_json(value: str) -> tuple[tuple[str, str], ...]:
     """JSON ``[[severity, type], ...]``, each pair checked as the text form is."""
     try:
         pairs = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ValueError(
             f"{value!r} is not valid JSON; write [[SEVERITY, TYPE], ...] or SEVERITY: TYPE; ..."
         ) from None
