@@ -31,7 +31,6 @@ from clearground.domain.errors import BadInput, ReleaseRefused
 from clearground.domain.records import (
     OUTCOME_OF,
     ActivityKind,
-    Classification,
     HazardArea,
     HazardStatus,
     LandReleaseActivity,

@@ -8,12 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
 
 from clearground.domain.areas import geodesic_areas
 from clearground.domain.errors import BadInput, ImportRejected, NotFound
 from clearground.domain.fields import (
-    BENCHMARK_MAX_M,
     benchmark_problem,
     parse_benchmark,
     parse_classification,
