@@ -45,9 +45,7 @@ def parse_iso_date(raw: str, *, field_name: str, today: date) -> date:
         try:
             parsed = datetime.fromisoformat(raw.replace("Z", "+00:00")).date()
         except ValueError:
-            raise ValueError(
-                f"{field_name} {raw!r} is not an ISO 8601 date (YYYY-MM-DD)"
-            ) from None
+            raise ValueError(f"{field_name} {raw!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
     if parsed > today:
         raise ValueError(f"{field_name} {raw!r} is in the future")
     if parsed.year < 1900:

@@ -112,8 +112,6 @@ def _no_release(column: str):
     return check
 
 
-
-
 def _benchmarks(getter, n: int, problems: dict[int, str]) -> list[tuple[float, float] | None]:
     """``benchmark_lon``/``benchmark_lat`` as points (both or neither, in lon/lat range)."""
     lon, lat = texts(getter("benchmark_lon"), n), texts(getter("benchmark_lat"), n)
