@@ -94,6 +94,14 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, soft_wrap=False, width=200 if not stderr else None)
 
 
+def _row(table, *values: Any) -> None:
+    """Add a table row of record text shown literally: control characters escaped, no rich
+    markup interpreted (clearground.printable)."""
+    from clearground.printable import cell
+
+    table.add_row(*(cell(v) for v in values))
+
+
 @app.callback()
 def _options(
     ctx: typer.Context,
@@ -229,10 +237,12 @@ def _report(result, output: OutputFormat) -> None:
     if output is OutputFormat.json:
         _echo_json(data)
         return
+    from clearground.printable import printable
+
     verb = "would import" if result.dry_run else "imported"
-    typer.echo(f"{result.source}: {verb} {result.count} {result.kind} record(s)")
+    typer.echo(printable(f"{result.source}: {verb} {result.count} {result.kind} record(s)"))
     for line in result.repaired + result.notes:
-        typer.echo(f"  {line}")
+        typer.echo(f"  {printable(line)}")
 
 
 MapOption = Annotated[
@@ -552,7 +562,8 @@ def _hazard_table(rows: list[dict[str, Any]]) -> None:
     table = Table(*_TABLE_COLUMNS, "released (c/r/c) m²")
     for r in rows:
         rel = r["released_m2"]
-        table.add_row(
+        _row(
+            table,
             r["id"],
             r["name"],
             r["classification"],
@@ -658,7 +669,8 @@ def eo_list(
 
     table = Table("id", "category", "eo_type", "quantity", "date", "hazard_id", "flag")
     for r in rows:
-        table.add_row(
+        _row(
+            table,
             r["id"],
             r["category"],
             r["eo_type"],
@@ -882,7 +894,8 @@ def history(
 
     table = Table("version", "valid_from", "author", "reason", "status")
     for r in rows:
-        table.add_row(
+        _row(
+            table,
             str(r["version"]),
             r["valid_from"],
             r["author"],
@@ -927,11 +940,18 @@ def check(
     if result["hazards"]:
         table = Table("id", "name", "status", "classification", "distance m")
         for h in result["hazards"]:
-            table.add_row(
-                h["id"], h["name"], h["status"], h["classification"], f"{h['distance_m']:,.1f}"
+            _row(
+                table,
+                h["id"],
+                h["name"],
+                h["status"],
+                h["classification"],
+                f"{h['distance_m']:,.1f}",
             )
         console.print(table)
-    console.print(result["message"])
+    from clearground.printable import cell
+
+    console.print(cell(result["message"]))
 
 
 @app.command()
