@@ -27,6 +27,7 @@ from clearground.services.common import (
     refuse,
     require_columns,
     texts,
+    without_problems,
 )
 from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE, HazardLinks
 from clearground.services.locations import PcodeIndex
@@ -229,11 +230,12 @@ def import_accidents(
                     f"victims given twice: in the victims column and in {vtable.source}; "
                     "give them in one place",
                 )
-    if problems or victim_problems:
+    if victim_problems or (problems and not parsed):
         raise ImportRejected(
             [f"{table.where(i)}: {problems[i]}" for i in sorted(problems)] + victim_problems
         )
-    points = check.geometries
+    parsed = {i: row for i, row in parsed.items() if i not in problems}
+    points = without_problems(check.geometries, problems)
     with store.transaction() as tx:
         hazards = HazardLinks(store, tx, points, [cols["hazard_id"][i] for i in parsed])
         pcodes = PcodeIndex(store).deepest(points)

@@ -29,7 +29,10 @@ __all__ = [
     "parse_map",
     "plain",
     "read_features",
+    "add_existing_ids",
     "refuse",
+    "refuse_unless_rows",
+    "without_problems",
     "require_columns",
     "text",
     "texts",
@@ -162,6 +165,37 @@ def refuse(table: FeatureTable, problems: dict[int, str]) -> None:
     """Raise the import's refusal, one ``FILE:feature N: reason`` line per problem, if any."""
     if problems:
         raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+
+
+def refuse_unless_rows(table: FeatureTable, problems: dict[int, str], rows: Any) -> None:
+    """Refuse now only when no feature is left for the checks against the database (ids that
+    exist, records named); otherwise those checks run on the features left and the import
+    refuses once, after them, with every problem found in the one pass."""
+    if problems and not rows:
+        refuse(table, problems)
+
+
+def without_problems(geometries: np.ndarray, problems: dict[int, str]) -> np.ndarray:
+    """The geometries, None for each feature with a problem (later checks skip those)."""
+    out = np.array(geometries, dtype=object)
+    if problems:
+        out[list(problems)] = None
+    return out
+
+
+def add_existing_ids(
+    store, kind: str, ids: list[str], problems: dict[int, str], *, what: str = "id"
+) -> None:
+    """When an import already has problems, add those of ids the database has, so that one
+    pass reports them too (the import checks them again in its own transaction)."""
+    given = sorted({x for x in ids if x})
+    if not problems or not given:
+        return
+    with store.transaction() as tx:
+        clash = tx.existing_ids(kind, given)
+    for i, x in enumerate(ids):
+        if x in clash:
+            problems.setdefault(i, f"{what} {x!r} already exists")
 
 
 def require_columns(table: FeatureTable, getter, required: tuple[str, ...]) -> None:

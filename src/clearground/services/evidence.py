@@ -26,8 +26,10 @@ from clearground.services.common import (
     iso_date,
     read_features,
     refuse,
+    refuse_unless_rows,
     require_columns,
     texts,
+    without_problems,
 )
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
@@ -133,8 +135,9 @@ def import_eo(
                 continue
             seen[id_] = i
         rows.append({"index": i, **row})
-    refuse(table, problems)
-    points = check.geometries
+    rows = [r for r in rows if r["index"] not in problems]
+    refuse_unless_rows(table, problems, rows)
+    points = without_problems(check.geometries, problems)
     with store.transaction() as tx:
         hazards = HazardLinks(store, tx, points, [cols["hazard_id"][r["index"]] for r in rows])
         pcodes = PcodeIndex(store).deepest(points)

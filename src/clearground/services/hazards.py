@@ -24,6 +24,7 @@ from clearground.formats import FeatureTable, format_for_path
 from clearground.services.common import (
     ImportReport,
     Progress,
+    add_existing_ids,
     attributes_per_feature,
     bulk,
     column_getter,
@@ -223,6 +224,7 @@ def import_hazards(
             if id_ in seen:
                 problems.setdefault(i, f"duplicate id {id_!r} (also feature {seen[id_] + 1})")
             seen.setdefault(id_, i)
+    add_existing_ids(store, KIND, list(given_ids), problems)
     refuse(table, problems)
     if progress:
         progress("check", n, n)

@@ -34,6 +34,7 @@ from clearground.services.common import (
     iso_date,
     read_features,
     refuse,
+    refuse_unless_rows,
     require_columns,
     texts,
 )
@@ -303,7 +304,8 @@ def import_records(
             problems.setdefault(i, getattr(exc, "message", None) or str(exc))
             continue
         values[i] = {f.name: row[f.name] for f in spec.fields if f.stored and f.name in row}
-    refuse(table, problems)
+    values = {i: v for i, v in values.items() if i not in problems}
+    refuse_unless_rows(table, problems, values)
     with store.transaction() as tx:
         for f in spec.fields:
             if f.refers_to:
