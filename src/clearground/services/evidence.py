@@ -57,19 +57,19 @@ COMPUTED = ("evidence_status", "admin_pcode", "flag")
 
 
 def _quantity(value: str) -> int:
+    from clearground.domain.fields import MAX_COUNT
+
     if not value:
         return 1
-    from clearground.domain.fields import parse_number
-
     try:
-        q = parse_number(value, "quantity", whole=True)
-    except ValueError as exc:
-        if "out of range" in str(exc):
-            raise
+        q = float(value)
+    except ValueError:
         raise ValueError(f"quantity {value!r} is not a whole number") from None
-    if q < 1:
+    if q != q or abs(q) > MAX_COUNT:
+        raise ValueError(f"quantity {value!r} is out of range (1 to {MAX_COUNT:,})")
+    if q < 1 or not q.is_integer():
         raise ValueError(f"quantity {value!r} must be a whole number of 1 or more")
-    return q
+    return int(q)
 
 
 @bulk()
