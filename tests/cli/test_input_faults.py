@@ -154,7 +154,10 @@ def test_numbers_out_of_range_are_refused_naming_the_feature(
 def test_eo_quantity_and_task_counts_out_of_range(cli, db, tmp_path, hazard_id):
     eo = write_csv(
         tmp_path / "eo.csv",
-        [["category", "date", "quantity", "lon", "lat"], ["uxo", "2024-01-01", "1e400", "30", "50"]],
+        [
+            ["category", "date", "quantity", "lon", "lat"],
+            ["uxo", "2024-01-01", "1e400", "30", "50"],
+        ],
     )
     eore = write_csv(
         tmp_path / "eore.csv",
@@ -184,7 +187,10 @@ def test_dates_are_read_whole(cli, db, tmp_path, value):
 def test_a_date_with_a_time_is_a_date(cli, tmp_path):
     src = write_csv(
         tmp_path / "h.csv",
-        [["name", "date_reported", "WKT"], ["SYNTHETIC a", "2024-03-01T10:00:00+02:00", HAZARD.wkt]],
+        [
+            ["name", "date_reported", "WKT"],
+            ["SYNTHETIC a", "2024-03-01T10:00:00+02:00", HAZARD.wkt],
+        ],
     )
     assert cli("import", "hazards", src).code == 0
     assert cli("hazards", "list").json()[0]["date_reported"] == "2024-03-01"

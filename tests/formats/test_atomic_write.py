@@ -50,7 +50,9 @@ def test_a_csv_and_its_sidecars_are_replaced_together(tmp_path):
 
 
 def test_names_are_renamed_once_and_never_onto_another_name():
-    names = safe_names(["fid", "fid_1", "FID", "Status", "status", "geom"], frozenset({"fid", "geom"}))
+    names = safe_names(
+        ["fid", "fid_1", "FID", "Status", "status", "geom"], frozenset({"fid", "geom"})
+    )
     assert names == {
         "fid": "fid_2",
         "fid_1": "fid_1",
