@@ -504,3 +504,12 @@ def test_an_operations_import_reports_every_problem_in_one_pass(cli, db, tmp_pat
         f"{src}:feature 2: kind",
     )
     assert snapshot(db) == before
+
+
+def test_a_fifo_beside_a_csv_is_refused_not_read(cli, db, tmp_path):
+    src = write_csv(tmp_path / "h.csv", [["name", "WKT"], ["SYNTHETIC a", HAZARD.wkt]])
+    os.mkfifo(tmp_path / "h.csvt")
+    before = snapshot(db)
+    r = cli("import", "hazards", src)
+    refused(r, ImportRejected.exit_code, "h.csvt: is a FIFO (named pipe), not a regular file")
+    assert snapshot(db) == before
