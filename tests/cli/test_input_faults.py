@@ -513,3 +513,36 @@ def test_a_fifo_beside_a_csv_is_refused_not_read(cli, db, tmp_path):
     r = cli("import", "hazards", src)
     refused(r, ImportRejected.exit_code, "h.csvt: is a FIFO (named pipe), not a regular file")
     assert snapshot(db) == before
+
+
+def test_accident_and_qc_imports_report_every_problem_in_one_pass(cli, db, tmp_path, hazard_id):
+    acc = write_csv(
+        tmp_path / "acc.csv",
+        [
+            ["date", "hazard_id", "lon", "lat"],
+            ["2025-01-01 x", "", "30.005", "50.005"],
+            ["2025-01-01", "HA-404", "30.005", "50.005"],
+        ],
+    )
+    qc = write_csv(
+        tmp_path / "qc.csv",
+        [
+            ["activity_id", "date", "organisation", "result", "WKT"],
+            ["LR-404", "2024-05-01", "SYNTHETIC QC", "maybe", HAZARD.wkt],
+            ["LR-404", "2024-05-01", "SYNTHETIC QC", "failed", HAZARD.wkt],
+        ],
+    )
+    before = snapshot(db)
+    refused(
+        cli("import", "accidents", acc),
+        ImportRejected.exit_code,
+        f"{acc}:feature 1: date",
+        f"{acc}:feature 2: hazard 'HA-404' not found",
+    )
+    refused(
+        cli("import", "qc", qc),
+        ImportRejected.exit_code,
+        f"{qc}:feature 1: result 'maybe'",
+        f"{qc}:feature 2: land release activity 'LR-404' not found",
+    )
+    assert snapshot(db) == before

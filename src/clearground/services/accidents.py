@@ -230,11 +230,11 @@ def import_accidents(
                     f"victims given twice: in the victims column and in {vtable.source}; "
                     "give them in one place",
                 )
+    parsed = {i: row for i, row in parsed.items() if i not in problems}
     if victim_problems or (problems and not parsed):
         raise ImportRejected(
             [f"{table.where(i)}: {problems[i]}" for i in sorted(problems)] + victim_problems
         )
-    parsed = {i: row for i, row in parsed.items() if i not in problems}
     points = without_problems(check.geometries, problems)
     with store.transaction() as tx:
         hazards = HazardLinks(store, tx, points, [cols["hazard_id"][i] for i in parsed])
