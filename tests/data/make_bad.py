@@ -13,6 +13,7 @@ must contain, and any extra command-line arguments.
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import struct
 import sys
@@ -71,6 +72,11 @@ CASES = (
     "xlsx lon/lat not numbers",
     "xxe xlsx",
     "xlsx bomb",
+    "geojson nested 200000 deep",
+    "date with trailing text",
+    "fifo",
+    "symlink to /dev/zero",
+    "folder",
 )
 
 
@@ -407,6 +413,39 @@ def write_corpus(directory: str | Path) -> dict[str, BadFile]:
         zip_bomb(d / "bomb.xlsx", 2 * 1024**3 + BOMB_EXTRA, name="xl/worksheets/sheet1.xml"),
         "bomb.xlsx: the zip would inflate to 2.00 GiB",
     )
+    ring = "[[30,50],[30.01,50],[30.01,50.01],[30,50]]"
+    geometry = f'"geometry":{{"type":"Polygon","coordinates":[{ring}]}}'
+    depth = 200_000
+    deep = d / "deep.geojson"
+    deep.write_text(
+        '{"type":"FeatureCollection","features":['
+        f'{{"type":"Feature","properties":{{"name":"SYNTHETIC A"}},{geometry}}},'
+        f'{{"type":"Feature","properties":{{"name":"SYNTHETIC B","x":{"[" * depth}{"]" * depth}}},'
+        f"{geometry}}}]}}"
+    )
+    out["geojson nested 200000 deep"] = BadFile(
+        deep, "deep.geojson:feature 2: cannot read geojson: objects and arrays are nested too"
+    )
+    trailing = _write_csv(
+        d / "trailing.csv",
+        [
+            ["name", "date_reported", "WKT"],
+            ["SYNTHETIC A", "2025-01-01", shapely.to_wkt(boxes(1)[0])],
+            ["SYNTHETIC B", "2025-01-01 garbage", shapely.to_wkt(boxes(1)[0])],
+        ],
+    )
+    out["date with trailing text"] = BadFile(
+        trailing, "trailing.csv:feature 2: date_reported '2025-01-01 garbage' is not an ISO 8601"
+    )
+    fifo = d / "fifo.geojson"
+    os.mkfifo(fifo)
+    out["fifo"] = BadFile(fifo, "fifo.geojson: is a FIFO (named pipe), not a regular file")
+    zero = d / "zero.gpkg"
+    zero.symlink_to("/dev/zero")
+    out["symlink to /dev/zero"] = BadFile(zero, "zero.gpkg: is a character device")
+    folder = d / "folder.shp.zip"
+    folder.mkdir()
+    out["folder"] = BadFile(folder, "folder.shp.zip: is a folder, not a regular file")
     assert tuple(out) == CASES
     return out
 

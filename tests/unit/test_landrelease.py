@@ -203,7 +203,7 @@ def test_edit_refuses_status_and_areas(field):
 def test_device_claims_are_recorded_and_change_nothing(claim):
     h = hazard("HA-1")
     h, _, _ = apply_activity(h, activity("nts", west_half()))
-    edited = edit_hazard(h, {claim: "claimed by armed forces: 30 days"})
+    edited = edit_hazard(h, {f"attributes.{claim}": "claimed by armed forces: 30 days"})
     assert edited.attributes[claim] == "claimed by armed forces: 30 days"
     assert edited.status == h.status
     assert edited.area_m2 == h.area_m2

@@ -11,6 +11,7 @@ from clearground.cli.common import (
     FormatOption,
     LayerOption,
     OutputFormat,
+    add_row,
     app,
     console,
     echo_json,
@@ -60,8 +61,15 @@ def check(
     if result["hazards"]:
         table = Table("id", "name", "status", "classification", "distance m")
         for h in result["hazards"]:
-            table.add_row(
-                h["id"], h["name"], h["status"], h["classification"], f"{h['distance_m']:,.1f}"
+            add_row(
+                table,
+                h["id"],
+                h["name"],
+                h["status"],
+                h["classification"],
+                f"{h['distance_m']:,.1f}",
             )
         out.print(table)
-    out.print(result["message"])
+    from clearground.printable import cell
+
+    out.print(cell(result["message"]))

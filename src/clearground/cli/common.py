@@ -17,6 +17,7 @@ import typer
 from clearground.store.base import AS_OF_HELP
 
 __all__ = [
+    "add_row",
     "AsOfOption",
     "FormatOption",
     "OutputFormat",
@@ -126,6 +127,14 @@ FormatInOption = Annotated[
     str | None, typer.Option("--format", help="File format, if not given by the file ending.")
 ]
 IdArgument = Annotated[str, typer.Argument(metavar="ID")]
+
+
+def add_row(table, *values: Any) -> None:
+    """Add a table row of record text shown literally: control characters escaped, no rich
+    markup interpreted (clearground.printable)."""
+    from clearground.printable import cell
+
+    table.add_row(*(cell(v) for v in values))
 
 
 def progress_reporter(st: State):

@@ -13,6 +13,7 @@ from clearground.cli.common import (
     IdArgument,
     OutputFormat,
     accidents_app,
+    add_row,
     app,
     console,
     echo_json,
@@ -50,7 +51,8 @@ def eo_list(
 
     table = Table("id", "category", "eo_type", "quantity", "date", "hazard_id", "flag")
     for r in rows:
-        table.add_row(
+        add_row(
+            table,
             r["id"],
             r["category"],
             r["eo_type"],

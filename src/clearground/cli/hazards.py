@@ -12,6 +12,7 @@ from clearground.cli.common import (
     FormatOption,
     IdArgument,
     OutputFormat,
+    add_row,
     app,
     console,
     echo_json,
@@ -34,7 +35,8 @@ def hazard_table(rows: list[dict[str, Any]]) -> None:
     table = Table(*_TABLE_COLUMNS, "released (c/r/c) m²")
     for r in rows:
         rel = r["released_m2"]
-        table.add_row(
+        add_row(
+            table,
             r["id"],
             r["name"],
             r["classification"],
@@ -150,7 +152,8 @@ def history(ctx: typer.Context, record_id: IdArgument, format_: FormatOption = O
 
     table = Table("version", "valid_from", "author", "reason", "status")
     for r in rows:
-        table.add_row(
+        add_row(
+            table,
             str(r["version"]),
             r["valid_from"],
             r["author"],

@@ -236,10 +236,12 @@ def report(result, output: OutputFormat) -> None:
     if output is OutputFormat.json:
         echo_json(result.as_dict())
         return
+    from clearground.printable import printable
+
     verb = "would import" if result.dry_run else "imported"
-    typer.echo(f"{result.source}: {verb} {result.count} {result.kind} record(s)")
+    typer.echo(printable(f"{result.source}: {verb} {result.count} {result.kind} record(s)"))
     for line in result.repaired + result.notes:
-        typer.echo(f"  {line}")
+        typer.echo(f"  {printable(line)}")
 
 
 def _service(spec: ImportCommand):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from shapely.geometry.base import BaseGeometry
 
+from clearground.domain.fields import MAX_DEPTH_CM, check_count
 from clearground.domain.landrelease import HazardEvent
 from clearground.domain.partwise import HazardParts
 from clearground.domain.records import (
@@ -246,7 +247,7 @@ def parse_devices(text: str) -> tuple[tuple[str, int], ...]:
             ) from None
         if not name or n < 1:
             raise ValueError(f"devices {part!r}: write TYPE: COUNT with a count of 1 or more")
-        out.append((name, n))
+        out.append((name, check_count(n, f"devices {part!r}: the count")))
     return tuple(out)
 
 
@@ -274,6 +275,8 @@ def _json_list(value: object, what: str) -> list | None:
         items = json.loads(value)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{what} {value!r}: not a valid JSON list ({exc.msg})") from None
+    except RecursionError:
+        raise ValueError(f"{what}: the JSON is nested too deeply") from None
     if not isinstance(items, list):
         raise ValueError(f"{what} {value!r}: not a JSON list")
     return items
@@ -285,7 +288,7 @@ def _json_count(n: object, where: str) -> int:
         n = int(n)
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"{where}: 'count' must be a whole number of 1 or more")
-    return n
+    return check_count(n, f"{where}: 'count'")
 
 
 def _device_found(k: int, item: object) -> DeviceFound:
@@ -332,10 +335,12 @@ def parse_devices_found(text: object) -> tuple[DeviceFound, ...]:
         m = _FOUND.match(part)
         if not m or int(m["count"]) < 1:
             raise ValueError(f"devices_found {part!r}: write TYPE: COUNT [@ DEPTH cm] [CONDITION]")
+        if m["depth"] and float(m["depth"]) > MAX_DEPTH_CM:
+            raise ValueError(f"devices_found {part!r}: the depth is more than {MAX_DEPTH_CM:g} cm")
         out.append(
             DeviceFound(
                 m["type"].strip(),
-                int(m["count"]),
+                check_count(int(m["count"]), f"devices_found {part!r}: the count"),
                 float(m["depth"]) if m["depth"] else None,
                 (m["condition"] or "").strip(),
             )

@@ -36,7 +36,6 @@ from clearground.domain.partwise import HazardParts, Pieces, as_multipolygon, no
 from clearground.domain.records import (
     OUTCOME_OF,
     ActivityKind,
-    Classification,
     HazardArea,
     HazardStatus,
     LandReleaseActivity,
@@ -103,8 +102,20 @@ PROTECTED_FIELDS = frozenset(
         "released",
         "released_geometry",
         "geometry",
+        "cancelled_m2",
+        "reduced_m2",
+        "cleared_m2",
+        "valid_from",
+        "author",
+        "reason",
+        "attributes",
     }
 )
+"""Compared ignoring case: ``Status`` is ``status``."""
+
+_BENCHMARK_FIELDS = ("benchmark_lon", "benchmark_lat")
+#: Other columns of a hazard's export: an attribute of one of these names would clash.
+_COLUMN_NAMES = frozenset({*_BENCHMARK_FIELDS, "lon", "lat", "wkt", "fid", "geom"})
 
 EDITABLE_FIELDS = (
     "name",
@@ -362,51 +373,107 @@ def hand_over(
     return new, event
 
 
-def _parse_field(field: str, value: str) -> Any:
-    if field == "name":
-        if not value.strip():
-            raise BadInput("name: must not be empty")
-        return value.strip()
-    if field == "classification":
-        try:
-            return Classification(value.strip().upper())
-        except ValueError:
-            raise BadInput(f"classification: {value!r} is not SHA or CHA") from None
-    if field == "eo_types":
-        return tuple(t.strip() for t in value.split(",") if t.strip())
-    if field == "date_reported":
-        if not value.strip():
-            return None
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise BadInput(f"date_reported: {value!r} is not an ISO 8601 date") from None
-    return value
+def _parse_field(field: str, value: str, today: date) -> Any:
+    """An edited value parsed with the parsers every import uses (domain.fields)."""
+    from clearground.domain import fields
+
+    try:
+        if field == "name":
+            if not value.strip():
+                raise ValueError("name must not be empty")
+            return value.strip()
+        if field == "classification":
+            return fields.parse_classification(value)
+        if field == "eo_types":
+            return fields.parse_eo_types(value)
+        if field == "date_reported":
+            if not value.strip():
+                return None
+            return fields.parse_iso_date(value, field_name="date_reported", today=today)
+    except ValueError as exc:
+        raise BadInput(f"--set {field}: {exc}") from None
+    return value.strip()
 
 
-def edit_hazard(hazard: HazardArea, changes: dict[str, str]) -> HazardArea:
-    """A copy of ``hazard`` with attribute ``changes``; refuses status, area and released area.
+def _benchmark(hazard: HazardArea, given: dict[str, str]) -> tuple[float, float] | None:
+    """The benchmark after an edit of ``benchmark_lon`` and/or ``benchmark_lat``."""
+    from clearground.domain import fields
 
-    Fields outside :data:`EDITABLE_FIELDS` are kept as free attributes (for example a claimed
-    ``self_destruct``): recorded as stated, they never change status or area.
+    old = hazard.benchmark
+    lon = given.get("benchmark_lon", "" if old is None else repr(old[0]))
+    lat = given.get("benchmark_lat", "" if old is None else repr(old[1]))
+    try:
+        point = fields.parse_benchmark(lon, lat)
+    except ValueError as exc:
+        raise BadInput(f"--set {', '.join(given)}: {exc}") from None
+    if point is not None and (why := fields.benchmark_problem(point, hazard.geometry)):
+        raise BadInput(f"--set {', '.join(given)}: {why}")
+    return point
+
+
+def edit_hazard(
+    hazard: HazardArea, changes: dict[str, str], *, today: date | None = None
+) -> HazardArea:
+    """A copy of ``hazard`` with ``changes``; refuses status, area and released area.
+
+    Field names are compared ignoring case (``Status`` is ``status``). Each value of a field in
+    :data:`EDITABLE_FIELDS` (and ``benchmark_lon``/``benchmark_lat``) is checked as an import
+    checks it. Any other name is refused, unless written ``attributes.NAME``: that is kept as a
+    free attribute (for example a claimed ``self_destruct``), recorded as stated, never changing
+    status or area; an empty value removes the attribute.
     """
     if not changes:
         raise BadInput("nothing to change: give at least one FIELD=VALUE")
+    today = today or date.today()
     updates: dict[str, Any] = {}
+    benchmark: dict[str, str] = {}
     attributes = dict(hazard.attributes)
     for field, value in changes.items():
         key = field.strip()
-        if key in PROTECTED_FIELDS:
-            if key == "status":
-                refuse_release("an edit of status")
+        lower = key.lower()
+        if lower.startswith("attributes."):
+            _set_attribute(attributes, key[len("attributes.") :].strip(), value)
+            continue
+        if lower in PROTECTED_FIELDS:
+            if lower == "status":
+                refuse_release(f"an edit of {key}")
             raise ReleaseRefused(
                 f"{key} cannot be edited: area is computed from the polygon and released area "
                 "changes only through land release activities (nts, ts, clearance)"
             )
-        if not key.isidentifier():
-            raise BadInput(f"{key!r} is not a field name")
-        if key in EDITABLE_FIELDS:
-            updates[key] = _parse_field(key, value)
+        if lower in EDITABLE_FIELDS:
+            updates[lower] = _parse_field(lower, value, today)
+        elif lower in _BENCHMARK_FIELDS:
+            benchmark[lower] = value
         else:
-            attributes[key] = value
+            raise BadInput(
+                f"--set {key}: a hazard has no field {key!r}; fields: "
+                f"{', '.join((*EDITABLE_FIELDS, *_BENCHMARK_FIELDS))}; to record it as a free "
+                f"attribute, write --set attributes.{key}=VALUE"
+            )
+    if benchmark:
+        updates["benchmark"] = _benchmark(hazard, benchmark)
     return dataclasses.replace(hazard, **updates, attributes=attributes)
+
+
+def _set_attribute(attributes: dict[str, Any], name: str, value: str) -> None:
+    """``attributes.NAME=VALUE``: NAME must not be a field's name, nor another attribute's in
+    a different case (no export format could hold both)."""
+    lower = name.lower()
+    if not name or not name.isprintable():
+        raise BadInput(f"--set attributes.{name}: give a printable attribute name after the dot")
+    if lower in PROTECTED_FIELDS or lower in EDITABLE_FIELDS or lower in _COLUMN_NAMES:
+        raise BadInput(
+            f"--set attributes.{name}: {name!r} is the name of a hazard field; an attribute "
+            "needs a name of its own"
+        )
+    other = next((k for k in attributes if k.lower() == lower and k != name), None)
+    if other is not None:
+        raise BadInput(
+            f"--set attributes.{name}: the hazard has an attribute {other!r}; names that differ "
+            f"only in case are one name (edit attributes.{other})"
+        )
+    if value.strip():
+        attributes[name] = value.strip()
+    else:
+        attributes.pop(name, None)

@@ -12,9 +12,17 @@ import importlib
 from pathlib import Path
 
 from clearground.domain.errors import BadInput
-from clearground.formats.base import FeatureTable, Format
+from clearground.formats.base import FeatureTable, Format, check_regular_file, drop_m
 
-__all__ = ["ALIASES", "FORMATS", "FeatureTable", "Format", "format_named", "format_for_path"]
+__all__ = [
+    "ALIASES",
+    "FORMATS",
+    "FeatureTable",
+    "Format",
+    "format_named",
+    "format_for_path",
+    "read_file",
+]
 
 #: format name -> (module:attribute, file name endings)
 FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -89,3 +97,22 @@ def _format_for_path(path: str | Path, override: str | None) -> Format:
             return format_named(name)
     known = ", ".join(e for _, endings in FORMATS.values() for e in endings)
     raise BadInput(f"{path}: unknown file type; use one of {known} or give --format")
+
+
+def read_file(
+    path: str | Path,
+    format_name: str | None = None,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+) -> FeatureTable:
+    """The features of ``path``, the one way every import reads a file: a path that is not a
+    regular file (a FIFO, a device, a folder) is refused before anything reads it, and M
+    values are dropped (Z kept) from what the format read."""
+    path = Path(path)
+    fmt = format_for_path(path, format_name)
+    check_regular_file(path)
+    kwargs = {"crs": crs} if crs else {}
+    table = fmt.read(path, layer=layer, **kwargs)
+    table.geometries = drop_m(table.geometries)
+    return table

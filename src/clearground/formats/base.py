@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from clearground.domain.errors import BadInput
+from clearground.domain.errors import BadInput, ImportRejected
 
-__all__ = ["FeatureTable", "Format", "check_crs", "concat_tables"]
+__all__ = [
+    "FeatureTable",
+    "Format",
+    "check_crs",
+    "check_regular_file",
+    "concat_tables",
+    "drop_m",
+]
 
 
 @dataclass
@@ -109,3 +118,49 @@ def concat_tables(source: str, tables: list[FeatureTable]) -> FeatureTable:
         crs=tables[0].crs,
         problems=problems,
     )
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def check_regular_file(path: str | Path, source: str | None = None) -> None:
+    """Refuse, before anything reads it, a path that is not a regular file (a symlink is
+    followed): a FIFO blocks a reader forever and ``/dev/zero`` never ends."""
+    where = source or str(path)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise ImportRejected([f"{where}: file not found"]) from None
+    except OSError as exc:
+        raise ImportRejected([f"{where}: cannot read: {exc.strerror or exc}"]) from None
+    if not stat.S_ISREG(mode):
+        what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise ImportRejected([f"{where}: is {what}, not a regular file; refused before reading"])
+
+
+def drop_m(geometries: np.ndarray) -> np.ndarray:
+    """Geometries without M values (Z kept): no export format or engine here stores M, and a
+    measure is no part of a hazard's extent. Geometries without M are returned as they are."""
+    import shapely
+
+    geoms = np.asarray(geometries, dtype=object)
+    if len(geoms) == 0:
+        return geoms
+    has_m = shapely.has_m(geoms)
+    if not has_m.any():
+        return geoms
+    out = geoms.copy()
+    has_z = shapely.has_z(geoms)
+    zm = has_m & has_z
+    if zm.any():  # through WKB of three dimensions: X, Y, Z (shapely's transform loses Z here)
+        out[zm] = shapely.from_wkb(shapely.to_wkb(geoms[zm], output_dimension=3))
+    m_only = has_m & ~has_z
+    if m_only.any():
+        out[m_only] = shapely.force_2d(geoms[m_only])
+    return out

@@ -37,7 +37,7 @@ import numpy as np
 import shapely
 
 from clearground.domain.errors import BadInput, ImportRejected
-from clearground.formats.base import FeatureTable, Format, check_crs
+from clearground.formats.base import FeatureTable, Format, check_crs, check_regular_file
 from clearground.formats.ogr import OgrFormat, to_wgs84
 
 __all__ = [
@@ -347,6 +347,7 @@ def _csvt_types(path: Path, source: str) -> list[str]:
     csvt = path.with_suffix(".csvt")
     if not csvt.exists():
         return []
+    check_regular_file(csvt)
     try:
         cells = next(csv.reader([csvt.read_text(encoding="utf-8-sig").strip()]), [])
     except (UnicodeDecodeError, csv.Error) as exc:
@@ -359,6 +360,7 @@ def _prj_crs(path: Path, source: str) -> str | None:
     prj = path.with_suffix(".prj")
     if not prj.exists():
         return None
+    check_regular_file(prj)
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 

@@ -273,8 +273,9 @@ def read_export(
     one line each; the caller refuses the import if there are any.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ImportRejected([f"{path}: no such file"])
+    from clearground.formats.base import check_regular_file
+
+    check_regular_file(path)
     if path.suffix.lower() == ".xlsx":
         return _read_xlsx(path, tuple(repeats), repeat_files)
     if zipfile.is_zipfile(path):
@@ -292,6 +293,10 @@ def read_export(
             rows, embedded = _read_json_rows(path)
         else:
             rows, embedded = _read_csv_rows(path), None
+    except RecursionError:
+        raise ImportRejected(
+            [f"{path}: not a readable ODK export: the JSON is nested too deeply"]
+        ) from None
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
         raise ImportRejected([f"{path}: not a readable ODK export: {exc}"]) from None
     if not rows:
@@ -489,12 +494,18 @@ def _in_columns(export: OdkExport, name: str) -> bool:
                 rows = json.loads(raw)
                 if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
                     raise ValueError("not an array of objects")
+                rows = [_flatten(r)[0] for r in rows]
+            except RecursionError:
+                export.problems.append(
+                    f"{export.where(sub)}: repeat group {name}: the JSON is nested too deeply"
+                )
+                continue
             except ValueError as exc:
                 export.problems.append(
                     f"{export.where(sub)}: repeat group {name} is not a JSON array of rows: {exc}"
                 )
                 continue
-            sub.repeats[name] = [_flatten(r)[0] for r in rows]
+            sub.repeats[name] = rows
     return found
 
 
@@ -538,6 +549,9 @@ def _attach(export: OdkExport, name: str, path: Path) -> None:
                 rows.append(_flatten(item)[0])
         else:
             rows = _csv(path)[1]
+    except RecursionError:
+        export.problems.append(f"{path}: not a readable repeat file: JSON nested too deeply")
+        return
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
         export.problems.append(f"{path}: not a readable repeat file: {exc}")
         return

@@ -8,6 +8,7 @@ on :class:`OgrFormat` in their own modules.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,46 @@ def to_wgs84(geometries: np.ndarray, crs: str | None) -> np.ndarray:
         return shapely.transform(
             geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
         )
+
+
+#: GDAL's GeoJSON reader refuses nesting deeper than it reads ("Too many nested objects").
+_NESTED = re.compile(r"character (\d+): Too many nested objects")
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _feature_at(text: str) -> int | None:
+    """The number (from 1) of the feature of a FeatureCollection that the end of ``text`` is
+    in, or None when it is not inside the ``features`` array."""
+    stack: list[str] = []  # the key each open container was opened under
+    key = ""
+    feature = 0
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if token[0] == '"':
+            key = token[1:-1]
+        elif token in "[{":
+            if token == "{" and stack == ["", "features"]:
+                feature += 1
+            stack.append(key if len(stack) == 1 else "")
+            key = ""
+        else:
+            if stack:
+                stack.pop()
+    return feature if stack[:2] == ["", "features"] and feature else None
+
+
+def _too_deep(path: Path, source: str, at: int | None) -> str:
+    """The refusal of a GeoJSON nested deeper than readers go, naming the feature if known."""
+    feature = None
+    if at is not None:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            feature = _feature_at(f.read(at))
+    where = f"{source}:feature {feature}" if feature else source
+    return (
+        f"{where}: cannot read geojson: objects and arrays are nested too deeply"
+        + (f" (at character {at})" if at is not None else "")
+        + "; a GeoJSON geometry or property needs a few levels, not thousands"
+    )
 
 
 def _decode(wkb: np.ndarray, table_problems: dict[int, str]) -> np.ndarray:
@@ -137,9 +178,14 @@ class OgrFormat(Format):
     def _unreadable(self, path: Path, source: str, exc: Exception) -> ImportRejected:
         reason = _reason(exc).replace(str(path), source)
         if self.name == "geojson":
+            nested = _NESTED.search(reason)
+            if nested:
+                return ImportRejected([_too_deep(path, source, int(nested.group(1)))])
             try:
                 with open(path, encoding="utf-8") as f:
                     json.load(f)
+            except RecursionError:
+                return ImportRejected([_too_deep(path, source, None)])
             except (ValueError, UnicodeDecodeError) as jexc:
                 reason = f"not valid JSON ({jexc})"
             except OSError:

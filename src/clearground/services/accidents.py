@@ -20,7 +20,7 @@ from clearground.domain.errors import ImportRejected
 from clearground.domain.evidence import parse_eo_category, parse_victim
 from clearground.domain.records import Accident, EOCategory, Victim, VictimPersonalData
 from clearground.domain.validation import UKRAINE, Region, check_geometries
-from clearground.formats import format_for_path
+from clearground.formats import read_file
 from clearground.services.common import (
     ImportReport,
     bulk,
@@ -32,6 +32,7 @@ from clearground.services.common import (
     refuse,
     require_columns,
     texts,
+    without_problems,
 )
 from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE, HazardLinks
 from clearground.services.locations import PcodeIndex
@@ -110,7 +111,9 @@ def _whole(value: object) -> int | None:
         number = float(str(value).strip())
     except ValueError:
         return None
-    return int(number) if number.is_integer() else None
+    if not number.is_integer() or abs(number) > 1e9:  # no real count is larger
+        return None
+    return int(number)
 
 
 def parse_victims_list(value: object) -> tuple[Victim, ...]:
@@ -139,6 +142,8 @@ def parse_victims_list(value: object) -> tuple[Victim, ...]:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
             raise ValueError(f"victims is not JSON: {exc.msg} at character {exc.pos + 1}") from None
+        except RecursionError:
+            raise ValueError("victims is JSON nested too deeply") from None
     if not isinstance(value, list):
         raise ValueError(
             'victims must be a JSON list of victims, like [{"victim_no": 1, "outcome": "killed"}]'
@@ -174,7 +179,7 @@ def parse_victims_list(value: object) -> tuple[Victim, ...]:
 
 def _read_victims(path: Path, layer: str | None, mapping: dict[str, str] | None):
     """Victims by the accident id they name, with their personal data kept apart."""
-    table = format_for_path(path).read(path, layer=layer)
+    table = read_file(path, layer=layer)
     getter, used = column_getter(table, mapping or {})
     require_columns(table, getter, ("accident_id", "outcome"))
     cols = {f: texts(getter(f), len(table)) for f in _VICTIM_FIELDS}
@@ -274,13 +279,14 @@ def import_accidents(
                     f"victims given twice: in the victims column and in {vtable.source}; "
                     "give them in one place",
                 )
-    if problems or victim_problems or column_problems:
+    parsed = {i: row for i, row in parsed.items() if i not in problems}
+    if victim_problems or column_problems or (problems and not parsed):
         raise ImportRejected(
             column_problems
             + [f"{table.where(i)}: {problems[i]}" for i in sorted(problems)]
             + victim_problems
         )
-    points = check.geometries
+    points = without_problems(check.geometries, problems)
     with store.transaction() as tx:
         hazards = HazardLinks(store, tx, points, [cols["hazard_id"][i] for i in parsed])
         pcodes = PcodeIndex(store).deepest(points)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from clearground.domain.errors import BadInput, CleargroundError, ImportRejected
+from clearground.domain.errors import BadInput, CleargroundError
 from clearground.domain.evidence import parse_devices_found, parse_methods
 from clearground.domain.landrelease import apply_activity, parse_activity_kind, polygonal
 from clearground.domain.records import LandReleaseActivity
@@ -21,9 +21,11 @@ from clearground.services.common import (
     iso_date,
     read_features,
     refuse,
+    refuse_unless_rows,
     require_columns,
     text,
     texts,
+    without_problems,
 )
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
@@ -43,13 +45,9 @@ _NESTED = ("methods", "devices_found")
 def _number(value: str, name: str, *, whole: bool = False) -> float | int | None:
     if not value:
         return None
-    try:
-        x = float(value)
-    except ValueError:
-        raise ValueError(f"{name} {value!r} is not a number") from None
-    if x < 0 or x != x or (whole and x != int(x)):
-        raise ValueError(f"{name} {value!r} must be {'a whole number, ' if whole else ''}0 or more")
-    return int(x) if whole else x
+    from clearground.domain.fields import MAX_COUNT, MAX_DEPTH_CM, parse_number
+
+    return parse_number(value, name, whole=whole, maximum=MAX_COUNT if whole else MAX_DEPTH_CM)
 
 
 def _nested(column: np.ndarray | None, n: int) -> list[Any]:
@@ -125,14 +123,17 @@ def import_activities(
         rows.append(
             (when, i, hazard_id, kind, organisation, text(col[i]) if col is not None else "")
         )
-    refuse(table, problems)
+    seen: dict[str, int] = {}
+    for _when, i, *_, given_id in rows:
+        if given_id and seen.setdefault(given_id, i) != i:
+            problems.setdefault(i, f"duplicate id {given_id!r} (also feature {seen[given_id] + 1})")
+    rows = [r for r in rows if r[1] not in problems]
+    refuse_unless_rows(table, problems, rows)
     rows.sort(key=lambda r: (r[0], r[1]))
-    pcodes = PcodeIndex(store).deepest(check.geometries)
+    pcodes = PcodeIndex(store).deepest(without_problems(check.geometries, problems))
     with store.transaction() as tx:
         hazards = tx.get_many("hazard", [r[2] for r in rows])
         given = [r[5] for r in rows if r[5]]
-        if len(set(given)) != len(given):
-            raise ImportRejected([f"{path}: duplicate activity ids in the file"])
         clash = tx.existing_ids("activity", given)
         new_ids = iter(tx.next_ids("activity", sum(1 for r in rows if not r[5])))
         state = {k: (v.record, v.version) for k, v in hazards.items()}

@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from clearground.domain.coverage import geodesic_length
 from clearground.domain.errors import BadInput, ImportRejected
 from clearground.domain.validation import UKRAINE, Region, swapped_reason
-from clearground.formats import format_for_path
+from clearground.formats import read_file
 from clearground.services.common import refuse
 from clearground.services.coverage import CoverageAnswer, coverage_of
 from clearground.store.base import Store
@@ -105,7 +105,7 @@ def parse_point(text: str) -> BaseGeometry:
 def read_route(path: str | Path, *, layer: str | None = None, format_name: str | None = None):
     """The line (or lines) of a GPX track/route or a GeoJSON/GeoPackage layer, as one geometry."""
     path = Path(path)
-    table = format_for_path(path, format_name).read(path, layer=layer)
+    table = read_file(path, format_name, layer=layer)
     geoms = np.asarray(table.geometries, dtype=object)
     problems = dict(table.problems)
     keep = []

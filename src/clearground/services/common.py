@@ -29,7 +29,10 @@ __all__ = [
     "parse_map",
     "plain",
     "read_features",
+    "add_existing_ids",
     "refuse",
+    "refuse_unless_rows",
+    "without_problems",
     "require_columns",
     "text",
     "texts",
@@ -150,10 +153,9 @@ def read_features(
     path: Path, *, layer: str | None, format_name: str | None, crs: str | None = None
 ) -> FeatureTable:
     """The features of one layer of a file, by its format; a file with none is refused."""
-    from clearground.formats import format_for_path
+    from clearground.formats import read_file
 
-    kwargs = {"crs": crs} if crs else {}
-    table = format_for_path(path, format_name).read(path, layer=layer, **kwargs)
+    table = read_file(path, format_name, layer=layer, crs=crs)
     if len(table) == 0:
         raise ImportRejected([f"{path}: the layer has no features"])
     return table
@@ -163,6 +165,37 @@ def refuse(table: FeatureTable, problems: dict[int, str]) -> None:
     """Raise the import's refusal, one ``FILE:feature N: reason`` line per problem, if any."""
     if problems:
         raise ImportRejected([f"{table.where(i)}: {problems[i]}" for i in sorted(problems)])
+
+
+def refuse_unless_rows(table: FeatureTable, problems: dict[int, str], rows: Any) -> None:
+    """Refuse now only when no feature is left for the checks against the database (ids that
+    exist, records named); otherwise those checks run on the features left and the import
+    refuses once, after them, with every problem found in the one pass."""
+    if problems and not rows:
+        refuse(table, problems)
+
+
+def without_problems(geometries: np.ndarray, problems: dict[int, str]) -> np.ndarray:
+    """The geometries, None for each feature with a problem (later checks skip those)."""
+    out = np.array(geometries, dtype=object)
+    if problems:
+        out[list(problems)] = None
+    return out
+
+
+def add_existing_ids(
+    store, kind: str, ids: list[str], problems: dict[int, str], *, what: str = "id"
+) -> None:
+    """When an import already has problems, add those of ids the database has, so that one
+    pass reports them too (the import checks them again in its own transaction)."""
+    given = sorted({x for x in ids if x})
+    if not problems or not given:
+        return
+    with store.transaction() as tx:
+        clash = tx.existing_ids(kind, given)
+    for i, x in enumerate(ids):
+        if x in clash:
+            problems.setdefault(i, f"{what} {x!r} already exists")
 
 
 def require_columns(table: FeatureTable, getter, required: tuple[str, ...]) -> None:
@@ -190,19 +223,11 @@ def text(value: Any) -> str:
 
 
 def iso_date(value: Any, *, field_name: str, today: date) -> date:
-    """A cell as a date in ISO 8601, refusing the future and anything before 1900."""
-    raw = text(value)
-    if not raw:
-        raise ValueError(f"{field_name} is empty")
-    try:
-        parsed = date.fromisoformat(raw[:10])
-    except ValueError:
-        raise ValueError(f"{field_name} {raw!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
-    if parsed > today:
-        raise ValueError(f"{field_name} {raw!r} is in the future")
-    if parsed.year < 1900:
-        raise ValueError(f"{field_name} {raw!r} is before 1900")
-    return parsed
+    """A cell as a date in ISO 8601, read whole (a date, or a date and time), refusing the
+    future and anything before 1900 (:func:`clearground.domain.fields.parse_iso_date`)."""
+    from clearground.domain.fields import parse_iso_date
+
+    return parse_iso_date(text(value), field_name=field_name, today=today)
 
 
 def plain(value: Any) -> Any:

@@ -27,8 +27,10 @@ from clearground.services.common import (
     iso_date,
     read_features,
     refuse,
+    refuse_unless_rows,
     require_columns,
     texts,
+    without_problems,
 )
 from clearground.services.locations import PcodeIndex
 from clearground.services.projections import OUTSIDE_MESSAGE
@@ -56,15 +58,19 @@ COMPUTED = ("evidence_status", "admin_pcode", "flag")
 
 
 def _quantity(value: str) -> int:
+    from clearground.domain.fields import MAX_COUNT
+
     if not value:
         return 1
     try:
-        q = int(float(value))
+        q = float(value)
     except ValueError:
         raise ValueError(f"quantity {value!r} is not a whole number") from None
-    if q < 1 or q != float(value):
+    if q != q or abs(q) > MAX_COUNT:
+        raise ValueError(f"quantity {value!r} is out of range (1 to {MAX_COUNT:,})")
+    if q < 1 or not q.is_integer():
         raise ValueError(f"quantity {value!r} must be a whole number of 1 or more")
-    return q
+    return int(q)
 
 
 @bulk()
@@ -130,8 +136,9 @@ def import_eo(
                 continue
             seen[id_] = i
         rows.append({"index": i, **row})
-    refuse(table, problems)
-    points = check.geometries
+    rows = [r for r in rows if r["index"] not in problems]
+    refuse_unless_rows(table, problems, rows)
+    points = without_problems(check.geometries, problems)
     with store.transaction() as tx:
         hazards = HazardLinks(store, tx, points, [cols["hazard_id"][r["index"]] for r in rows])
         pcodes = PcodeIndex(store).deepest(points)

@@ -12,6 +12,7 @@ import numpy as np
 
 from clearground.domain.errors import NotFound
 from clearground.formats import FeatureTable, format_for_path
+from clearground.formats.writing import write_table
 from clearground.services.projections import EXPORTABLE, PUBLIC, json_of
 from clearground.store.base import Store, Version
 
@@ -90,5 +91,5 @@ def export_records(
         names += [k for k in r if k not in names]
     columns = {name: table_column([r.get(name) for r in rows]) for name in names}
     geoms = np.array([getattr(v.record, "geometry", None) for v in versions], dtype=object)
-    fmt.write(path, FeatureTable(str(path), geoms, columns), layer=kind)
+    write_table(fmt, path, FeatureTable(str(path), geoms, columns), layer=kind)
     return len(rows)

@@ -8,10 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
 
 from clearground.domain.areas import geodesic_areas
 from clearground.domain.errors import BadInput, ImportRejected, NotFound
+from clearground.domain.fields import (
+    benchmark_problem,
+    parse_benchmark,
+    parse_classification,
+    parse_eo_types,
+)
 from clearground.domain.landrelease import edit_hazard, hand_over, polygonal_array
 from clearground.domain.records import Classification, HazardArea, HazardStatus
 from clearground.domain.validation import UKRAINE, Region, check_geometries
@@ -19,6 +24,7 @@ from clearground.formats import FeatureTable, format_for_path
 from clearground.services.common import (
     ImportReport,
     Progress,
+    add_existing_ids,
     attributes_per_feature,
     bulk,
     column_getter,
@@ -87,10 +93,7 @@ def _by_value(values: list[str], parse) -> tuple[list[Any], dict[int, str]]:
 
 
 def _classification(value: str) -> Classification:
-    cls = value.upper() or "SHA"
-    if cls not in Classification.__members__:
-        raise ValueError(f"classification {value!r} is not SHA or CHA")
-    return Classification(cls)
+    return parse_classification(value)
 
 
 def _status(value: str) -> None:
@@ -112,9 +115,6 @@ def _no_release(column: str):
     return check
 
 
-BENCHMARK_MAX_M = 5000.0  # a benchmark further than this from its hazard is likely a typo
-
-
 def _benchmarks(getter, n: int, problems: dict[int, str]) -> list[tuple[float, float] | None]:
     """``benchmark_lon``/``benchmark_lat`` as points (both or neither, in lon/lat range)."""
     lon, lat = texts(getter("benchmark_lon"), n), texts(getter("benchmark_lat"), n)
@@ -125,32 +125,20 @@ def _benchmarks(getter, n: int, problems: dict[int, str]) -> list[tuple[float, f
         if not lon[i] and not lat[i]:
             continue
         try:
-            x, y = float(lon[i]), float(lat[i])
-        except ValueError:
-            problems.setdefault(i, "benchmark_lon and benchmark_lat must both be numbers")
-            continue
-        if not (abs(x) <= 180 and abs(y) <= 90):
-            problems.setdefault(i, f"benchmark ({x:g}, {y:g}) is outside lon/lat range")
-            continue
-        out[i] = (x, y)
+            out[i] = parse_benchmark(lon[i], lat[i])
+        except ValueError as exc:
+            problems.setdefault(i, str(exc))
     return out
 
 
 def _check_benchmarks(points, geoms, problems: dict[int, str]) -> None:
     """A benchmark must lie within ``BENCHMARK_MAX_M`` of its hazard."""
-    from clearground.domain.areas import to_local_metres
-
     for i, p in enumerate(points):
         if p is None or i in problems or geoms is None or geoms[i] is None:
             continue
-        point = shapely.Point(p)
-        local = to_local_metres(shapely.GeometryCollection([point, geoms[i]]), p[1], p[0])
-        a, b = shapely.get_parts(local)
-        if a.distance(b) > BENCHMARK_MAX_M:
-            problems[i] = (
-                f"benchmark ({p[0]:g}, {p[1]:g}) is {a.distance(b) / 1000:.1f} km from the "
-                f"hazard (more than {BENCHMARK_MAX_M / 1000:g} km): are lon and lat right?"
-            )
+        why = benchmark_problem(p, geoms[i])
+        if why:
+            problems[i] = why
 
 
 def _parse_columns(getter, n: int, today: date, problems: dict[int, str]) -> dict[str, list[Any]]:
@@ -166,7 +154,7 @@ def _parse_columns(getter, n: int, today: date, problems: dict[int, str]) -> dic
         return iso_date(value, field_name="date_reported", today=today) if value else None
 
     def eo_types(value: str) -> tuple[str, ...]:
-        return tuple(t.strip() for t in value.split(",") if t.strip())
+        return parse_eo_types(value)
 
     cols["benchmark"] = _benchmarks(getter, n, problems)
     for field, parse in (
@@ -238,6 +226,7 @@ def import_hazards(
             if id_ in seen:
                 problems.setdefault(i, f"duplicate id {id_!r} (also feature {seen[id_] + 1})")
             seen.setdefault(id_, i)
+    add_existing_ids(store, KIND, list(given_ids), problems)
     refuse(table, problems)
     if progress:
         progress("check", n, n)
@@ -410,14 +399,16 @@ def edit(
     version: int,
     author: str,
 ) -> Version:
-    """Edit attributes of a hazard; refuses status, area and released area, and stale versions."""
+    """Edit fields of a hazard, each value checked as an import checks it; refuses status, area
+    and released area, unknown field names (``attributes.NAME`` sets an attribute) and stale
+    versions."""
     if not reason.strip():
         raise BadInput("--reason must say why the hazard is changed")
     with store.transaction() as tx:
         current = tx.get(KIND, hazard_id)
         if current is None or current.deleted:
             raise NotFound(f"hazard {hazard_id} not found")
-        updated = edit_hazard(current.record, changes)
+        updated = edit_hazard(current.record, changes, today=date.today())
         tx.update(KIND, updated, expected_version=version, author=author, reason=reason.strip())
         tx.commit()
     return show(store, hazard_id)
@@ -523,5 +514,7 @@ def export(
     table = FeatureTable(
         str(path), np.array([v.record.geometry for v in versions], dtype=object), columns
     )
-    fmt.write(path, table, layer="hazard_areas")
+    from clearground.formats.writing import write_table
+
+    write_table(fmt, path, table, layer="hazard_areas")
     return len(rows)

@@ -22,6 +22,7 @@ from clearground.domain.records import Location
 from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.services.common import (
     ImportReport,
+    add_existing_ids,
     bulk,
     column_getter,
     read_features,
@@ -130,6 +131,7 @@ def import_locations(
             seen[pcodes[i]] = i
         if levels[i] < 0:
             problems.setdefault(i, "level must be a whole number, 0 or more")
+    add_existing_ids(store, KIND, pcodes, problems, what="P-code")
     refuse(table, problems)
     geoms = polygonal_array(check.geometries)
     with store.transaction() as tx:

@@ -27,6 +27,7 @@ from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.formats.base import FeatureTable
 from clearground.services.common import (
     ImportReport,
+    add_existing_ids,
     attributes_of,
     bulk,
     column_getter,
@@ -117,6 +118,7 @@ def import_minefields(
     for i, hid in enumerate(cols["hazard_id"]):
         if hid and named.setdefault(hid, i) != i:
             problems.setdefault(i, f"hazard_id {hid!r} repeats feature {named[hid] + 1}")
+    add_existing_ids(store, KIND, cols["id"], problems)
     refuse(table, problems)
     geoms = polygonal_array(check.geometries)
     areas = geodesic_areas(geoms).tolist()

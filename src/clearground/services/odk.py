@@ -186,7 +186,9 @@ def _whole(text: str, name: str, minimum: int) -> int:
         raise ValueError(f"{name} {text!r} is not a whole number") from None
     if n != n or not n.is_integer() or n < minimum:
         raise ValueError(f"{name} {text!r} must be a whole number of {minimum} or more")
-    return int(n)
+    from clearground.domain.fields import check_count
+
+    return check_count(int(n), name)
 
 
 def _categories(text: str) -> tuple[str, ...]:

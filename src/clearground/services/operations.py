@@ -34,6 +34,7 @@ from clearground.services.common import (
     iso_date,
     read_features,
     refuse,
+    refuse_unless_rows,
     require_columns,
     texts,
 )
@@ -44,13 +45,17 @@ __all__ = ["KINDS", "import_records"]
 
 
 def _count(value: str) -> int:
+    from clearground.domain.fields import MAX_COUNT
+
     try:
-        n = int(float(value)) if value else 0
+        n = float(value) if value else 0.0
     except ValueError:
         raise ValueError(f"{value!r} is not a whole number") from None
-    if n < 0 or (value and n != float(value)):
+    if n != n or abs(n) > MAX_COUNT:
+        raise ValueError(f"{value!r} is out of range (0 to {MAX_COUNT:,})")
+    if n < 0 or not n.is_integer():
         raise ValueError(f"{value!r} must be a whole number, 0 or more")
-    return n
+    return int(n)
 
 
 def _choice(enum):
@@ -95,7 +100,7 @@ def _nonconformities_json(value: str) -> tuple[tuple[str, str], ...]:
     """JSON ``[[severity, type], ...]``, each pair checked as the text form is."""
     try:
         pairs = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ValueError(
             f"{value!r} is not valid JSON; write [[SEVERITY, TYPE], ...] or SEVERITY: TYPE; ..."
         ) from None
@@ -299,7 +304,8 @@ def import_records(
             problems.setdefault(i, getattr(exc, "message", None) or str(exc))
             continue
         values[i] = {f.name: row[f.name] for f in spec.fields if f.stored and f.name in row}
-    refuse(table, problems)
+    values = {i: v for i, v in values.items() if i not in problems}
+    refuse_unless_rows(table, problems, values)
     with store.transaction() as tx:
         for f in spec.fields:
             if f.refers_to:

@@ -21,8 +21,10 @@ from clearground.services.common import (
     iso_date,
     read_features,
     refuse,
+    refuse_unless_rows,
     require_columns,
     texts,
+    without_problems,
 )
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
@@ -74,9 +76,10 @@ def import_qc(
             problems.setdefault(i, str(exc))
             continue
         rows.append((when, i, QCResult(result)))
-    refuse(table, problems)
+    rows = [r for r in rows if r[1] not in problems]
+    refuse_unless_rows(table, problems, rows)
     rows.sort(key=lambda r: (r[0], r[1]))
-    pcodes = PcodeIndex(store).deepest(check.geometries)
+    pcodes = PcodeIndex(store).deepest(without_problems(check.geometries, problems))
     with store.transaction() as tx:
         activities = tx.get_many("activity", [cols["activity_id"][i] for _, i, _ in rows])
         hazards = tx.get_many("hazard", [v.record.hazard_id for v in activities.values()])
