@@ -1,8 +1,8 @@
-"""The embedded engine: stdlib sqlite3, WAL, one writer, geometry as WKB with an R*Tree.
+"""The embedded engine: stdlib sqlite3, WAL, one writer, geometry as GeoPackage blobs.
 
 All writes go through one connection with ``BEGIN IMMEDIATE``; reads open their own connections,
 so readers never wait for a writer (WAL). Exact spatial predicates run in shapely on candidates
-found by the R*Tree's bounding boxes.
+found by the grid index of bounding boxes. The file is a GeoPackage (see store/gpkg.py).
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
 
 from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
-from clearground.store import grid
+from clearground.store import gpkg, grid
 from clearground.store.base import Event, Version, chunks, highest_number, nearest, now_utc
-from clearground.store.mapping import geometries_wkb, loads, mapping_for, payloads_json
+from clearground.store.mapping import loads, mapping_for, payloads_json
 from clearground.store.migrations import apply_pending
 
 __all__ = ["SqliteStore"]
@@ -36,7 +35,7 @@ def _version(kind: str, row: tuple) -> Version:
     id_, version, valid_from, author, reason, deleted, payload, geom = row
     record = None
     if not deleted:
-        record = mapping_for(kind).from_row(id_, loads(payload), shapely.from_wkb(geom))
+        record = mapping_for(kind).from_row(id_, loads(payload), gpkg.decode_one(geom))
     return Version(kind, id_, version, valid_from, author, reason, bool(deleted), record)
 
 
@@ -45,7 +44,7 @@ def _versions(kind: str, rows: list[tuple]) -> list[Version]:
     if not rows:
         return []
     from_row = mapping_for(kind).from_row
-    geoms = shapely.from_wkb(np.array([r[7] for r in rows], dtype=object))
+    geoms = gpkg.decode([r[7] for r in rows])
     out = []
     for row, geom in zip(rows, geoms, strict=True):
         id_, version, valid_from, author, reason, deleted, payload, _ = row
@@ -104,7 +103,7 @@ class SqliteTransaction:
         )
 
         def prepare(part: Sequence[Any], start: int) -> tuple[list[tuple], np.ndarray, np.ndarray]:
-            wkb, bounds = geometries_wkb(part)
+            blobs, bounds = gpkg.encode([r.geometry for r in part])
             fids = np.arange(start, start + len(part), dtype=np.int64)
             rows = list(
                 zip(
@@ -114,7 +113,7 @@ class SqliteTransaction:
                     repeat(author),
                     repeat(reason),
                     payloads_json(kind, part),
-                    wkb.tolist(),
+                    blobs,
                     *bounds.T.tolist(),
                     strict=False,
                 )
@@ -172,7 +171,7 @@ class SqliteTransaction:
         self, kind: str, record: Any, *, expected_version: int, author: str, reason: str
     ) -> int:
         table, new = self._supersede(kind, record.id, expected_version)
-        wkb, bounds = geometries_wkb([record])
+        blobs, bounds = gpkg.encode([record.geometry])
         cur = self._conn.execute(
             f"INSERT INTO {table}_versions ({_COLUMNS}, is_current, {_BOUNDS}) "
             "VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1, ?, ?, ?, ?)",
@@ -183,7 +182,7 @@ class SqliteTransaction:
                 author,
                 reason,
                 payloads_json(kind, [record])[0],
-                wkb[0],
+                blobs[0],
                 *bounds[0].tolist(),
             ),
         )
@@ -245,8 +244,7 @@ class SqliteTransaction:
             + 1
         )
         fids = np.arange(first, first + len(rows), dtype=np.int64)
-        geoms = shapely.from_wkb(np.array([r[7] for r in rows], dtype=object))
-        bounds = shapely.bounds(geoms)
+        blobs, bounds = gpkg.encode_wkb([r[7] for r in rows])
         self._conn.executemany(
             f"INSERT INTO {table}_versions (fid, {_COLUMNS}, is_current, {_BOUNDS}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -260,14 +258,14 @@ class SqliteTransaction:
                     r[4],
                     int(bool(r[5])),
                     r[6],
-                    r[7],
+                    blob,
                     int(newest[r[0]] == r[1]),
                     *[None if v != v else v for v in b.tolist()],
                 )
-                for fid, r, b in zip(fids, rows, bounds, strict=True)
+                for fid, r, blob, b in zip(fids, rows, blobs, bounds, strict=True)
             ],
         )
-        live = ~shapely.is_missing(geoms)
+        live = np.array([b is not None for b in blobs], dtype=bool)
         self._index(table, bounds[live], fids[live])
 
     def restore_events(self, events: Sequence[Event]) -> None:
@@ -359,6 +357,10 @@ class SqliteStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            if applied:
+                # GDAL tells a GeoPackage by the file's header (application_id), which a new
+                # file has only once the WAL is copied back into it.
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         return applied
 
     def _require_schema(self) -> None:
@@ -485,12 +487,15 @@ class SqliteStore:
         return [Event(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     def raw_versions(self, kind: str) -> list[tuple]:
-        """Every version of every record as stored, ordered by id and version (for dumps)."""
+        """Every version of every record as stored, ordered by id and version (for dumps), with
+        the geometry as WKB (the GeoPackage header taken off), as the PostGIS engine gives it."""
         table = mapping_for(kind).table
         with self._reader() as conn:
-            return conn.execute(
+            rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM {table}_versions ORDER BY id, version"
             ).fetchall()
+        wkb = gpkg.blobs_to_wkb([r[7] for r in rows])
+        return [(*r[:7], w) for r, w in zip(rows, wkb, strict=True)]
 
     def all_events(self) -> list[Event]:
         with self._reader() as conn:

@@ -23,6 +23,7 @@ _MODULES = [
     "m0006_submissions",
     "m0007_admin_areas",
     "m0008_operations",
+    "m0010_geopackage",
 ]
 
 
