@@ -323,7 +323,9 @@ def import_hazards(
         else:
             reason = f"imported from {path.name}"
             done = 0
-            for part in chunks(records, 20_000):  # in parts, so that progress can be shown
+            # in parts, so that progress can be shown; else in one call, whose parts the store
+            # prepares and writes overlapping
+            for part in chunks(records, 20_000 if progress else max(n, 1)):
                 tx.insert(KIND, part, author=author, reason=reason)
                 done += len(part)
                 if progress:

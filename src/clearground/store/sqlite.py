@@ -11,7 +11,6 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
@@ -23,7 +22,6 @@ from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
 from clearground.store import gpkg, grid
 from clearground.store.base import Event, Version, chunks, highest_number, nearest, now_utc
 from clearground.store.mapping import loads, mapping_for, payloads_json
-from clearground.store.migrations import apply_pending
 
 __all__ = ["SqliteStore"]
 
@@ -60,6 +58,7 @@ class SqliteTransaction:
         self._conn = conn
         self.time = now_utc()
         self.committed = False
+        self._issued: dict[str, set[str]] = {}  # ids given out by next_ids, by kind
 
     def next_ids(self, kind: str, n: int) -> list[str]:
         m = mapping_for(kind)
@@ -72,7 +71,9 @@ class SqliteTransaction:
             "ON CONFLICT (kind) DO UPDATE SET last_value = excluded.last_value",
             (kind, start + n),
         )
-        return [f"{m.prefix}-{i:06d}" for i in range(start + 1, start + n + 1)]
+        ids = [f"{m.prefix}-{i:06d}" for i in range(start + 1, start + n + 1)]
+        self._issued.setdefault(kind, set()).update(ids)
+        return ids
 
     def existing_ids(self, kind: str, record_ids: Sequence[str]) -> set[str]:
         table = mapping_for(kind).table
@@ -92,7 +93,12 @@ class SqliteTransaction:
         if not records:
             return
         table = mapping_for(kind).table
-        clash = self.existing_ids(kind, [r.id for r in records])
+        # Ids this transaction took from the sequence are past every stored one (an insert moves
+        # the sequence past the ids it is given): only the others need looking up. The unique
+        # index on (id, version) stands behind this in any case.
+        issued = self._issued.get(kind, set())
+        given = [r.id for r in records if r.id not in issued]
+        clash = self.existing_ids(kind, given)
         if clash:
             raise BadInput(f"{kind} ids already exist: {', '.join(sorted(clash)[:10])}")
         cur = self._conn.execute(f"SELECT coalesce(max(fid), 0) FROM {table}_versions")
@@ -103,12 +109,13 @@ class SqliteTransaction:
         )
 
         def prepare(part: Sequence[Any], start: int) -> tuple[list[tuple], np.ndarray, np.ndarray]:
+            ids = [r.id for r in part]
             blobs, bounds = gpkg.encode([r.geometry for r in part])
             fids = np.arange(start, start + len(part), dtype=np.int64)
             rows = list(
                 zip(
                     fids.tolist(),
-                    [r.id for r in part],
+                    ids,
                     repeat(self.time),
                     repeat(author),
                     repeat(reason),
@@ -120,19 +127,14 @@ class SqliteTransaction:
             )
             return rows, bounds, fids
 
-        # Rows of the next part are prepared (Python, JSON) while SQLite writes this one:
-        # sqlite3 releases the GIL while it steps, so the two overlap on two cores.
+        # Part by part, in this thread: preparing rows in another thread while SQLite writes
+        # was slower, as each row's bind then waits for the other thread to give up the GIL.
         size = 10_000
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = [
-                pool.submit(prepare, records[k : k + size], first + k)
-                for k in range(0, len(records), size)
-            ]
-            for future in pending:
-                rows, bounds, fids = future.result()
-                self._conn.executemany(sql, rows)
-                self._index(table, bounds, fids)
-        highest = highest_number(mapping_for(kind).prefix, [r.id for r in records])
+        for k in range(0, len(records), size):
+            rows, bounds, fids = prepare(records[k : k + size], first + k)
+            self._conn.executemany(sql, rows)
+            self._index(table, bounds, fids)
+        highest = highest_number(mapping_for(kind).prefix, given)
         if highest:
             self._conn.execute(
                 "INSERT INTO sequences (kind, last_value) VALUES (?, ?) ON CONFLICT (kind) "
@@ -348,6 +350,8 @@ class SqliteStore:
 
     def migrate(self, *, target: int | None = None) -> list[int]:
         """Apply every migration not yet applied (up to ``target``); return their numbers."""
+        from clearground.store.migrations import apply_pending  # only here: faster start-up
+
         with self._lock:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
