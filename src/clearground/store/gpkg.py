@@ -35,7 +35,6 @@ SRS_ID = 4326
 # Header: magic "GP", version 0, flags, int32 SRS id; flags bit 0 = little-endian, bits 1-3 the
 # envelope kind (0 none, 1 [minx, maxx, miny, maxy]), bit 4 = empty geometry.
 _PLAIN = b"GP\x00\x01" + struct.pack("<i", SRS_ID)
-_WITH_ENVELOPE = b"GP\x00\x03" + struct.pack("<i", SRS_ID)
 _EMPTY = b"GP\x00\x11" + struct.pack("<i", SRS_ID)
 # One header with room for an envelope: 40 bytes, little-endian, packed.
 _HEADER = np.dtype(
