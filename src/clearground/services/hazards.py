@@ -19,7 +19,7 @@ from clearground.domain.fields import (
 )
 from clearground.domain.landrelease import edit_hazard, hand_over, polygonal_array
 from clearground.domain.records import Classification, HazardArea, HazardStatus
-from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.domain.validation import UKRAINE, GeometryCheck, Region, check_geometries
 from clearground.formats import FeatureTable, format_for_path
 from clearground.services.common import (
     ImportReport,
@@ -177,6 +177,29 @@ def _check_and_measure(geometries: np.ndarray, region: Region, repair: bool):
     return check, polygonal_array(check.geometries), areas
 
 
+def _joined(parts: list[tuple]):
+    """The results of ``_check_and_measure`` on consecutive slices, as if run on the whole."""
+    if len(parts) == 1:
+        return parts[0]
+    checks = [p[0] for p in parts]
+    problems: dict[int, str] = {}
+    repaired: dict[int, str] = {}
+    offset = 0
+    for c in checks:
+        problems.update({offset + i: why for i, why in c.problems.items()})
+        repaired.update({offset + i: why for i, why in c.repaired.items()})
+        offset += len(c.geometries)
+    check = GeometryCheck(
+        geometries=np.concatenate([c.geometries for c in checks]),
+        problems=problems,
+        repaired=repaired,
+    )
+    if problems:
+        return check, None, None
+    geoms = np.concatenate([p[1] for p in parts])
+    return check, geoms, [a for p in parts for a in p[2]]
+
+
 @bulk()
 def import_hazards(
     store: Store,
@@ -206,12 +229,15 @@ def import_hazards(
     if progress:
         progress("check", 0, n)
     getter, used = column_getter(table, mapping or {})
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # Geometry work (shapely and numpy release the GIL) runs beside the column parsing.
-        geometry_work = pool.submit(_check_and_measure, table.geometries, region, repair)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # Geometry work (shapely and numpy release the GIL) runs beside the column parsing, in
+        # two halves: each feature is checked on its own, so the halves are independent.
+        g = table.geometries
+        halves = [g[: n // 2], g[n // 2 :]] if n > 1 else [g]
+        geometry_work = [pool.submit(_check_and_measure, h, region, repair) for h in halves]
         column_problems: dict[int, str] = {}
         cols = _parse_columns(getter, n, today, column_problems)
-        check, geoms, areas = geometry_work.result()
+        check, geoms, areas = _joined([w.result() for w in geometry_work])
     problems = {**check.problems, **table.problems}
     for i, why in column_problems.items():
         problems.setdefault(i, why)
@@ -314,7 +340,9 @@ def import_hazards(
         else:
             reason = f"imported from {path.name}"
             done = 0
-            for part in chunks(records, 20_000):  # in parts, so that progress can be shown
+            # in parts, so that progress can be shown; else in one call, whose parts the store
+            # prepares and writes overlapping
+            for part in chunks(records, 20_000 if progress else max(n, 1)):
                 tx.insert(KIND, part, author=author, reason=reason)
                 done += len(part)
                 if progress:

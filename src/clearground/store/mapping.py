@@ -60,16 +60,21 @@ def _date(value: str | None) -> date | None:
 
 
 def _hazard_payload(h: HazardArea) -> dict[str, Any]:
-    """Attributes as JSON; empty values are left out (bulk imports write less)."""
+    """Attributes as JSON; empty values are left out (bulk imports write less).
+
+    Written for speed (a bulk import runs it per feature): enum values read as ``_value_``,
+    fields one by one rather than in a loop of ``getattr``.
+    """
     p: dict[str, Any] = {
         "name": h.name,
-        "classification": h.classification.value,
-        "status": h.status.value,
+        "classification": h.classification._value_,
+        "status": h.status._value_,
         "area_m2": h.area_m2,
         "released": h.released.as_dict(),
     }
-    if h.released_geometry is not EMPTY_AREA and not h.released_geometry.is_empty:
-        p["released_geometry"] = shapely.to_wkb(h.released_geometry, hex=True)
+    released_geometry = h.released_geometry
+    if released_geometry is not EMPTY_AREA and not released_geometry.is_empty:
+        p["released_geometry"] = shapely.to_wkb(released_geometry, hex=True)
     if h.released_by:
         p["released_by"] = {
             k: {"outcome": r.outcome, "geometry": shapely.to_wkb(r.geometry, hex=True)}
@@ -79,10 +84,14 @@ def _hazard_payload(h: HazardArea) -> dict[str, Any]:
         p["eo_types"] = list(h.eo_types)
     if h.date_reported:
         p["date_reported"] = h.date_reported.isoformat()
-    for key in ("source", "admin_pcode", "land_use", "notes"):
-        value = getattr(h, key)
-        if value:
-            p[key] = value
+    if h.source:
+        p["source"] = h.source
+    if h.admin_pcode:
+        p["admin_pcode"] = h.admin_pcode
+    if h.land_use:
+        p["land_use"] = h.land_use
+    if h.notes:
+        p["notes"] = h.notes
     if h.benchmark:
         p["benchmark"] = list(h.benchmark)
     if h.attributes:

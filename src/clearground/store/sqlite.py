@@ -1,8 +1,8 @@
-"""The embedded engine: stdlib sqlite3, WAL, one writer, geometry as WKB with an R*Tree.
+"""The embedded engine: stdlib sqlite3, WAL, one writer, geometry as GeoPackage blobs.
 
 All writes go through one connection with ``BEGIN IMMEDIATE``; reads open their own connections,
 so readers never wait for a writer (WAL). Exact spatial predicates run in shapely on candidates
-found by the R*Tree's bounding boxes.
+found by the grid index of bounding boxes. The file is a GeoPackage (see store/gpkg.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
@@ -20,10 +19,9 @@ from typing import Any
 from urllib.parse import quote
 
 import numpy as np
-import shapely
 
 from clearground.domain.errors import BadInput, Conflict, DatabaseUnavailable, NotFound
-from clearground.store import errors, grid
+from clearground.store import errors, gpkg, grid
 from clearground.store.base import (
     Event,
     Version,
@@ -33,7 +31,7 @@ from clearground.store.base import (
     nearest,
     now_utc,
 )
-from clearground.store.mapping import KINDS, geometries_wkb, loads, mapping_for, payloads_json
+from clearground.store.mapping import KINDS, loads, mapping_for, payloads_json
 from clearground.store.migrations import MIGRATIONS, apply_pending
 
 __all__ = ["SqliteStore"]
@@ -46,7 +44,7 @@ def _version(kind: str, row: tuple) -> Version:
     id_, version, valid_from, author, reason, deleted, payload, geom = row
     record = None
     if not deleted:
-        record = mapping_for(kind).from_row(id_, loads(payload), shapely.from_wkb(geom))
+        record = mapping_for(kind).from_row(id_, loads(payload), gpkg.decode_one(geom))
     return Version(kind, id_, version, valid_from, author, reason, bool(deleted), record)
 
 
@@ -55,7 +53,7 @@ def _versions(kind: str, rows: list[tuple]) -> list[Version]:
     if not rows:
         return []
     from_row = mapping_for(kind).from_row
-    geoms = shapely.from_wkb(np.array([r[7] for r in rows], dtype=object))
+    geoms = gpkg.decode([r[7] for r in rows])
     out = []
     for row, geom in zip(rows, geoms, strict=True):
         id_, version, valid_from, author, reason, deleted, payload, _ = row
@@ -71,6 +69,7 @@ class SqliteTransaction:
         self._conn = conn
         self.time = now_utc()
         self.committed = False
+        self._issued: dict[str, set[str]] = {}  # ids given out by next_ids, by kind
 
     def lock(self, name: str) -> None:
         """Nothing to take: ``BEGIN IMMEDIATE`` already makes this the only writer."""
@@ -86,7 +85,9 @@ class SqliteTransaction:
             "ON CONFLICT (kind) DO UPDATE SET last_value = excluded.last_value",
             (kind, start + n),
         )
-        return [f"{m.prefix}-{i:06d}" for i in range(start + 1, start + n + 1)]
+        ids = [f"{m.prefix}-{i:06d}" for i in range(start + 1, start + n + 1)]
+        self._issued.setdefault(kind, set()).update(ids)
+        return ids
 
     def existing_ids(self, kind: str, record_ids: Sequence[str]) -> set[str]:
         table = mapping_for(kind).table
@@ -106,7 +107,12 @@ class SqliteTransaction:
         if not records:
             return
         table = mapping_for(kind).table
-        clash = self.existing_ids(kind, [r.id for r in records])
+        # Ids this transaction took from the sequence are past every stored one (an insert moves
+        # the sequence past the ids it is given): only the others need looking up. The unique
+        # index on (id, version) stands behind this in any case.
+        issued = self._issued.get(kind, set())
+        given = [r.id for r in records if r.id not in issued]
+        clash = self.existing_ids(kind, given)
         if clash:
             raise BadInput(f"{kind} ids already exist: {', '.join(sorted(clash)[:10])}")
         cur = self._conn.execute(f"SELECT coalesce(max(fid), 0) FROM {table}_versions")
@@ -117,36 +123,32 @@ class SqliteTransaction:
         )
 
         def prepare(part: Sequence[Any], start: int) -> tuple[list[tuple], np.ndarray, np.ndarray]:
-            wkb, bounds = geometries_wkb(part)
+            ids = [r.id for r in part]
+            blobs, bounds = gpkg.encode([r.geometry for r in part])
             fids = np.arange(start, start + len(part), dtype=np.int64)
             rows = list(
                 zip(
                     fids.tolist(),
-                    [r.id for r in part],
+                    ids,
                     repeat(self.time),
                     repeat(author),
                     repeat(reason),
                     payloads_json(kind, part),
-                    wkb.tolist(),
+                    blobs,
                     *bounds.T.tolist(),
                     strict=False,
                 )
             )
             return rows, bounds, fids
 
-        # Rows of the next part are prepared (Python, JSON) while SQLite writes this one:
-        # sqlite3 releases the GIL while it steps, so the two overlap on two cores.
+        # Part by part, in this thread: preparing rows in another thread while SQLite writes
+        # was slower, as each row's bind then waits for the other thread to give up the GIL.
         size = 10_000
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = [
-                pool.submit(prepare, records[k : k + size], first + k)
-                for k in range(0, len(records), size)
-            ]
-            for future in pending:
-                rows, bounds, fids = future.result()
-                self._conn.executemany(sql, rows)
-                self._index(table, bounds, fids)
-        highest = highest_number(mapping_for(kind).prefix, [r.id for r in records])
+        for k in range(0, len(records), size):
+            rows, bounds, fids = prepare(records[k : k + size], first + k)
+            self._conn.executemany(sql, rows)
+            self._index(table, bounds, fids)
+        highest = highest_number(mapping_for(kind).prefix, given)
         if highest:
             self._conn.execute(
                 "INSERT INTO sequences (kind, last_value) VALUES (?, ?) ON CONFLICT (kind) "
@@ -189,7 +191,7 @@ class SqliteTransaction:
         self, kind: str, record: Any, *, expected_version: int, author: str, reason: str
     ) -> int:
         table, new, valid_from = self._supersede(kind, record.id, expected_version)
-        wkb, bounds = geometries_wkb([record])
+        blobs, bounds = gpkg.encode([record.geometry])
         cur = self._conn.execute(
             f"INSERT INTO {table}_versions ({_COLUMNS}, is_current, {_BOUNDS}) "
             "VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1, ?, ?, ?, ?)",
@@ -200,7 +202,7 @@ class SqliteTransaction:
                 author,
                 reason,
                 payloads_json(kind, [record])[0],
-                wkb[0],
+                blobs[0],
                 *bounds[0].tolist(),
             ),
         )
@@ -270,8 +272,7 @@ class SqliteTransaction:
             + 1
         )
         fids = np.arange(first, first + len(rows), dtype=np.int64)
-        geoms = shapely.from_wkb(np.array([r[7] for r in rows], dtype=object))
-        bounds = shapely.bounds(geoms)
+        blobs, bounds = gpkg.encode_wkb([r[7] for r in rows])
         self._conn.executemany(
             f"INSERT INTO {table}_versions (fid, {_COLUMNS}, is_current, {_BOUNDS}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -285,14 +286,14 @@ class SqliteTransaction:
                     r[4],
                     int(bool(r[5])),
                     r[6],
-                    r[7],
+                    blob,
                     int(newest[r[0]] == r[1]),
                     *[None if v != v else v for v in b.tolist()],
                 )
-                for fid, r, b in zip(fids, rows, bounds, strict=True)
+                for fid, r, blob, b in zip(fids, rows, blobs, bounds, strict=True)
             ],
         )
-        live = ~shapely.is_missing(geoms)
+        live = np.array([b is not None for b in blobs], dtype=bool)
         self._index(table, bounds[live], fids[live])
 
     def holdings(self) -> list[str]:
@@ -437,6 +438,10 @@ class SqliteStore:
                     raise
             except sqlite3.Error as exc:
                 raise self._error(exc) from exc
+            if applied:
+                # GDAL tells a GeoPackage by the file's header (application_id), which a new
+                # file has only once the WAL is copied back into it.
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         return applied
 
     def require_schema(self) -> None:
@@ -577,12 +582,15 @@ class SqliteStore:
         return [Event(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     def raw_versions(self, kind: str) -> list[tuple]:
-        """Every version of every record as stored, ordered by id and version (for dumps)."""
+        """Every version of every record as stored, ordered by id and version (for dumps), with
+        the geometry as WKB (the GeoPackage header taken off), as the PostGIS engine gives it."""
         table = mapping_for(kind).table
         with self._reader() as conn:
-            return conn.execute(
+            rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM {table}_versions ORDER BY id, version"
             ).fetchall()
+        wkb = gpkg.blobs_to_wkb([r[7] for r in rows])
+        return [(*r[:7], w) for r, w in zip(rows, wkb, strict=True)]
 
     def all_events(self) -> list[Event]:
         with self._reader() as conn:

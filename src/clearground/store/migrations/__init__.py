@@ -24,7 +24,8 @@ _MODULES = [
     "m0007_admin_areas",
     "m0008_operations",
     "m0009_coverage",
-    "m0012_erase_rejected_personal_data",
+    "m0010_geopackage",
+    "m0011_erase_rejected_personal_data",
 ]
 
 

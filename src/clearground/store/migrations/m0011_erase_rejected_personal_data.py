@@ -8,7 +8,7 @@ and reasons, and that it belonged to that report's victim, but no name, contact 
 
 from __future__ import annotations
 
-NUMBER = 12
+NUMBER = 11
 NAME = "erase_rejected_personal_data"
 
 _REJECTED = "reason LIKE 'withdrawn: submission % rejected'"
