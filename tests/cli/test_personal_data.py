@@ -341,7 +341,7 @@ def test_main_runs_without_the_permission_by_default(monkeypatch, tmp_path, caps
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgis"])
-def test_migration_12_erases_what_earlier_rejections_kept(request, tmp_path, engine):
+def test_migration_11_erases_what_earlier_rejections_kept(request, tmp_path, engine):
     from clearground.domain.records import VictimPersonalData
     from tests.conftest import _store_url
 
@@ -369,7 +369,7 @@ def test_migration_12_erases_what_earlier_rejections_kept(request, tmp_path, eng
                 reason="moved to AC-1/1: submission SB-2 approved",
             )
             tx.commit()
-        assert 12 in s.migrate()
+        assert 11 in s.migrate()
         rejected = s.history("victim_personal", "SB-1/1")
         assert [(v.version, v.deleted, v.reason) for v in rejected] == [
             (1, False, "held"),
