@@ -34,7 +34,8 @@ from clearground.services.common import (
     texts,
     without_problems,
 )
-from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE, HazardLinks
+from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE
+from clearground.services.hazard_links import HazardLinks
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
 

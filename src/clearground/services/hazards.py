@@ -324,7 +324,7 @@ def import_hazards(
             )
         ]
         if as_submission:  # into the review queue, not the database
-            from clearground.services.review import submit
+            from clearground.services.queue import submit
 
             for r, id_ in zip(records, given_ids, strict=True):
                 r.id = id_  # a generated id is given on approval

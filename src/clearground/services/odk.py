@@ -310,8 +310,8 @@ def import_odk(
     """Queue every submission of an ODK/Kobo export of ``form`` for review, or none."""
     from clearground.domain.areas import geodesic_areas
     from clearground.domain.landrelease import polygonal_array
-    from clearground.services.evidence import HazardLinks
-    from clearground.services.review import submit
+    from clearground.services.hazard_links import HazardLinks
+    from clearground.services.queue import submit
 
     if form not in FORMS:
         raise BadInput(f"--form {form!r}: choose one of {', '.join(FORMS)}")
