@@ -31,6 +31,7 @@ from clearground.services.common import (
 from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE, HazardLinks
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
+from clearground.store.retry import retrying
 
 __all__ = ["accident_json", "import_accidents", "parse_victims_list", "victims_personal_data"]
 
@@ -151,6 +152,7 @@ def _read_victims(path: Path, layer: str | None, mapping: dict[str, str] | None)
     return by_accident, problems, table
 
 
+@retrying
 @bulk()
 def import_accidents(
     store: Store,

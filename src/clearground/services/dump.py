@@ -18,6 +18,7 @@ from clearground.domain.errors import BadInput, ImportRejected
 from clearground.store import strip_password
 from clearground.store.base import Event, Store, now_utc
 from clearground.store.mapping import KINDS
+from clearground.store.retry import retrying
 
 __all__ = ["DUMP_FORMAT", "dump", "restore"]
 
@@ -108,6 +109,7 @@ def _read(path: Path, layer: str, *, geometry: bool) -> tuple[list[str], list, A
     return list(meta["fields"]), [f.tolist() for f in fields], wkb
 
 
+@retrying
 def restore(store: Store, path: str | Path) -> dict[str, int]:
     """Fill an empty database from a dump: every version, event and id sequence, or nothing."""
     import pyogrio

@@ -31,6 +31,7 @@ from clearground.services.common import (
 )
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
+from clearground.store.retry import retrying
 
 __all__ = ["COMPUTED", "HazardLinks", "OUTSIDE_MESSAGE", "eo_json", "import_eo"]
 
@@ -66,6 +67,7 @@ def _quantity(value: str) -> int:
     return q
 
 
+@retrying
 @bulk()
 def import_eo(
     store: Store,

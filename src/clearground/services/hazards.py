@@ -29,6 +29,7 @@ from clearground.services.common import (
 )
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version, chunks
+from clearground.store.retry import retrying
 
 __all__ = [
     "edit",
@@ -189,6 +190,7 @@ def _check_and_measure(geometries: np.ndarray, region: Region, repair: bool):
     return check, polygonal_array(check.geometries), areas
 
 
+@retrying
 @bulk()
 def import_hazards(
     store: Store,
@@ -429,6 +431,7 @@ def parse_changes(pairs: list[str]) -> dict[str, str]:
     return changes
 
 
+@retrying
 def edit(
     store: Store,
     hazard_id: str,
@@ -451,6 +454,7 @@ def edit(
     return show(store, hazard_id)
 
 
+@retrying
 def handover(
     store: Store,
     hazard_id: str,

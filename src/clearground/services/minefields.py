@@ -39,6 +39,7 @@ from clearground.services.common import (
 )
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Transaction, Version
+from clearground.store.retry import retrying
 
 __all__ = ["import_minefields", "minefield_json", "overdue"]
 
@@ -67,6 +68,7 @@ OVERDUE_MESSAGE = (
 )
 
 
+@retrying
 @bulk()
 def import_minefields(
     store: Store,

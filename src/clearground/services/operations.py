@@ -39,6 +39,7 @@ from clearground.services.common import (
 )
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store, Version
+from clearground.store.retry import retrying
 
 __all__ = ["KINDS", "import_records", "record_json"]
 
@@ -228,6 +229,7 @@ KINDS: dict[str, Kind] = {
 }
 
 
+@retrying
 def import_records(
     store: Store,
     kind: str,

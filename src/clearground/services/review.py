@@ -27,6 +27,7 @@ from clearground.domain.errors import BadInput, NotFound
 from clearground.domain.records import VictimPersonalData
 from clearground.domain.review import Submission, SubmissionStatus, decide
 from clearground.store.base import Store, Version
+from clearground.store.retry import retrying
 
 __all__ = ["REVIEWABLE", "approve", "reject", "submission_json", "submit", "submissions"]
 
@@ -178,6 +179,7 @@ def _move_personal(tx, sub_id: str, accident: Any, author: str) -> None:
     tx.insert(PERSONAL, moved, author=author, reason=f"approved submission {sub_id}")
 
 
+@retrying
 def approve(store: Store, sub_id: str, *, author: str, reason: str = "") -> Version:
     """Make the submitted record a version (citing the submission), with the import's effects."""
     from clearground.domain.landrelease import polygonal
@@ -237,6 +239,7 @@ def approve(store: Store, sub_id: str, *, author: str, reason: str = "") -> Vers
     return store.get(KIND, sub_id)
 
 
+@retrying
 def reject(store: Store, sub_id: str, *, author: str, reason: str) -> Version:
     """Reject a submission; it stays, with the reason, and nothing enters the database."""
     with store.transaction() as tx:
