@@ -68,6 +68,8 @@ def remember(url: str) -> None:
     if at >= 0 and ":" in token[:at]:
         raw = token[:at].partition(":")[2]
         _secrets.update({raw, unquote(raw)})
+        # libpq would cut such a password at an "@" or "/" and echo the rest as a host name
+        _secrets.update(re.split(r"[@/]", raw, maxsplit=1)[1:] if re.search("[@/]", raw) else [])
     for m in _PARAM.finditer(url):
         value = m.group(2).strip("'")
         _secrets.update({value, unquote(value)})
