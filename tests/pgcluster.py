@@ -228,6 +228,22 @@ class PgCluster:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 watchdog.wait(10)
 
+    def server(self, action: str, *, mode: str = "fast") -> None:
+        """``pg_ctl stop|start|restart`` on the same data and port (fault-injection tests:
+        ``mode`` is ``fast`` or ``immediate``); waits until done."""
+        if self.root is None or self.port is None or self.bindir is None:
+            raise PgClusterError("the cluster is not running")
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        args = [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-w", "-t", "60"]
+        if action in ("stop", "restart"):
+            args += ["-m", mode]
+        if action in ("start", "restart"):
+            args += ["-l", str(self.root / "log"), "-o", opts]
+        self._run(*args, action)
+
     def __enter__(self) -> PgCluster:
         return self.start()
 

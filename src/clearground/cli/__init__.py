@@ -54,8 +54,43 @@ def _options(
         ),
     ] = False,
 ) -> None:
-    ctx.obj = State(config=config, db=db)
+    global _STATE
+    ctx.obj = _STATE = State(config=config, db=db)
     ctx.call_on_close(ctx.obj.close)
+
+
+#: The running command's state: after Ctrl-C, main() asks its store what was committed.
+_STATE: State | None = None
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or ends, a Ctrl-C (typer turns KeyboardInterrupt into exit 130)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _interrupted_message() -> str:
+    """What Ctrl-C left behind, honestly: the command's transaction was rolled back, unless
+    it was interrupted inside COMMIT, or earlier transactions of it were committed."""
+    store = None if _STATE is None else (_STATE._store or _STATE.closed_store)
+    if store is not None and getattr(store, "commit_unknown", False):
+        return (
+            "interrupted while the change was being committed: whether it was saved is "
+            "unknown; look at the database before repeating the command"
+        )
+    saved = getattr(store, "commits", 0) if store is not None else 0
+    if saved:
+        return (
+            f"interrupted: the change in progress was not saved; {saved} earlier change(s) "
+            "of this command were saved"
+        )
+    return "interrupted: nothing was changed"
 
 
 _COMMAND: Any = None
@@ -97,12 +132,22 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code. Every clearground error is reported here, once, as a
     message without passwords; a database driver's error that escaped the store becomes a
     ``DatabaseUnavailable`` message (store/errors.py) rather than a traceback."""
+    global _STATE
+    from clearground.store import waits
     from clearground.store.errors import database_error, scrub
 
     args = _db_first(list(sys.argv[1:] if argv is None else argv))
+    _STATE = None
+    waits.set_reporter(lambda message: typer.echo(message, err=True))
     try:
         _command().main(args=args, prog_name="clearground")
-    except SystemExit as exc:  # typer's own ending: help, usage errors (2), success
+    except KeyboardInterrupt:
+        typer.echo(_interrupted_message(), err=True)
+        return 130
+    except SystemExit as exc:  # typer's own ending: help, usage errors (2), success, Ctrl-C
+        if _interrupted(exc):
+            typer.echo(_interrupted_message(), err=True)
+            return 130
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except ImportRejected as exc:
@@ -117,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         typer.echo(f"error: {mapped.message}", err=True)
         return mapped.exit_code
+    finally:
+        waits.set_reporter(None)
     return 0
 
 

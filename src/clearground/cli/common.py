@@ -68,6 +68,7 @@ class State:
     db: str | None
     _settings: Any = None
     _store: Any = None
+    closed_store: Any = None
 
     @property
     def settings(self):
@@ -92,6 +93,7 @@ class State:
 
     def close(self) -> None:
         if self._store is not None:
+            self.closed_store = self._store  # main() reads what it committed (Ctrl-C)
             self._store.close()
             self._store = None
 

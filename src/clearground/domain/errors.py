@@ -87,3 +87,9 @@ class DatabaseUnavailable(StoreError):
     """The database is there in name only for now: missing, never initialised, made by a newer
     clearground, busy past the timeout, full, read-only, or refusing this role. The message
     says which, and what to do, in a user's words (store/errors.py makes them)."""
+
+
+class TransactionAborted(DatabaseUnavailable):
+    """The database aborted a transaction to settle a clash with another one (a deadlock, a
+    serialization failure): nothing was written, and running the whole use case again may
+    succeed, so ``store.retry.retrying`` does, a few times, before this reaches a user."""

@@ -38,6 +38,7 @@ from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE
 from clearground.services.hazard_links import HazardLinks
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
+from clearground.store.retry import retrying
 
 __all__ = ["import_accidents", "parse_victims_list"]
 
@@ -203,6 +204,7 @@ def _read_victims(path: Path, layer: str | None, mapping: dict[str, str] | None)
     return by_accident, problems, table, where
 
 
+@retrying
 @bulk()
 def import_accidents(
     store: Store,

@@ -29,6 +29,7 @@ from clearground.services.common import (
 )
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
+from clearground.store.retry import retrying
 
 __all__ = ["import_activities"]
 
@@ -70,6 +71,7 @@ def _mdr_fields(cols: dict[str, list[Any]], i: int) -> dict[str, Any]:
     }
 
 
+@retrying
 def import_activities(
     store: Store,
     path: str | Path,

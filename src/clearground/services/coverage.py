@@ -27,6 +27,7 @@ from clearground.services.common import (
     texts,
 )
 from clearground.store.base import Store
+from clearground.store.retry import retrying
 
 __all__ = ["CoverageAnswer", "coverage_of", "import_coverage"]
 
@@ -83,6 +84,7 @@ def coverage_of(
     return answer
 
 
+@retrying
 def import_coverage(
     store: Store,
     path: str | Path,

@@ -30,6 +30,7 @@ from clearground.services.restore_checks import verify_dump
 from clearground.store import strip_password
 from clearground.store.base import Event, Store, now_utc
 from clearground.store.mapping import KINDS, PERSONAL_KINDS
+from clearground.store.retry import retrying
 
 __all__ = ["DUMP_FORMAT", "dump", "personal_data_in", "restore"]
 
@@ -204,6 +205,7 @@ def _events(path: Path) -> list[Event]:
     return events
 
 
+@retrying
 def restore(store: Store, path: str | Path) -> dict[str, int]:
     """Fill an empty database from a dump: every version, event and id sequence, or nothing.
 

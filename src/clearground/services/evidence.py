@@ -33,6 +33,7 @@ from clearground.services.hazard_links import HazardLinks
 from clearground.services.locations import PcodeIndex
 from clearground.services.projections import OUTSIDE_MESSAGE
 from clearground.store.base import Store
+from clearground.store.retry import retrying
 
 __all__ = ["COMPUTED", "OUTSIDE_MESSAGE", "import_eo"]
 
@@ -71,6 +72,7 @@ def _quantity(value: str) -> int:
     return int(q)
 
 
+@retrying
 @bulk()
 def import_eo(
     store: Store,

@@ -36,6 +36,7 @@ from clearground.services.common import (
 from clearground.services.locations import PcodeIndex
 from clearground.services.projections import EXPORTABLE, PUBLIC, Reader, hazard_json
 from clearground.store.base import Store, Version, chunks
+from clearground.store.retry import retrying
 
 __all__ = [
     "edit",
@@ -200,6 +201,7 @@ def _joined(parts: list[tuple]):
     return check, geoms, [a for p in parts for a in p[2]]
 
 
+@retrying
 @bulk()
 def import_hazards(
     store: Store,
@@ -418,6 +420,7 @@ def parse_changes(pairs: list[str]) -> dict[str, str]:
     return changes
 
 
+@retrying
 def edit(
     store: Store,
     hazard_id: str,
@@ -442,6 +445,7 @@ def edit(
     return show(store, hazard_id)
 
 
+@retrying
 def handover(
     store: Store,
     hazard_id: str,

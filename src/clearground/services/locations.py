@@ -30,6 +30,7 @@ from clearground.services.common import (
     texts,
 )
 from clearground.store.base import Store
+from clearground.store.retry import retrying
 
 __all__ = ["PcodeIndex", "import_locations"]
 
@@ -91,6 +92,7 @@ def _columns(table, getter) -> tuple[list[str], list[str], list[int], list[str]]
     return texts(pcode, n), texts(getter("name"), n), levels, texts(getter("parent"), n)
 
 
+@retrying
 @bulk()
 def import_locations(
     store: Store,

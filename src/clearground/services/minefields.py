@@ -41,6 +41,7 @@ from clearground.services.common import (
 from clearground.services.locations import PcodeIndex
 from clearground.services.projections import PUBLIC, minefield_json
 from clearground.store.base import Store, Transaction
+from clearground.store.retry import retrying
 
 __all__ = ["import_minefields", "overdue"]
 
@@ -69,6 +70,7 @@ OVERDUE_MESSAGE = (
 )
 
 
+@retrying
 @bulk()
 def import_minefields(
     store: Store,

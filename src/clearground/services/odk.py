@@ -41,6 +41,7 @@ from clearground.formats.odk import (
 )
 from clearground.services.common import ImportReport, iso_date, plain
 from clearground.store.base import Store, Transaction
+from clearground.store.retry import retrying
 
 __all__ = ["FORMS", "OdkForm", "form_text", "import_odk", "parse_repeats"]
 
@@ -295,6 +296,7 @@ def _refuse(export: OdkExport, problems: dict[int, str], other: list[str]) -> No
         )
 
 
+@retrying
 def import_odk(
     store: Store,
     path: str | Path,

@@ -40,6 +40,7 @@ from clearground.services.common import (
 )
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
+from clearground.store.retry import retrying
 
 __all__ = ["KINDS", "import_records"]
 
@@ -233,6 +234,7 @@ KINDS: dict[str, Kind] = {
 }
 
 
+@retrying
 def import_records(
     store: Store,
     kind: str,

@@ -28,6 +28,7 @@ from clearground.services.common import (
 )
 from clearground.services.locations import PcodeIndex
 from clearground.store.base import Store
+from clearground.store.retry import retrying
 
 __all__ = ["import_qc"]
 
@@ -38,6 +39,7 @@ _REQUIRED = ("activity_id", "date", "organisation", "result")
 _COMPUTED = ("hazard_id", "returned_m2", "admin_pcode")
 
 
+@retrying
 def import_qc(
     store: Store,
     path: str | Path,

@@ -26,6 +26,7 @@ from clearground.domain.review import Submission, decide
 from clearground.domain.validation import UKRAINE, Region
 from clearground.services.projections import without_personal_data
 from clearground.store.base import Store, Version
+from clearground.store.retry import retrying
 
 __all__ = ["approve", "reject", "submissions"]
 
@@ -64,6 +65,7 @@ def _move_personal(tx, sub_id: str, accident: Any, author: str) -> None:
     tx.insert(PERSONAL, moved, author=author, reason=f"approved submission {sub_id}")
 
 
+@retrying
 def approve(
     store: Store, sub_id: str, *, author: str, reason: str = "", region: Region = UKRAINE
 ) -> Version:
@@ -135,6 +137,7 @@ def approve(
     return store.get(KIND, sub_id)
 
 
+@retrying
 def reject(store: Store, sub_id: str, *, author: str, reason: str) -> Version:
     """Reject a submission; it stays, with the reason, and nothing enters the database.
 

@@ -6,12 +6,11 @@ its own branch, so psycopg loads only for ``postgresql://`` URLs.
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from clearground.domain.errors import BadInput, StoreError
 from clearground.store.base import Store, Transaction, Version
+from clearground.store.secrets import check_url, mask, remember
 
 __all__ = ["Store", "Transaction", "Version", "open_store", "strip_password"]
 
@@ -24,12 +23,8 @@ SQLITE_ENDINGS = (".db", ".sqlite", ".sqlite3")
 
 
 def strip_password(url: str) -> str:
-    """``url`` with any password replaced by ``***``, fit for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = re.sub(r":[^:@]*@", ":***@", parts.netloc, count=1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """``url`` (or any text) with every password form masked: ``store.secrets.mask``."""
+    return mask(url)
 
 
 def open_store(url: str, *, busy_timeout: float = 30.0, require_schema: bool = False) -> Store:
@@ -53,6 +48,8 @@ def open_store(url: str, *, busy_timeout: float = 30.0, require_schema: bool = F
 
         store: Any = SqliteStore(path, url=url, busy_timeout=busy_timeout)
     elif url.startswith(("postgresql://", "postgres://")):
+        remember(url)
+        check_url(url)
         try:
             from clearground.store.postgis import PostgisStore
         except ImportError as exc:

@@ -15,12 +15,12 @@ psycopg is imported only here; ``open_store`` imports this module only for ``pos
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import psycopg
@@ -29,7 +29,7 @@ from psycopg import errors as pgerrors
 from psycopg.types.json import Jsonb
 
 from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
-from clearground.store import errors, strip_password
+from clearground.store import errors, strip_password, waits
 from clearground.store.base import Event, Version, after, highest_number, nearest, now_utc
 from clearground.store.mapping import KINDS, mapping_for, payloads_json
 from clearground.store.migrations import MIGRATIONS, apply_pending
@@ -44,11 +44,34 @@ _MIGRATE_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.cle
 
 
 def _safe(url: str, text: str) -> str:
-    """``text`` with the URL's password (if any) removed, for messages."""
-    password = urlsplit(url).password
-    if password:
-        text = text.replace(unquote(password), "***").replace(password, "***")
-    return text
+    """``text`` with every password form masked, for messages (``store.secrets.mask``)."""
+    return strip_password(text)
+
+
+# What a lock wait waits for, asked on a connection of the watcher's own (see store/waits.py).
+_BLOCKER = (
+    "SELECT b.pid, b.application_name, b.usename, "
+    "(SELECT l.locktype || coalesce(' ' || l.relation::regclass::text, '') FROM pg_locks l "
+    " WHERE l.pid = %s AND NOT l.granted LIMIT 1) "
+    "FROM pg_stat_activity b WHERE b.pid = ANY(pg_blocking_pids(%s)) LIMIT 1"
+)
+
+
+def _blocker_text(row: tuple) -> str:
+    pid, app, user, lock = row
+    who = (
+        f"another clearground command (session {pid}, user {user})"
+        if (app or "").startswith("clearground")
+        else f"session {pid} (user {user}{f', application {app}' if app else ''})"
+    )
+    kind, _, table = (lock or "").partition(" ")
+    what = {
+        "advisory": "clearground's write lock",
+        "transactionid": "a record it is changing",
+        "tuple": "a record it is changing",
+        "relation": f"table {table}" if table else "a table",
+    }.get(kind, "a lock")
+    return f"{who} holds {what}, which this command needs"
 
 
 def _versions(kind: str, rows: Sequence[tuple]) -> list[Version]:
@@ -120,10 +143,12 @@ _JSONB_V1 = b"\x01"
 class PostgisTransaction:
     """Writes of one use case: one PostgreSQL transaction on the writer connection."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection, url: str = "") -> None:
         self._conn = conn
+        self.url = url
         self.time = now_utc()
         self.committed = False
+        self.committing = False
 
     def lock(self, name: str) -> None:
         """A transaction-level advisory lock on ``name`` in this schema (waits at most the
@@ -416,8 +441,17 @@ class PostgisTransaction:
         )
 
     def commit(self) -> None:
-        self._conn.commit()
+        """COMMIT; a connection lost meanwhile leaves the outcome unknown, and says so (it is
+        never retried: the import ledger tells whether an import was saved)."""
+        self.committing = True
+        try:
+            self._conn.commit()
+        except psycopg.Error as exc:
+            if errors.lost(exc):
+                raise errors.commit_unknown(self.url) from exc
+            raise
         self.committed = True
+        self.committing = False
 
 
 def _schema_version(conn: psycopg.Connection) -> int:
@@ -443,6 +477,16 @@ class PostgisStore:
         self._reader_conn: psycopg.Connection | None = None
         self._has_schema = False
         self._closed = False
+        #: The connection's role and timeouts (read when connecting), for messages.
+        self._facts: dict[str, str] = {}
+        #: Transactions this store committed, and whether one was being committed when the last
+        #: transaction ended (Ctrl-C or a lost connection then: outcome unknown).
+        self.commits = 0
+        self.commit_unknown = False
+        self._watch_conn: psycopg.Connection | None = None
+        self._watcher = waits.Watcher(
+            self._blocked_by, limit=busy_timeout, on_close=self._close_watch_conn
+        )
         with self._read_lock:
             self._reader_conn = self._connect(autocommit=True)
 
@@ -451,9 +495,13 @@ class PostgisStore:
             raise StoreError(f"{self._safe_url}: the store is closed")
         try:
             # An unreachable host should fail in seconds, not hang: 10 s unless the URL says.
-            timeout = {} if "connect_timeout" in self.url else {"connect_timeout": 10}
-            conn = psycopg.connect(self.url, autocommit=autocommit, **timeout)
+            extra: dict[str, Any] = {} if "connect_timeout" in self.url else {"connect_timeout": 10}
+            if "application_name" not in self.url:  # what a DBA sees in pg_stat_activity
+                extra["application_name"] = "clearground"
+            conn = psycopg.connect(self.url, autocommit=autocommit, **extra)
         except psycopg.Error as exc:
+            if getattr(exc, "sqlstate", None) in ("57P03", "53300"):  # starting up, too many
+                raise self._error(exc) from None
             raise StoreError(
                 f"{self._safe_url}: cannot connect: {_safe(self.url, str(exc)).strip()}"
             ) from None
@@ -464,10 +512,18 @@ class PostgisStore:
         try:
             # A lock another session holds past the busy timeout is refused as busy (as SQLite's
             # busy_timeout), instead of waiting for ever.
-            conn.execute(
-                "SELECT set_config('lock_timeout', %s, false)",
+            # The same round trip reads what messages name: the role, and the timeouts.
+            row = conn.execute(
+                "SELECT set_config('lock_timeout', %s, false), current_user, "
+                "current_setting('statement_timeout'), "
+                "current_setting('idle_in_transaction_session_timeout')",
                 (f"{max(0, round(self.busy_timeout * 1000))}ms",),
-            )
+            ).fetchone()
+            self._facts = {
+                "role": row[1],
+                "statement_timeout": row[2],
+                "idle_in_transaction_session_timeout": row[3],
+            }
             if not autocommit:
                 conn.commit()
         except psycopg.Error as exc:
@@ -476,7 +532,40 @@ class PostgisStore:
         return conn
 
     def _error(self, exc: Exception, **where: str | None) -> errors.DatabaseUnavailable:
-        return errors.from_psycopg(exc, self.url, busy_timeout=self.busy_timeout, **where)
+        where.setdefault("role", self._facts.get("role"))
+        return errors.from_psycopg(
+            exc,
+            self.url,
+            busy_timeout=self.busy_timeout,
+            timeouts=self._facts,
+            saved_before=self.commits,
+            **where,
+        )
+
+    # -- lock waits (store/waits.py) --------------------------------------------------------
+
+    def _blocked_by(self, pid: int | None) -> str | None:
+        """What the backend ``pid`` waits for, if it is blocked; runs in the watcher thread."""
+        if pid is None:
+            return None
+        if not self._usable(self._watch_conn):
+            self._watch_conn = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
+        assert self._watch_conn is not None
+        row = self._watch_conn.execute(_BLOCKER, (pid, pid)).fetchone()
+        return _blocker_text(row) if row else None
+
+    def _close_watch_conn(self) -> None:
+        if self._watch_conn is not None:
+            self._watch_conn.close()
+            self._watch_conn = None
+
+    def _watching(self, conn: psycopg.Connection):
+        def pid() -> int | None:
+            with contextlib.suppress(Exception):
+                return conn.info.backend_pid
+            return None
+
+        return self._watcher.watching(pid)
 
     @staticmethod
     def _usable(conn: psycopg.Connection | None) -> bool:
@@ -497,20 +586,33 @@ class PostgisStore:
                 self._reader_conn = self._connect(autocommit=True)
             assert self._reader_conn is not None
             try:
-                yield self._reader_conn
+                with self._watching(self._reader_conn):
+                    yield self._reader_conn
             except psycopg.Error as exc:
                 raise self._error(exc) from exc
 
+    def _read(self, fn: Any) -> Any:
+        """``fn(reader connection)``, once more on a new connection if the kept one had died
+        while idle (a server restart, a terminated session): a read may run twice, a write
+        never runs here."""
+        try:
+            with self._reader() as conn:
+                return fn(conn)
+        except errors.DatabaseUnavailable as exc:
+            cause = exc.__cause__
+            if cause is None or not errors.lost(cause) or self._usable(self._reader_conn):
+                raise
+        with self._reader() as conn:
+            return fn(conn)
+
     def _fetch(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
         self.require_schema()
-        with self._reader() as conn:
-            return conn.cursor(binary=True).execute(sql, args).fetchall()
+        return self._read(lambda conn: conn.cursor(binary=True).execute(sql, args).fetchall())
 
     # -- schema ---------------------------------------------------------------------------------
 
     def schema_version(self) -> int:
-        with self._reader() as conn:
-            return _schema_version(conn)
+        return self._read(_schema_version)
 
     def migrate(self, *, target: int | None = None, create: bool = True) -> list[int]:
         """Apply every migration not yet applied (up to ``target``) in one transaction.
@@ -569,15 +671,39 @@ class PostgisStore:
         """One use case's writes: rolled back unless ``commit()`` is called, and on any error."""
         self.require_schema()
         with self._write_lock:
-            conn = self._writer_conn()
-            tx = PostgisTransaction(conn)
+            conn = self._live_writer()
+            tx = PostgisTransaction(conn, self.url)
             try:
-                yield tx
+                with self._watching(conn):
+                    yield tx
             except psycopg.Error as exc:
                 raise self._error(exc) from exc
             finally:
+                self.commits += tx.committed
+                self.commit_unknown = tx.committing and not tx.committed
                 if not tx.committed and self._usable(conn):
-                    conn.rollback()
+                    try:
+                        conn.rollback()
+                    except psycopg.Error:  # lost meanwhile: the server rolled back
+                        conn.close()
+
+    def _live_writer(self) -> psycopg.Connection:
+        """The writer, replaced first if it died while idle (checked with one round trip,
+        which begins the transaction); call with the write lock held."""
+        conn = self._writer_conn()
+        try:
+            conn.execute("SELECT 1")
+            return conn
+        except psycopg.Error as exc:
+            if not errors.lost(exc):
+                raise self._error(exc) from exc
+            conn.close()
+        try:
+            conn = self._writer_conn()
+            conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+        return conn
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -713,6 +839,7 @@ class PostgisStore:
 
     def close(self) -> None:
         self._closed = True
+        self._watcher.close()
         for conn in (self._writer, self._reader_conn):
             if conn is not None and not conn.closed:
                 conn.close()

@@ -11,6 +11,7 @@ import contextlib
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import repeat
@@ -21,7 +22,7 @@ from urllib.parse import quote
 import numpy as np
 
 from clearground.domain.errors import BadInput, Conflict, DatabaseUnavailable, NotFound
-from clearground.store import errors, gpkg, grid
+from clearground.store import errors, gpkg, grid, waits
 from clearground.store.base import (
     Event,
     Version,
@@ -70,6 +71,7 @@ class SqliteTransaction:
         self.time = now_utc()
         self.committed = False
         self._issued: dict[str, set[str]] = {}  # ids given out by next_ids, by kind
+        self.committing = False
 
     def lock(self, name: str) -> None:
         """Nothing to take: ``BEGIN IMMEDIATE`` already makes this the only writer."""
@@ -326,8 +328,10 @@ class SqliteTransaction:
         )
 
     def commit(self) -> None:
+        self.committing = True
         self._conn.execute("COMMIT")
         self.committed = True
+        self.committing = False
 
 
 class SqliteStore:
@@ -348,6 +352,9 @@ class SqliteStore:
         self._readers: list[sqlite3.Connection] = []
         self._writer: sqlite3.Connection | None = None
         self._schema_ok = False
+        #: Transactions committed, and whether the last one ended inside COMMIT (Ctrl-C).
+        self.commits = 0
+        self.commit_unknown = False
         if self.path.exists():  # a missing file is made by ``migrate()`` (init) only
             self._writer = self._open_writer(create=False)
 
@@ -387,6 +394,36 @@ class SqliteStore:
             self._writer = self._open_writer(create=create)
         return self._writer
 
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        """``BEGIN IMMEDIATE``, waiting at most ``busy_timeout`` for another writer, in short
+        slices: between them Ctrl-C is seen at once and a long wait is reported (waits.py)."""
+        start = time.monotonic()
+        deadline, told = start + self.busy_timeout, -1e9
+        full = max(0, round(self.busy_timeout * 1000))
+        try:
+            while True:
+                part = max(0, min(250, round((deadline - time.monotonic()) * 1000)))
+                conn.execute(f"PRAGMA busy_timeout = {part}")
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+                    busy = code in (5, 6) or "database is locked" in str(exc)
+                    now = time.monotonic()
+                    if not busy or now >= deadline:
+                        raise
+                    if now - start >= waits.NOTICE_AFTER and now - told >= waits.REPEAT_EVERY:
+                        waits.report(
+                            "another program or clearground command is writing to the file",
+                            now - start,
+                            self.busy_timeout,
+                        )
+                        told = now
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute(f"PRAGMA busy_timeout = {full}")
+
     @contextmanager
     def _raw_reader(self) -> Iterator[sqlite3.Connection]:
         """This thread's read connection (opened once): reads never wait for the writer (WAL).
@@ -424,7 +461,7 @@ class SqliteStore:
                 raise errors.missing(self.url)
             conn = self._writer_conn(create=create)
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                self._begin(conn)
                 try:
                     found = _schema_version(conn)
                     if found > MIGRATIONS[-1].number:
@@ -464,7 +501,7 @@ class SqliteStore:
         with self._lock:
             writer = self._writer_conn()
             try:
-                writer.execute("BEGIN IMMEDIATE")
+                self._begin(writer)
             except sqlite3.Error as exc:
                 raise self._error(exc) from exc
             tx = SqliteTransaction(writer)
@@ -473,6 +510,8 @@ class SqliteStore:
             except sqlite3.Error as exc:
                 raise self._error(exc) from exc
             finally:
+                self.commits += tx.committed
+                self.commit_unknown = tx.committing and not tx.committed
                 # SQLite may have rolled back already (a full disk does that)
                 if not tx.committed and writer.in_transaction:
                     with contextlib.suppress(sqlite3.Error):
