@@ -187,11 +187,11 @@ def test_victims_personal_data_is_no_layer(sqlite_store):
             assert _SECRET not in {str(x) for x in column}, name
 
 
-def test_a_database_migrated_from_version_8_becomes_a_geopackage(tmp_path):
+def test_a_database_migrated_from_version_9_becomes_a_geopackage(tmp_path):
     """Rows written as plain WKB before migration 10 are rewritten as GeoPackage blobs."""
     path = tmp_path / "old.db"
     store = open_store(f"sqlite:///{path}")
-    store.migrate(target=8)
+    store.migrate(target=9)
     _fill(store)
     store.close()
     with sqlite3.connect(path) as conn:  # as the code before migration 10 stored them: WKB
@@ -209,7 +209,7 @@ def test_a_database_migrated_from_version_8_becomes_a_geopackage(tmp_path):
         assert heads and b"GP" not in heads
     before = open_store(f"sqlite:///{path}")
     expected = _geometries(before)
-    assert before.migrate() == [10]
+    assert before.migrate() == [10, 11]
     assert _geometries(before) == expected
     before.close()
     _check_layers_match_store(str(path))
