@@ -75,9 +75,7 @@ def dump(
         return _write(snap, strip_password(store.url), path, without_personal_data)
 
 
-def _write(
-    snap: Snapshot, source: str, path: Path, without_personal_data: bool
-) -> dict[str, int]:
+def _write(snap: Snapshot, source: str, path: Path, without_personal_data: bool) -> dict[str, int]:
     import pyogrio
 
     counts: dict[str, int] = {}

@@ -100,7 +100,7 @@ def id_ranges(ids: Sequence[str], *, most: int = 6) -> str:
     for i in ids:
         head, _, digits = i.rpartition("-")
         key = (head, int(digits), len(digits)) if digits.isdigit() else None
-        if runs and key and last and key[0] == last[0] and key[2] == last[2] and key[1] == last[1] + 1:
+        if runs and key and last and (key[0], key[2], key[1]) == (last[0], last[2], last[1] + 1):
             runs[-1][1] = i
         else:
             runs.append([i, i])

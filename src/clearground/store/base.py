@@ -224,9 +224,7 @@ class Store(Protocol):
         dump, so that a writer committing meanwhile is wholly in it or wholly not."""
         ...
 
-    def imports(
-        self, *, kind: str | None = None, checksum: str = "", layer: str = ""
-    ) -> list[Any]:
+    def imports(self, *, kind: str | None = None, checksum: str = "", layer: str = "") -> list[Any]:
         """The import ledger (``store.ledger.LedgerEntry``), oldest first; with ``kind``, the
         imports of that content (kind, checksum, layer) only."""
         ...

@@ -15,6 +15,7 @@ psycopg is imported only here; ``open_store`` imports this module only for ``pos
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator, Sequence
@@ -434,9 +435,7 @@ def _raw_versions_sql(kind: str) -> str:
     )
 
 
-_ALL_EVENTS = (
-    "SELECT hazard_id, kind, evidence, at, author, detail FROM hazard_events ORDER BY seq"
-)
+_ALL_EVENTS = "SELECT hazard_id, kind, evidence, at, author, detail FROM hazard_events ORDER BY seq"
 _SEQUENCES = "SELECT kind, last_value FROM sequences"
 
 
@@ -768,10 +767,8 @@ class PostgisStore:
             raise self._error(exc) from exc
         finally:
             if self._usable(conn):
-                try:
+                with contextlib.suppress(psycopg.Error):
                     conn.rollback()  # it wrote nothing
-                except psycopg.Error:
-                    pass
             conn.close()
 
     def count(self, kind: str) -> int:
