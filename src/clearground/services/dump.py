@@ -28,7 +28,7 @@ from clearground.services.projections import (
 )
 from clearground.services.restore_checks import verify_dump
 from clearground.store import strip_password
-from clearground.store.base import Event, Snapshot, Store, now_utc
+from clearground.store.base import Event, Snapshot, Store, highest_number, now_utc
 from clearground.store.ledger import LedgerEntry
 from clearground.store.mapping import KINDS, PERSONAL_KINDS
 
@@ -246,6 +246,24 @@ def _imports(path: Path) -> list[LedgerEntry]:
     return out
 
 
+def _sequence_problems(rows: dict[str, list[tuple]], text: str | None) -> list[str]:
+    """A sequence behind the ids its kind holds would give out ids that exist (a dump whose
+    sequences were read apart from its records)."""
+    try:
+        sequences = {str(k): int(v) for k, v in json.loads(text or "{}").items()}
+    except (TypeError, ValueError, AttributeError):
+        return ["clearground_dump: sequences is not a JSON object of numbers"]
+    out = []
+    for kind, kind_rows in rows.items():
+        highest = highest_number(KINDS[kind].prefix, [str(r[0]) for r in kind_rows])
+        if highest > sequences.get(kind, 0):
+            out.append(
+                f"clearground_dump: the {kind} sequence is at {sequences.get(kind, 0)}, behind "
+                f"the ids the dump holds (up to {highest})"
+            )
+    return out
+
+
 def restore(store: Store, path: str | Path) -> dict[str, int]:
     """Fill an empty database from a dump: every version, event and id sequence, or nothing.
 
@@ -280,6 +298,7 @@ def restore(store: Store, path: str | Path) -> dict[str, int]:
     events = _events(path) if "hazard_events" in layers else []
     imports = _imports(path) if "import_ledger" in layers else []
     problems = verify_dump(rows, events, layer_of)
+    problems += _sequence_problems(rows, meta.get("sequences"))
     if problems:
         raise ImportRejected([f"{path}: nothing restored: {p}" for p in problems])
     counts: dict[str, int] = {}
