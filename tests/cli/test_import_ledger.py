@@ -214,7 +214,8 @@ def test_another_layer_of_one_file_is_other_content(cli, tmp_path):
 
 def test_the_files_read_with_a_csv_are_part_of_its_content(cli, tmp_path):
     src = tmp_path / "h.csv"
-    src.write_text('name,WKT\nSYNTHETIC a,"POLYGON ((30 50,30.01 50,30.01 50.01,30 50.01,30 50))"\n')
+    wkt = "POLYGON ((30 50,30.01 50,30.01 50.01,30 50.01,30 50))"
+    src.write_text(f'name,WKT\nSYNTHETIC a,"{wkt}"\n')
     assert cli("import", "hazards", src).code == 0
     (tmp_path / "h.csvt").write_text("String,WKT\n")
     r = cli("import", "hazards", src)  # the same CSV read with other column types
