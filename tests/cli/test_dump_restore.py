@@ -105,8 +105,11 @@ def test_dump_then_restore_is_lossless_and_qgis_opens_the_dump(cli, tmp_path, ca
     target = f"sqlite:///{tmp_path / 'restored.db'}"
     assert main(["--db", target, "restore", str(out)]) == 0
     assert full_state(target) == before
-    # the restored database goes on numbering where the old one stopped
-    assert main(["--db", target, "import", "hazards", str(tmp_path / "h.geojson")]) == 0
+    # the restored database keeps the import ledger: the same file again is refused ...
+    again = ["--db", target, "import", "hazards", str(tmp_path / "h.geojson")]
+    assert main(again) == 2
+    # ... and goes on numbering where the old one stopped
+    assert main([*again, "--again"]) == 0
     assert open_store(target).get("hazard", "HA-000003") is not None
 
 

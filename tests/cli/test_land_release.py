@@ -76,7 +76,7 @@ def test_release_moves_the_hazard_from_active_to_in_progress_to_closed(cli, tmp_
         "HazardClosed",
     ]
     # a closed hazard takes no more release
-    r = cli("import", "activities", src2)
+    r = cli("import", "activities", src2, "--again")
     assert r.code == 2 and "is closed: it has no remaining area" in r.err
 
 

@@ -1,7 +1,8 @@
 """``clearground import KIND FILE``: one table of import commands and one factory that makes them.
 
 Every import shares its arguments (the file, ``--layer``, ``--map``, ``--dry-run``, ``--format``,
-``--output``) and its run (author and operating region from the settings, the report); a row of
+``--again``, ``--output``) and its run (author and operating region from the settings, the import
+ledger of ``services.ledger``: content imported before is refused; the report); a row of
 ``IMPORTS`` names the service and the options of its own.
 """
 
@@ -106,6 +107,17 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
                 "(default: FILE-victim.csv beside a CSV, or the arrays inside JSON).",
             ),
         ]
+    ),
+    "again": _option(
+        Annotated[
+            bool,
+            typer.Option(
+                "--again",
+                help="Import content already imported (same kind, file checksum and layer) "
+                "again; without it, such an import is refused.",
+            ),
+        ],
+        False,
     ),
     "output": _option(
         Annotated[OutputFormat, typer.Option("--output", "-o", help="Report format.")],
@@ -251,6 +263,7 @@ def _service(spec: ImportCommand):
 
 def _run(spec: ImportCommand, ctx: typer.Context, file: str, options: dict[str, Any]) -> None:
     from clearground.services.common import parse_map
+    from clearground.services.ledger import import_once
 
     st = state(ctx)
     output = options.pop("output")
@@ -260,13 +273,28 @@ def _run(spec: ImportCommand, ctx: typer.Context, file: str, options: dict[str, 
         from clearground.services.odk import parse_repeats
 
         options["repeat_files"] = parse_repeats(options.pop("repeat"))
-    args = (st.store(), spec.kind, file) if spec.kind else (st.store(), file)
+    again = options.pop("again")
     bar = None
     if spec.progress:
         options["progress"], bar = progress_reporter(st)
-    try:
-        result = _service(spec)(
+
+    def run(store):
+        args = (store, spec.kind, file) if spec.kind else (store, file)
+        return _service(spec)(
             *args, author=st.settings.author, region=st.settings.operating_region, **options
+        )
+
+    try:
+        result = import_once(
+            st.store(),
+            spec.name,
+            file,
+            run,
+            author=st.settings.author,
+            layer=options.get("layer"),
+            again=again,
+            victims=options.get("victims"),
+            repeat_files=options.get("repeat_files"),
         )
     finally:
         if bar is not None:
@@ -289,7 +317,7 @@ def _command(spec: ImportCommand):
             annotation=Annotated[str, typer.Argument(help=spec.file_help)],
         ),
     ]
-    for name in (*spec.options, "output"):
+    for name in (*spec.options, "again", "output"):
         annotation, default = OPTIONS[name]
         params.append(P(name, P.KEYWORD_ONLY, annotation=annotation, default=default))
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]

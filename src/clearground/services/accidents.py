@@ -30,6 +30,7 @@ from clearground.services.common import (
     plain,
     read_features,
     refuse,
+    refuse_unstorable_text,
     require_columns,
     texts,
     without_problems,
@@ -182,7 +183,8 @@ def parse_victims_list(value: object) -> tuple[Victim, ...]:
 def _read_victims(path: Path, layer: str | None, mapping: dict[str, str] | None):
     """Victims by the accident id they name, with their personal data kept apart."""
     table = read_file(path, layer=layer)
-    getter, used = column_getter(table, mapping or {})
+    refuse_unstorable_text(table, path)
+    getter, used = column_getter(table, mapping or {}, fields=_VICTIM_FIELDS)
     require_columns(table, getter, ("accident_id", "outcome"))
     cols = {f: texts(getter(f), len(table)) for f in _VICTIM_FIELDS}
     by_accident: dict[str, list[tuple[Victim, dict[str, str]]]] = {}
@@ -233,7 +235,7 @@ def import_accidents(
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
     mapping, victims_mapping, column_problems = _split_mapping(mapping)
-    getter, used = column_getter(table, mapping)
+    getter, used = column_getter(table, mapping, fields=_ACCIDENT_FIELDS)
     require_columns(table, getter, ("date",))
     ignore_exported(getter, COMPUTED)
     victims_column = getter("victims")

@@ -96,7 +96,9 @@ def import_activities(
     today = today or date.today()
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    getter, used = column_getter(table, mapping or {})
+    getter, used = column_getter(
+        table, mapping or {}, fields=(*_REQUIRED, "id", "task_id", "notes", *_MDR)
+    )
     require_columns(table, getter, _REQUIRED)
     check = check_geometries(table.geometries, region=region, repair=repair)
     problems = {**check.problems, **table.problems}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,8 @@ __all__ = [
     "parse_map",
     "plain",
     "read_features",
+    "refuse_unstorable_text",
+    "unstorable",
     "add_existing_ids",
     "refuse",
     "refuse_unless_rows",
@@ -99,14 +102,25 @@ def parse_map(pairs: list[str] | None) -> dict[str, str]:
 
 
 def column_getter(
-    table: FeatureTable, mapping: dict[str, str]
+    table: FeatureTable, mapping: dict[str, str], *, fields: Sequence[str] | None = None
 ) -> tuple[Callable[[str], np.ndarray | None], set[str]]:
     """A function giving the column for a field (``--map`` first, then same name, any case).
 
     Returns it with the set of file columns it handed out, so the rest can be kept as attributes.
+    ``fields`` are the fields the import reads: ``--map`` naming any other is refused with them
+    (it would otherwise be ignored, and the column it names kept as an attribute).
     """
     by_lower = {name.lower(): name for name in table.columns}
     used: set[str] = set()
+    unknown = [f for f in mapping if fields is not None and f not in fields]
+    if unknown:
+        raise ImportRejected(
+            [
+                f"{table.source}: --map {f}={mapping[f]}: no field {f!r} in this import; "
+                f"fields: {', '.join(fields or ())}"
+                for f in unknown
+            ]
+        )
     for field_, column in mapping.items():
         if column not in table.columns and column.lower() not in by_lower:
             raise ImportRejected(
@@ -152,13 +166,102 @@ def texts(column: np.ndarray | None, n: int) -> list[str]:
 def read_features(
     path: Path, *, layer: str | None, format_name: str | None, crs: str | None = None
 ) -> FeatureTable:
-    """The features of one layer of a file, by its format; a file with none is refused."""
+    """The features of one layer of a file, by its format; a file with none is refused, and so
+    is text that PostgreSQL cannot store (:func:`refuse_unstorable_text`)."""
     from clearground.formats import read_file
 
     table = read_file(path, format_name, layer=layer, crs=crs)
     if len(table) == 0:
         raise ImportRejected([f"{path}: the layer has no features"])
+    refuse_unstorable_text(table, path, format_name)
     return table
+
+
+def unstorable(value: str) -> str:
+    """Why a database could not store ``value`` as text, or '': PostgreSQL refuses NUL (the one
+    character a UTF-8 database cannot hold) and lone surrogates are no UTF-8 at all. SQLite
+    would store both, so they are refused on every engine: a database can always move."""
+    if "\x00" in value:
+        return "holds a NUL character (\\x00), which PostgreSQL cannot store; remove it"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "holds a lone surrogate (U+D800 to U+DFFF), which is not UTF-8 text"
+    return ""
+
+
+def _column_unstorable(values: list[Any]) -> bool:
+    joined = "".join(v for v in values if type(v) is str)
+    return bool(unstorable(joined))
+
+
+# A JSON escape of NUL or of a surrogate (not preceded by an escaped backslash): GDAL cuts a
+# string at an escaped NUL and replaces a lone surrogate, so the text read is not the file's.
+_JSON_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def refuse_unstorable_text(
+    table: FeatureTable, path: Path | None = None, format_name: str | None = None
+) -> None:
+    """Refuse a file whose text a database cannot store, naming feature and field: a NUL
+    character or a lone surrogate, in a cell, a column name, or escaped in a GeoJSON file
+    (which GDAL would silently cut)."""
+    problems = [
+        f"{table.source}: column name {name!r} {why}"
+        for name in table.columns
+        if (why := unstorable(name))
+    ]
+    for name, column in table.columns.items():
+        if column.dtype.kind not in "OU":
+            continue
+        values = column.tolist()
+        if not _column_unstorable(values):
+            continue
+        for i, v in enumerate(values):
+            if type(v) is str and (why := unstorable(v)):
+                problems.append(f"{table.where(i)}: {name} {why}")
+    if path is not None and not problems:
+        problems = _json_escaped(table, Path(path), format_name)
+    if problems:
+        raise ImportRejected(problems)
+
+
+def _json_escaped(table: FeatureTable, path: Path, format_name: str | None) -> list[str]:
+    """The escaped NUL and lone surrogates in the properties of a GeoJSON file, by feature."""
+    import json
+
+    from clearground.formats import format_for_path
+
+    if format_for_path(path, format_name).name != "geojson":
+        return []
+    raw = path.read_bytes()
+    if not _JSON_ESCAPE.search(raw):
+        return []
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return []  # GDAL read it; what it read was checked above
+    features = data.get("features") if isinstance(data, dict) else None
+    problems = []
+    for i, feature in enumerate(features if isinstance(features, list) else []):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        for key, value in (props or {}).items() if isinstance(props, dict) else ():
+            why = unstorable(key) or _nested_unstorable(value)
+            if why:
+                name = repr(key) if unstorable(key) else key
+                problems.append(f"{table.where(i)}: {name} {why}")
+    return problems
+
+
+def _nested_unstorable(value: Any) -> str:
+    if isinstance(value, str):
+        return unstorable(value)
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        return next((w for v in value if (w := _nested_unstorable(v))), "")
+    return ""
 
 
 def refuse(table: FeatureTable, problems: dict[int, str]) -> None:

@@ -103,7 +103,7 @@ def import_coverage(
     path = Path(path)
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    getter, _ = column_getter(table, mapping or {})
+    getter, _ = column_getter(table, mapping or {}, fields=("name",))
     names = texts(getter("name"), n)
     check = check_geometries(table.geometries, region=region, repair=repair)
     problems = {**check.problems, **table.problems}

@@ -28,7 +28,8 @@ from clearground.services.projections import (
 )
 from clearground.services.restore_checks import verify_dump
 from clearground.store import strip_password
-from clearground.store.base import Event, Store, now_utc
+from clearground.store.base import Event, Snapshot, Store, highest_number, now_utc
+from clearground.store.ledger import LedgerEntry
 from clearground.store.mapping import KINDS, PERSONAL_KINDS
 from clearground.store.retry import retrying
 
@@ -61,8 +62,6 @@ def dump(
     Victims' personal data is included only for a reader with ``victim_data``; anyone else must
     ask for ``without_personal_data``, which leaves out the personal kinds and fields.
     """
-    import pyogrio
-
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
         raise BadInput(f"{path}: a dump is a GeoPackage; name it FILE.gpkg")
@@ -73,11 +72,18 @@ def dump(
         )
     if path.exists():
         path.unlink()
+    with store.snapshot() as snap:  # every read in one snapshot: no write lands half in it
+        return _write(snap, strip_password(store.url), path, without_personal_data)
+
+
+def _write(snap: Snapshot, source: str, path: Path, without_personal_data: bool) -> dict[str, int]:
+    import pyogrio
+
     counts: dict[str, int] = {}
     for kind, m in KINDS.items():
         if without_personal_data and kind in PERSONAL_KINDS:
             continue
-        rows = store.raw_versions(kind)
+        rows = snap.raw_versions(kind)
         if without_personal_data:
             rows = [(*r[:6], _without_personal_fields(kind, r[6]), *r[7:]) for r in rows]
         counts[kind] = len(rows)
@@ -101,7 +107,7 @@ def dump(
             geometry_type=_GEOMETRY_TYPE[m.geometry_type],
             crs="EPSG:4326",
         )
-    events = store.all_events()
+    events = snap.all_events()
     counts["events"] = len(events)
     pyogrio.raw.write(
         path,
@@ -117,12 +123,22 @@ def dump(
         layer="hazard_events",
         driver="GPKG",
     )
+    ledger = [e.as_dict() for e in snap.imports()]
+    counts["imports"] = len(ledger)
+    pyogrio.raw.write(
+        path,
+        None,
+        [np.array([json.dumps(e, ensure_ascii=False) for e in ledger], dtype=object)],
+        ["entry"],
+        layer="import_ledger",
+        driver="GPKG",
+    )
     meta = {
         "format": DUMP_FORMAT,
-        "schema_version": str(store.schema_version()),
+        "schema_version": str(snap.schema_version()),
         "dumped_at": now_utc(),
-        "source": strip_password(store.url),
-        "sequences": json.dumps(store.sequences()),
+        "source": source,
+        "sequences": json.dumps(snap.sequences()),
         "note": "every version of every record; open the *_versions layers in QGIS",
         "personal_data": "omitted" if without_personal_data else "included",
     }
@@ -205,6 +221,50 @@ def _events(path: Path) -> list[Event]:
     return events
 
 
+def _imports(path: Path) -> list[LedgerEntry]:
+    """The dumped import ledger (dumps made before it was kept have none)."""
+    names, cols, _ = _read(path, "import_ledger", geometry=False)
+    out = []
+    for n, text in enumerate(dict(zip(names, cols, strict=True)).get("entry", []), start=1):
+        try:
+            e = json.loads(text)
+            out.append(
+                LedgerEntry(
+                    kind=str(e["kind"]),
+                    checksum=str(e["checksum"]),
+                    layer=str(e["layer"] or ""),
+                    source=str(e["source"]),
+                    author=str(e["author"]),
+                    at=str(e["at"]),
+                    count=int(e["count"]),
+                    ids=[str(i) for i in e["ids"]],
+                    again=bool(e["again"]),
+                    files={str(k): str(v) for k, v in e["files"].items()},
+                )
+            )
+        except (TypeError, ValueError, KeyError, AttributeError):
+            raise ImportRejected([f"{path}:import_ledger: entry {n} is not an import"]) from None
+    return out
+
+
+def _sequence_problems(rows: dict[str, list[tuple]], text: str | None) -> list[str]:
+    """A sequence behind the ids its kind holds would give out ids that exist (a dump whose
+    sequences were read apart from its records)."""
+    try:
+        sequences = {str(k): int(v) for k, v in json.loads(text or "{}").items()}
+    except (TypeError, ValueError, AttributeError):
+        return ["clearground_dump: sequences is not a JSON object of numbers"]
+    out = []
+    for kind, kind_rows in rows.items():
+        highest = highest_number(KINDS[kind].prefix, [str(r[0]) for r in kind_rows])
+        if highest > sequences.get(kind, 0):
+            out.append(
+                f"clearground_dump: the {kind} sequence is at {sequences.get(kind, 0)}, behind "
+                f"the ids the dump holds (up to {highest})"
+            )
+    return out
+
+
 @retrying
 def restore(store: Store, path: str | Path) -> dict[str, int]:
     """Fill an empty database from a dump: every version, event and id sequence, or nothing.
@@ -238,7 +298,9 @@ def restore(store: Store, path: str | Path) -> dict[str, int]:
         layer_of[kind] = f"{path.name}:{layer}"
         rows[kind] = _rows(path, layer) if layer in layers else []
     events = _events(path) if "hazard_events" in layers else []
+    imports = _imports(path) if "import_ledger" in layers else []
     problems = verify_dump(rows, events, layer_of)
+    problems += _sequence_problems(rows, meta.get("sequences"))
     if problems:
         raise ImportRejected([f"{path}: nothing restored: {p}" for p in problems])
     counts: dict[str, int] = {}
@@ -254,6 +316,9 @@ def restore(store: Store, path: str | Path) -> dict[str, int]:
             counts[kind] = len(rows[kind])
         tx.restore_events(events)
         counts["events"] = len(events)
+        for entry in imports:
+            tx.record_import(entry)
+        counts["imports"] = len(imports)
         for kind, last in json.loads(meta.get("sequences") or "{}").items():
             tx.set_sequence(kind, int(last))
         tx.commit()

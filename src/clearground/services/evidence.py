@@ -99,7 +99,7 @@ def import_eo(
         layer = "waypoints"  # a GPS unit's marked points are the EO spot reports
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    getter, used = column_getter(table, mapping or {})
+    getter, used = column_getter(table, mapping or {}, fields=(*_REQUIRED, *_FIELDS))
     require_columns(table, getter, _REQUIRED)
     ignore_exported(getter, COMPUTED)
     check = check_geometries(

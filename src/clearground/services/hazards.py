@@ -230,7 +230,9 @@ def import_hazards(
     n = len(table)
     if progress:
         progress("check", 0, n)
-    getter, used = column_getter(table, mapping or {})
+    getter, used = column_getter(
+        table, mapping or {}, fields=(*_FIELDS, "benchmark_lon", "benchmark_lat")
+    )
     with ThreadPoolExecutor(max_workers=2) as pool:
         # Geometry work (shapely and numpy release the GIL) runs beside the column parsing, in
         # two halves: each feature is checked on its own, so the halves are independent.

@@ -36,6 +36,8 @@ __all__ = ["PcodeIndex", "import_locations"]
 
 KIND = "location"
 _COD = re.compile(r"^adm(\d)_pcode$", re.IGNORECASE)
+#: The fields ``--map`` may name (a COD-AB layer is read by its ADMn_ column names).
+_MAPPABLE = ("pcode", "name", "level", "parent", "id")
 
 
 class PcodeIndex:
@@ -110,7 +112,7 @@ def import_locations(
     path = Path(path)
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    getter, _ = column_getter(table, mapping or {})
+    getter, _ = column_getter(table, mapping or {}, fields=_MAPPABLE)
     pcodes, names, levels, parents = _columns(table, getter)
     if not any(pcodes):
         raise ImportRejected(

@@ -90,7 +90,7 @@ def import_minefields(
     today = today or date.today()
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    getter, used = column_getter(table, mapping or {})
+    getter, used = column_getter(table, mapping or {}, fields=_FIELDS)
     check = check_geometries(table.geometries, region=region, repair=repair)
     problems = {**check.problems, **table.problems}
     cols = {f: texts(getter(f), n) for f in _FIELDS}

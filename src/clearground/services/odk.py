@@ -296,6 +296,21 @@ def _refuse(export: OdkExport, problems: dict[int, str], other: list[str]) -> No
         )
 
 
+def _unstorable_values(subs: list) -> dict[int, str]:
+    """Text a database cannot store (``services.common.unstorable``), by submission and field:
+    refused on every engine, so that a database can always move between them."""
+    from clearground.services.common import unstorable
+
+    out: dict[int, str] = {}
+    for sub in subs:
+        rows = [sub.values, *(r for rows in sub.repeats.values() for r in rows)]
+        for name, cell in ((k, v) for row in rows for k, v in row.items()):
+            why = unstorable(name) or (unstorable(cell) if isinstance(cell, str) else "")
+            if why:
+                out.setdefault(sub.number, f"{name} {why}")
+    return out
+
+
 @retrying
 def import_odk(
     store: Store,
@@ -324,7 +339,7 @@ def import_odk(
         path, repeats=(spec.repeat,) if spec.repeat else (), repeat_files=repeat_files
     )
     subs = export.submissions
-    problems: dict[int, str] = {}
+    problems: dict[int, str] = _unstorable_values(subs)
     fields: dict[int, dict[str, Any]] = {}
     geoms = np.full(len(subs), None, dtype=object)
     seen: dict[str, int] = {}

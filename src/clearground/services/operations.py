@@ -254,7 +254,9 @@ def import_records(
     today = today or date.today()
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    getter, used = column_getter(table, mapping or {})
+    getter, used = column_getter(
+        table, mapping or {}, fields=("id", *(f.name for f in spec.fields))
+    )
     ignore_exported(getter, spec.computed)
     require_columns(table, getter, tuple(f.name for f in spec.fields if f.required))
     cols = {f.name: texts(getter(f.name), n) for f in spec.fields}

@@ -37,6 +37,7 @@ _REQUIRED = ("activity_id", "date", "organisation", "result")
 #: Columns of a QC export that the import derives afresh (the hazard from the activity, the
 #: returned area from the polygons, the P-code from the place), never kept as attributes.
 _COMPUTED = ("hazard_id", "returned_m2", "admin_pcode")
+_OPTIONAL = ("id", "nonconformities", "notes")
 
 
 @retrying
@@ -57,11 +58,11 @@ def import_qc(
     today = today or date.today()
     table = read_features(path, layer=layer, format_name=format_name)
     n = len(table)
-    getter, used = column_getter(table, mapping or {})
+    getter, used = column_getter(table, mapping or {}, fields=(*_REQUIRED, *_OPTIONAL))
     require_columns(table, getter, _REQUIRED)
     check = check_geometries(table.geometries, region=region)
     problems = {**check.problems, **table.problems}
-    cols = {f: texts(getter(f), n) for f in (*_REQUIRED, "id", "nonconformities", "notes")}
+    cols = {f: texts(getter(f), n) for f in (*_REQUIRED, *_OPTIONAL)}
     ignore_exported(getter, _COMPUTED)
     extra = [c for c in table.columns if c not in used]
     rows = []

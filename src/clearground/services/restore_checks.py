@@ -297,4 +297,27 @@ def verify_dump(
         return problems  # a history with missing pieces cannot be replayed
     for hazard_id, versions in sorted(records["hazard"].by_id.items()):
         problems += _check_history(hazard_id, versions, by_hazard.get(hazard_id, []), records)
-    return problems
+    return problems + _evidence_without_events(records, events)
+
+
+def _evidence_without_events(records: dict[str, _Versions], events: list[Event]) -> list[str]:
+    """Each activity is applied to its hazard (an ``AreaReleased`` event, even of 0 m²) and each
+    failed QC sample gives land back (``QCFailed``) in the transaction that records it: a dump
+    holding one without its event lacks what it did to its hazard (a dump taken across a write
+    before dumps were one snapshot)."""
+    named = {(e.kind, e.hazard_id, e.evidence) for e in events}
+    out = []
+    for kind, event, applies in (
+        ("activity", "AreaReleased", lambda r: True),
+        ("qc", "QCFailed", lambda r: str(getattr(r, "result", "")) == "failed"),
+    ):
+        for rid, versions in sorted(records[kind].by_id.items()):
+            first = next((r for _, _, deleted, r in versions if not deleted and r), None)
+            if first is None or not applies(first):
+                continue
+            if (event, first.hazard_id, rid) not in named:
+                out.append(
+                    f"{kind} {rid}: no {event} event on hazard {first.hazard_id}: the dump "
+                    "lacks what it did to its hazard"
+                )
+    return out

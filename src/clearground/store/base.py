@@ -19,6 +19,7 @@ __all__ = [
     "after",
     "highest_number",
     "Event",
+    "Snapshot",
     "Store",
     "Transaction",
     "Version",
@@ -157,7 +158,28 @@ class Transaction(Protocol):
 
     def set_sequence(self, kind: str, last_value: int) -> None: ...
 
+    # The import ledger (services/ledger.py): read and written inside the import's transaction.
+    def find_imports(self, kind: str, checksum: str, layer: str) -> list[Any]:
+        """The committed imports (``store.ledger.LedgerEntry``) of this content, oldest first."""
+        ...
+
+    def record_import(self, entry: Any) -> None: ...
+
     def commit(self) -> None: ...
+
+
+class Snapshot(Protocol):
+    """What a dump reads, every read in one consistent snapshot of the database."""
+
+    def raw_versions(self, kind: str) -> list[tuple]: ...
+
+    def all_events(self) -> list[Event]: ...
+
+    def sequences(self) -> dict[str, int]: ...
+
+    def schema_version(self) -> int: ...
+
+    def imports(self) -> list[Any]: ...
 
 
 @runtime_checkable
@@ -196,6 +218,16 @@ class Store(Protocol):
     def all_events(self) -> list[Event]: ...
 
     def sequences(self) -> dict[str, int]: ...
+
+    def snapshot(self) -> AbstractContextManager[Snapshot]:
+        """One read transaction (PostgreSQL: ``REPEATABLE READ READ ONLY``) for every read of a
+        dump, so that a writer committing meanwhile is wholly in it or wholly not."""
+        ...
+
+    def imports(self, *, kind: str | None = None, checksum: str = "", layer: str = "") -> list[Any]:
+        """The import ledger (``store.ledger.LedgerEntry``), oldest first; with ``kind``, the
+        imports of that content (kind, checksum, layer) only."""
+        ...
 
     def close(self) -> None: ...
 

@@ -164,7 +164,8 @@ def commit_unknown(url: str) -> DatabaseUnavailable:
     return DatabaseUnavailable(
         f"{strip_password(url)}: the connection to the database server was lost while the "
         "change was being committed, so whether it was saved is unknown: look at the database "
-        "before repeating the command"
+        "(`clearground imports list` shows the imports it holds) before repeating the command; "
+        "an import run again is refused if it was saved"
     )
 
 

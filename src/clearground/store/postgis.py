@@ -29,7 +29,7 @@ from psycopg import errors as pgerrors
 from psycopg.types.json import Jsonb
 
 from clearground.domain.errors import BadInput, Conflict, NotFound, StoreError
-from clearground.store import errors, strip_password, waits
+from clearground.store import errors, ledger, strip_password, waits
 from clearground.store.base import Event, Version, after, highest_number, nearest, now_utc
 from clearground.store.mapping import KINDS, mapping_for, payloads_json
 from clearground.store.migrations import MIGRATIONS, apply_pending
@@ -440,6 +440,12 @@ class PostgisTransaction:
             (kind, last_value),
         )
 
+    def find_imports(self, kind: str, checksum: str, layer: str) -> list[ledger.LedgerEntry]:
+        return ledger.find_imports(self._conn, "%s", kind, checksum, layer)
+
+    def record_import(self, entry: ledger.LedgerEntry) -> None:
+        ledger.record_import(self._conn, "%s", entry)
+
     def commit(self) -> None:
         """COMMIT; a connection lost meanwhile leaves the outcome unknown, and says so (it is
         never retried: the import ledger tells whether an import was saved)."""
@@ -452,6 +458,43 @@ class PostgisTransaction:
             raise
         self.committed = True
         self.committing = False
+
+
+def _raw_versions_sql(kind: str) -> str:
+    table = mapping_for(kind).table
+    return (
+        "SELECT id, version, valid_from, author, reason, deleted, payload::text, "
+        f"ST_AsBinary(geom) FROM {table}_versions ORDER BY id, version"
+    )
+
+
+_ALL_EVENTS = "SELECT hazard_id, kind, evidence, at, author, detail FROM hazard_events ORDER BY seq"
+_SEQUENCES = "SELECT kind, last_value FROM sequences"
+
+
+class PostgisSnapshot:
+    """What a dump reads, all in one snapshot (``PostgisStore.snapshot``)."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def _fetch(self, sql: str) -> list[tuple]:
+        return self._conn.cursor(binary=True).execute(sql).fetchall()
+
+    def raw_versions(self, kind: str) -> list[tuple]:
+        return self._fetch(_raw_versions_sql(kind))
+
+    def all_events(self) -> list[Event]:
+        return [Event(*r) for r in self._fetch(_ALL_EVENTS)]
+
+    def sequences(self) -> dict[str, int]:
+        return dict(self._fetch(_SEQUENCES))
+
+    def schema_version(self) -> int:
+        return _schema_version(self._conn)
+
+    def imports(self) -> list[ledger.LedgerEntry]:
+        return ledger.list_imports(self._conn)
 
 
 def _schema_version(conn: psycopg.Connection) -> int:
@@ -816,20 +859,42 @@ class PostgisStore:
 
         Rows are (id, version, valid_from, author, reason, deleted, payload JSON text, WKB).
         """
-        table = mapping_for(kind).table
-        return self._fetch(
-            f"SELECT id, version, valid_from, author, reason, deleted, payload::text, "
-            f"ST_AsBinary(geom) FROM {table}_versions ORDER BY id, version"
-        )
+        return self._fetch(_raw_versions_sql(kind))
 
     def all_events(self) -> list[Event]:
-        rows = self._fetch(
-            "SELECT hazard_id, kind, evidence, at, author, detail FROM hazard_events ORDER BY seq"
-        )
-        return [Event(*r) for r in rows]
+        return [Event(*r) for r in self._fetch(_ALL_EVENTS)]
 
     def sequences(self) -> dict[str, int]:
-        return dict(self._fetch("SELECT kind, last_value FROM sequences"))
+        return dict(self._fetch(_SEQUENCES))
+
+    def imports(
+        self, *, kind: str | None = None, checksum: str = "", layer: str = ""
+    ) -> list[ledger.LedgerEntry]:
+        """The import ledger, oldest first; with ``kind``, the imports of that content only."""
+        self.require_schema()
+        with self._reader() as conn:
+            if kind is not None:
+                return ledger.find_imports(conn, "%s", kind, checksum, layer)
+            return ledger.list_imports(conn)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[PostgisSnapshot]:
+        """Reads of one ``REPEATABLE READ READ ONLY`` transaction on a connection of its own:
+        every read sees the database as it was at the first one, whatever writers commit."""
+        self.require_schema()
+        conn = self._connect(autocommit=False)
+        try:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            conn.execute("SELECT count(*) FROM sequences").fetchone()  # the snapshot starts here
+            yield PostgisSnapshot(conn)
+        except psycopg.Error as exc:
+            raise self._error(exc) from exc
+        finally:
+            if self._usable(conn):
+                with contextlib.suppress(psycopg.Error):
+                    conn.rollback()  # it wrote nothing
+            conn.close()
 
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import numpy as np
 
 from clearground.domain.errors import BadInput, Conflict, DatabaseUnavailable, NotFound
-from clearground.store import errors, gpkg, grid, waits
+from clearground.store import errors, gpkg, grid, ledger, waits
 from clearground.store.base import (
     Event,
     Version,
@@ -327,6 +327,12 @@ class SqliteTransaction:
             (kind, last_value),
         )
 
+    def find_imports(self, kind: str, checksum: str, layer: str) -> list[ledger.LedgerEntry]:
+        return ledger.find_imports(self._conn, "?", kind, checksum, layer)
+
+    def record_import(self, entry: ledger.LedgerEntry) -> None:
+        ledger.record_import(self._conn, "?", entry)
+
     def commit(self) -> None:
         self.committing = True
         self._conn.execute("COMMIT")
@@ -623,25 +629,43 @@ class SqliteStore:
     def raw_versions(self, kind: str) -> list[tuple]:
         """Every version of every record as stored, ordered by id and version (for dumps), with
         the geometry as WKB (the GeoPackage header taken off), as the PostGIS engine gives it."""
-        table = mapping_for(kind).table
         with self._reader() as conn:
-            rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM {table}_versions ORDER BY id, version"
-            ).fetchall()
-        wkb = gpkg.blobs_to_wkb([r[7] for r in rows])
-        return [(*r[:7], w) for r, w in zip(rows, wkb, strict=True)]
+            return _raw_versions(conn, kind)
 
     def all_events(self) -> list[Event]:
         with self._reader() as conn:
-            rows = conn.execute(
-                "SELECT hazard_id, kind, evidence, at, author, detail FROM hazard_events "
-                "ORDER BY seq"
-            ).fetchall()
-        return [Event(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+            return _all_events(conn)
 
     def sequences(self) -> dict[str, int]:
         with self._reader() as conn:
-            return dict(conn.execute("SELECT kind, last_value FROM sequences").fetchall())
+            return _sequences(conn)
+
+    def imports(
+        self, *, kind: str | None = None, checksum: str = "", layer: str = ""
+    ) -> list[ledger.LedgerEntry]:
+        """The import ledger, oldest first; with ``kind``, the imports of that content only."""
+        with self._reader() as conn:
+            if kind is not None:
+                return ledger.find_imports(conn, "?", kind, checksum, layer)
+            return ledger.list_imports(conn)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[SqliteSnapshot]:
+        """Reads of one read transaction on a connection of their own: in WAL mode every read
+        sees the database as it was at the first one, whatever writers commit meanwhile."""
+        self.require_schema()
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN")
+            conn.execute("SELECT count(*) FROM sequences").fetchone()  # the snapshot starts here
+            yield SqliteSnapshot(conn)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")  # it wrote nothing
+            conn.close()
 
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table
@@ -658,6 +682,46 @@ class SqliteStore:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+class SqliteSnapshot:
+    """What a dump reads, all in one read transaction (``SqliteStore.snapshot``)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def raw_versions(self, kind: str) -> list[tuple]:
+        return _raw_versions(self._conn, kind)
+
+    def all_events(self) -> list[Event]:
+        return _all_events(self._conn)
+
+    def sequences(self) -> dict[str, int]:
+        return _sequences(self._conn)
+
+    def schema_version(self) -> int:
+        return _schema_version(self._conn)
+
+    def imports(self) -> list[ledger.LedgerEntry]:
+        return ledger.list_imports(self._conn)
+
+
+def _raw_versions(conn: sqlite3.Connection, kind: str) -> list[tuple]:
+    table = mapping_for(kind).table
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM {table}_versions ORDER BY id, version").fetchall()
+    wkb = gpkg.blobs_to_wkb([r[7] for r in rows])
+    return [(*r[:7], w) for r, w in zip(rows, wkb, strict=True)]
+
+
+def _all_events(conn: sqlite3.Connection) -> list[Event]:
+    rows = conn.execute(
+        "SELECT hazard_id, kind, evidence, at, author, detail FROM hazard_events ORDER BY seq"
+    ).fetchall()
+    return [Event(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+
+def _sequences(conn: sqlite3.Connection) -> dict[str, int]:
+    return dict(conn.execute("SELECT kind, last_value FROM sequences").fetchall())
 
 
 def _schema_version(conn: sqlite3.Connection) -> int:
