@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from clearground.cli import check, data, evidence, hazards, imports, review  # noqa: F401
+from clearground.cli import check, data, evidence, hazards, imports, review, serve  # noqa: F401
 from clearground.cli.common import State, app
 from clearground.domain.errors import CleargroundError, ImportRejected
 
