@@ -33,6 +33,10 @@ def _default_author() -> str:
         return "unknown"
 
 
+#: Values that are not secrets, refused for ``secret_key``.
+_PLACEHOLDERS = frozenset({"changethis", "changeme", "secret", "dev", "development", "password"})
+
+
 class Settings(BaseSettings):
     """Every setting has a default and a help line (``SETTINGS_HELP``), tested to match."""
 
@@ -73,6 +77,26 @@ class Settings(BaseSettings):
             "finish before it is refused as busy (exit 5)."
         ),
     )
+
+    secret_key: str | None = Field(
+        None,
+        description=(
+            "Secret that signs session cookies and CSRF tokens of `clearground serve`; no "
+            "default: without one the server listens only on loopback (or with --dev)."
+        ),
+    )
+    upload_limit_mb: float = Field(
+        200.0,
+        gt=0,
+        description="Largest file upload the server accepts, in MiB (413 past it).",
+    )
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) < 16 or value.lower() in _PLACEHOLDERS):
+            raise ValueError("secret_key must be a real secret of 16 characters or more")
+        return value
 
     @field_validator("region", mode="before")
     @classmethod

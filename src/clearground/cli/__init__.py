@@ -13,7 +13,16 @@ from typing import Annotated, Any
 
 import typer
 
-from clearground.cli import check, data, evidence, hazards, imports, ledger, review  # noqa: F401
+from clearground.cli import (  # noqa: F401  (each registers its commands)
+    check,
+    data,
+    evidence,
+    hazards,
+    imports,
+    ledger,
+    review,
+    serve,
+)
 from clearground.cli.common import State, app
 from clearground.domain.errors import CleargroundError, ImportRejected
 

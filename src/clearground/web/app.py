@@ -1,0 +1,43 @@
+"""``create_app(settings)``: the FastAPI app of one database, with its routers and error handler."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from clearground.config import Settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
+    """The app for ``settings`` (its database is opened at start-up and closed at shutdown; a
+    test may pass an open ``store``, which the app then does not close)."""
+    from clearground import __version__
+    from clearground.web import api, errors
+    from clearground.web.state import WebState
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        state = WebState.open(settings, store=store)
+        app.state.web = state
+        try:
+            yield
+        finally:
+            state.close()
+
+    app = FastAPI(
+        title="clearground",
+        version=__version__,
+        description=(
+            "Information management for humanitarian mine action: recorded hazard areas, land "
+            "release, evidence and route checks. It says what is recorded, never that land is "
+            "safe to use."
+        ),
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(api.router)
+    return app

@@ -1,0 +1,77 @@
+"""One handler turns every error into problem details (RFC 9457, ``application/problem+json``).
+
+A clearground error carries its HTTP status; a request that FastAPI cannot parse is 422 with
+every problem listed; anything else is a 500 whose body says only that the request failed (the
+detail goes to the log, never to the client).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from clearground.domain.errors import CleargroundError, ImportRejected
+
+__all__ = ["install", "problem"]
+
+log = logging.getLogger("clearground.web")
+
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Content too large",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status}
+    body["detail"] = detail
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    from clearground.store.secrets import mask
+
+    @app.exception_handler(CleargroundError)
+    async def _clearground(request: Request, exc: CleargroundError):
+        extra: dict[str, Any] = {}
+        if isinstance(exc, ImportRejected):
+            extra["problems"] = [mask(p) for p in exc.problems]
+        return problem(exc.http_status, mask(exc.message), **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        problems = [
+            {"where": ".".join(str(x) for x in e.get("loc", ())), "problem": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        return problem(422, "the request does not fit this endpoint", problems=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        return problem(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        from clearground.store.errors import database_error
+
+        mapped = database_error(exc)
+        if mapped is not None:
+            return problem(mapped.http_status, mask(mapped.message))
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "the request failed; the server log has the details")
