@@ -13,7 +13,15 @@ from fastapi import Request
 
 from clearground.web.state import WebState
 
-__all__ = ["Principal", "PUBLIC_PRINCIPAL", "principal", "reader_of", "web_state"]
+__all__ = [
+    "PUBLIC_PRINCIPAL",
+    "ROLES",
+    "Principal",
+    "principal",
+    "reader_of",
+    "require_role",
+    "web_state",
+]
 
 ROLES = ("admin", "im_officer", "operator", "viewer", "public")
 
@@ -45,3 +53,15 @@ def reader_of(who: Principal):
     from clearground.services.projections import Reader
 
     return Reader.of(tuple(who.permissions))
+
+
+def require_role(who: Principal, *roles: str) -> Principal:
+    """``who``, if their role is one of ``roles``; else Forbidden (401 for the anonymous public
+    is the accounts layer's to add). Routes call this before any write, so the rule is in one
+    place: operators submit and edit their own organisation's records, only im_officer and
+    admin approve."""
+    from clearground.domain.errors import Forbidden
+
+    if who.role not in roles:
+        raise Forbidden(f"the {who.role} role may not do this; it needs {' or '.join(roles)}")
+    return who
