@@ -159,3 +159,26 @@ def test_round_trip_sqlite_postgis_sqlite(tmp_path, request, capsys, monkeypatch
     last = f"sqlite:///{tmp_path / 'last.db'}"
     assert main(["--db", last, "restore", str(tmp_path / "two.gpkg")]) == 0
     assert full_state(last) == before
+
+
+def test_a_failed_dump_leaves_the_older_file_as_it_was(cli, tmp_path, monkeypatch):
+    """The dump is written beside the target and renamed into place only when whole."""
+    import clearground.services.dump as dump_service
+    from clearground.domain.errors import BadInput
+
+    monkeypatch.setenv("CLEARGROUND_PERMISSIONS", "victim_data")
+    target = tmp_path / "backup.gpkg"
+    assert cli("dump", target).code == 0
+    before = target.read_bytes()
+    real_write = dump_service._write
+
+    def disk_full_half_way(snap, source, path, without_personal_data):
+        real_write(snap, source, path, without_personal_data)  # the partial file is written...
+        raise OSError(28, "No space left on device")  # ... and then the disk is full
+
+    monkeypatch.setattr(dump_service, "_write", disk_full_half_way)
+    r = cli("dump", target)
+    assert r.code == BadInput.exit_code
+    assert "No space left on device" in r.err and "Traceback" not in r.err
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == []

@@ -299,11 +299,6 @@ def test_as_of_at_the_ends_of_time_answers(tmp_path, run, populated, when):
         assert code in (OK, NotFound.exit_code), (name, code, err)
 
 
-@pytest.mark.xfail(
-    reason="exports into a missing folder raise pyogrio's DataSourceError (file output faults are "
-    "another part of issue 10: exports write a temporary file and rename it)",
-    strict=False,
-)
 @pytest.mark.parametrize("name", sorted(OUTPUTS))
 def test_an_output_in_a_missing_folder_is_refused(tmp_path, run, populated, name):
     ending = ".gpkg" if name == "dump" else ".geojson"

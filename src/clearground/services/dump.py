@@ -13,6 +13,7 @@ anyone else dumps ``without_personal_data`` (no personal kinds, no personal fiel
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +71,27 @@ def dump(
             f"a dump holds victims' personal data, which needs the {VICTIM_DATA} permission; "
             "dump with --without-personal-data to leave it out"
         )
-    if path.exists():
-        path.unlink()
-    with store.snapshot() as snap:  # every read in one snapshot: no write lands half in it
-        return _write(snap, strip_password(store.url), path, without_personal_data)
+    if not path.parent.is_dir():
+        raise BadInput(f"{path}: no folder {path.parent} to write the dump in")
+    # Written beside the target and renamed into place only when whole: a failed dump leaves an
+    # older file as it was.
+    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial.gpkg")
+    partial.unlink(missing_ok=True)
+    try:
+        with store.snapshot() as snap:  # every read in one snapshot: no write lands half in it
+            counts = _write(snap, strip_password(store.url), partial, without_personal_data)
+        os.replace(partial, path)
+    except OSError as exc:
+        raise BadInput(f"{path}: the dump could not be written ({exc.strerror or exc})") from None
+    except Exception as exc:
+        import pyogrio.errors
+
+        if isinstance(exc, pyogrio.errors.DataSourceError | pyogrio.errors.DataLayerError):
+            raise BadInput(f"{path}: the dump could not be written ({exc})") from None
+        raise
+    finally:
+        partial.unlink(missing_ok=True)
+    return counts
 
 
 def _write(snap: Snapshot, source: str, path: Path, without_personal_data: bool) -> dict[str, int]:
