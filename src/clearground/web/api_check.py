@@ -40,6 +40,12 @@ _BODY = {
 }
 
 
+class NotARoute(BadInput):
+    """A well-formed geometry that is no route or place (a polygon): its content is refused."""
+
+    http_status = 422
+
+
 def geojson_route(raw: bytes) -> bytes:
     """A GeoJSON geometry (or a Feature of one) as a Feature file GDAL reads; anything else is
     refused (400) before GDAL sees it."""
@@ -58,9 +64,7 @@ def geojson_route(raw: bytes) -> bytes:
     except Exception as exc:  # shapely.errors.GEOSException and friends: bad GeoJSON
         raise BadInput(f"body: not a GeoJSON geometry ({exc})") from None
     if doc["type"] not in ROUTE_TYPES:
-        raise ImportRejected(
-            [f"body: geometry is a {doc['type']}, not a line (route or track) or a point"]
-        )
+        raise NotARoute(f"body: geometry is a {doc['type']}, not a line (route or track) or a point")
     return orjson.dumps({"type": "Feature", "properties": {}, "geometry": doc})
 
 
