@@ -125,7 +125,14 @@ def run_import(
 
     try:
         report = import_once(
-            store, name, path, run, author=author, layer=options.get("layer"), again=again
+            store,
+            name,
+            path,
+            run,
+            author=author,
+            layer=options.get("layer"),
+            again=again,
+            source=shown,
         )
     except CleargroundError as exc:
         raise _renamed(exc, path, shown) from None
