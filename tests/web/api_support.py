@@ -13,8 +13,8 @@ HAZARD = shapely.box(30.0, 50.0, 30.01, 50.01)
 WEST = shapely.box(30.0, 50.0, 30.005, 50.01)
 
 
-@pytest.fixture
-def sign_in(client):
+@pytest.fixture(name="sign_in")
+def sign_in_fixture(client):
     """``sign_in(role)``: every later request of ``client`` is made by that role."""
     from clearground.web.deps import Principal, principal
 

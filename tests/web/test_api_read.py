@@ -12,7 +12,7 @@ import shapely
 from clearground.services.projections import PUBLIC, hazard_json
 from clearground.store.mapping import KINDS, PERSONAL_KINDS
 from tests.helpers import hazard
-from tests.web.api_support import assert_problem, sign_in  # noqa: F401 (fixture)
+from tests.web.api_support import assert_problem, sign_in_fixture  # noqa: F401 (fixture)
 
 
 def _insert(store, kind, records):
@@ -51,9 +51,7 @@ def test_every_kind_but_personal_data_is_a_collection(client):
         assert_problem(client.get(f"/api/v1/{name}/VP-1"), 404)
 
 
-def test_items_are_the_cli_projection_and_one_record_has_its_version_as_etag(
-    client, store, five
-):
+def test_items_are_the_cli_projection_and_one_record_has_its_version_as_etag(client, store, five):
     r = client.get("/api/v1/hazards")
     assert r.status_code == 200
     expected = [hazard_json(v, PUBLIC) for v in store.list("hazard")]

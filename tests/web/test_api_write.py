@@ -16,7 +16,7 @@ from tests.web.api_support import (  # noqa: F401 (fixture)
     assert_problem,
     collection,
     feature,
-    sign_in,
+    sign_in_fixture,
 )
 
 
@@ -245,7 +245,9 @@ def test_import_upload_options_the_ledger_and_dry_run(client, store, tmp_path, s
     src = write_layer(tmp_path / "h.geojson", [HAZARD], {"NAME_EN": ["SYNTHETIC mapped"]})
     data = src.read_bytes()
     url = "/api/v1/imports/hazards"
-    r = client.post(url, params={"map": "name=NAME_EN", "dry_run": "true"}, files={"file": ("h.geojson", data)})
+    r = client.post(
+        url, params={"map": "name=NAME_EN", "dry_run": "true"}, files={"file": ("h.geojson", data)}
+    )
     assert r.status_code == 200 and r.json()["would_import"] == 1, r.text
     assert client.get("/api/v1/hazards").json()["items"] == []
     r = client.post(url, params={"map": "name=NAME_EN"}, files={"file": ("h.geojson", data)})

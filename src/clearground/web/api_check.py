@@ -64,7 +64,9 @@ def geojson_route(raw: bytes) -> bytes:
     except Exception as exc:  # shapely.errors.GEOSException and friends: bad GeoJSON
         raise BadInput(f"body: not a GeoJSON geometry ({exc})") from None
     if doc["type"] not in ROUTE_TYPES:
-        raise NotARoute(f"body: geometry is a {doc['type']}, not a line (route or track) or a point")
+        raise NotARoute(
+            f"body: geometry is a {doc['type']}, not a line (route or track) or a point"
+        )
     return orjson.dumps({"type": "Feature", "properties": {}, "geometry": doc})
 
 

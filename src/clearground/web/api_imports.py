@@ -36,10 +36,14 @@ IMPORTS: dict[str, ImportKind] = {
         "clearground.services.hazards:import_hazards",
         _FILE | {"repair", "crs", "as_submission"},
     ),
-    "activities": ImportKind("clearground.services.activities:import_activities", _FILE | {"repair"}),
+    "activities": ImportKind(
+        "clearground.services.activities:import_activities", _FILE | {"repair"}
+    ),
     "eo": ImportKind("clearground.services.evidence:import_eo", _FILE | {"as_submission"}),
     "accidents": ImportKind("clearground.services.accidents:import_accidents"),
-    "odk": ImportKind("clearground.services.odk:import_odk", frozenset({"form", "dry_run", "repair"})),
+    "odk": ImportKind(
+        "clearground.services.odk:import_odk", frozenset({"form", "dry_run", "repair"})
+    ),
     "minefields": ImportKind(
         "clearground.services.minefields:import_minefields", _FILE | {"repair"}
     ),

@@ -182,12 +182,12 @@ def parse_if_match(text: str | None) -> int:
     if text is None or not text.strip():
         raise PreconditionRequired(
             "this write needs an If-Match header with the version you read (the ETag of "
-            "GET on the record, e.g. If-Match: \"3\"), so that it cannot overwrite a newer one"
+            'GET on the record, e.g. If-Match: "3"), so that it cannot overwrite a newer one'
         )
     raw = text.strip()
     if raw.startswith("W/"):
         raw = raw[2:]
     raw = raw.strip('"')
     if not raw.isdigit() or len(raw) > 12:
-        raise BadInput(f"If-Match {text[:40]!r}: give the record's version, e.g. \"3\"")
+        raise BadInput(f'If-Match {text[:40]!r}: give the record\'s version, e.g. "3"')
     return int(raw)

@@ -33,7 +33,6 @@ MAX_LIMIT = 10_000
 STATUSES = ("pending", "approved", "rejected")
 
 
-
 def _item(state: WebState, kind: str, v: Any, reader: Any, *, one: bool = False) -> dict:
     from clearground.services.projections import json_of, submission_json
 
@@ -218,4 +217,3 @@ def _register() -> None:
 
 
 _register()
-

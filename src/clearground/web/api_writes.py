@@ -33,9 +33,7 @@ WRITERS = ("admin", "im_officer", "operator")
 
 StateDep = Annotated[WebState, Depends(web_state)]
 WhoDep = Annotated[Principal, Depends(principal)]
-Again = Annotated[
-    bool, Query(description="Import content already imported (same checksum) again.")
-]
+Again = Annotated[bool, Query(description="Import content already imported (same checksum) again.")]
 
 _GEOJSON_BODY = {
     "requestBody": {
@@ -109,9 +107,7 @@ def edit_body(
     if current.version != version:
         raise stale(current)
     try:
-        v = edit(
-            state.store, hazard_id, changes, reason=reason, version=version, author=who.name
-        )
+        v = edit(state.store, hazard_id, changes, reason=reason, version=version, author=who.name)
     except Conflict:  # changed between the read above and the write
         raise stale(record(state.store, "hazard", hazard_id)) from None
     return hazard_json(v, reader), v.version
@@ -139,9 +135,7 @@ async def patch_hazard(
 ) -> dict[str, Any]:
     require_role(who, *WRITERS)
     raw = await read_body(request)
-    body, version = await run_in_threadpool(
-        edit_body, state, who, record_id, raw, if_match, reason
-    )
+    body, version = await run_in_threadpool(edit_body, state, who, record_id, raw, if_match, reason)
     response.headers["ETag"] = f'"{version}"'
     return body
 
