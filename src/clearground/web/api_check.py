@@ -12,14 +12,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from clearground.domain.errors import BadInput, CleargroundError, ImportRejected
-from clearground.web.api_params import parse_as_of
+from clearground.web.api_params import PROBLEM_RESPONSES, parse_as_of
 from clearground.web.deps import Principal, principal, web_state
 from clearground.web.state import WebState
 from clearground.web.uploads import read_body, receive_file
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["check"])
+router = APIRouter(prefix="/api/v1", tags=["check"], responses=PROBLEM_RESPONSES)
 
 ROUTE_TYPES = ("LineString", "MultiLineString", "Point", "MultiPoint")
 _BODY = {

@@ -16,6 +16,7 @@ from clearground.store.mapping import KINDS, PERSONAL_KINDS
 
 __all__ = [
     "COLLECTIONS",
+    "PROBLEM_RESPONSES",
     "ContentTooLarge",
     "PreconditionRequired",
     "StaleVersion",
@@ -191,3 +192,30 @@ def parse_if_match(text: str | None) -> int:
     if not raw.isdigit() or len(raw) > 12:
         raise BadInput(f'If-Match {text[:40]!r}: give the record\'s version, e.g. "3"')
     return int(raw)
+
+
+def _problem(description: str) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "problems": {"type": "array"},
+        },
+        "required": ["type", "title", "status", "detail"],
+    }
+    return {"description": description, "content": {"application/problem+json": {"schema": schema}}}
+
+
+#: The failures every ``/api/v1`` route may answer, documented in ``/openapi.json``.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("Bad input: a parameter, header or body this endpoint cannot take"),
+    403: _problem("The signed-in role may not do this"),
+    404: _problem("No such record, collection or import"),
+    409: _problem("A stale If-Match: the body holds current_version and current"),
+    413: _problem("An upload or body past upload_limit_mb"),
+    422: _problem("Well-formed but refused: every problem listed"),
+    428: _problem("A write without If-Match"),
+}

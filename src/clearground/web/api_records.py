@@ -15,6 +15,7 @@ from clearground.domain.errors import BadInput
 from clearground.services.read import DATE_FIELDS
 from clearground.web.api_params import (
     COLLECTIONS,
+    PROBLEM_RESPONSES,
     decode_cursor,
     encode_cursor,
     parse_as_of,
@@ -26,7 +27,7 @@ from clearground.web.state import WebState
 
 __all__ = ["list_body", "one_body", "router"]
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from clearground.web.api_params import PROBLEM_RESPONSES
 from clearground.web.deps import Principal, principal, reader_of, require_role, web_state
 from clearground.web.state import WebState
 
 __all__ = ["DECIDERS", "router"]
 
-router = APIRouter(prefix="/api/v1", tags=["submissions"])
+router = APIRouter(prefix="/api/v1", tags=["submissions"], responses=PROBLEM_RESPONSES)
 
 #: Roles that decide on submissions.
 DECIDERS = ("admin", "im_officer")

@@ -19,14 +19,14 @@ from starlette.concurrency import run_in_threadpool
 
 from clearground.domain.errors import BadInput, Conflict
 from clearground.web.api_imports import IMPORTS, import_kind, options_for, run_import
-from clearground.web.api_params import StaleVersion, parse_if_match
+from clearground.web.api_params import PROBLEM_RESPONSES, StaleVersion, parse_if_match
 from clearground.web.deps import Principal, principal, reader_of, require_role, web_state
 from clearground.web.state import WebState
 from clearground.web.uploads import read_body, receive_file
 
 __all__ = ["WRITERS", "edit_body", "router"]
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 #: Roles that may write records (the accounts layer adds "their own organisation's").
 WRITERS = ("admin", "im_officer", "operator")
