@@ -189,14 +189,16 @@ def import_once(
     again: bool = False,
     victims: str | Path | None = None,
     repeat_files: dict[str, str | Path] | None = None,
+    source: str | None = None,
 ) -> ImportReport:
     """``run(store)`` (an import service) unless this content was imported before, recording it
-    in the ledger in the import's own transaction; ``again`` imports it anyway (and says so)."""
+    in the ledger in the import's own transaction; ``again`` imports it anyway (and says so).
+    ``source`` names the file in the ledger when ``path`` is a temporary copy (an upload)."""
     content = content_of(path, victims=victims, repeat_files=repeat_files, odk=kind == "odk")
     if content is None:
         return run(store)
     checksum, files = content
-    source = str(path)
+    source = source or str(path)
     if not again:
         earlier = store.imports(kind=kind, checksum=checksum, layer=layer or "")
         if earlier:

@@ -4,11 +4,24 @@ projections that check the reader's permissions."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
 from clearground.domain.errors import BadInput, NotFound
 from clearground.store.base import Store, Version
 from clearground.store.mapping import KINDS, PERSONAL_KINDS
 
-__all__ = ["minefields_with_hazards", "record", "records"]
+__all__ = [
+    "DATE_FIELDS",
+    "Page",
+    "history_rows",
+    "minefields_with_hazards",
+    "page",
+    "record",
+    "records",
+]
 
 #: What a kind's record is called in a "not found" message.
 LABELS = {"eo": "EO item", "qc": "QC sample", "qa": "QA visit", "eore": "EORE session"}
@@ -38,3 +51,87 @@ def minefields_with_hazards(store: Store) -> list[tuple[Version, Version | None]
     """Each minefield record with the current version of the hazard it documents."""
     hazards = {v.id: v for v in store.list("hazard")}
     return [(v, hazards.get(v.record.hazard_id)) for v in store.list("minefield")]
+
+
+#: The date a kind's records are filtered by (``datetime`` of the web API); kinds not named have
+#: none. A record whose date is empty never matches a date filter.
+DATE_FIELDS = {
+    "hazard": "date_reported",
+    "activity": "date",
+    "eo": "date",
+    "accident": "date",
+    "minefield": "emplaced_from",
+    "qc": "date",
+    "task": "issued",
+    "eore": "date",
+    "qa": "date",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing: its versions, how many match in all, and (when more follow) the
+    id the next page starts after."""
+
+    versions: list[Version]
+    matched: int
+    next_after: str | None
+
+
+def _in_days(v: Version, field: str, start: date | None, end: date | None) -> bool:
+    d = getattr(v.record, field, None)
+    return d is not None and (start is None or d >= start) and (end is None or d <= end)
+
+
+def page(
+    store: Store,
+    kind: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    after: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    days: tuple[date | None, date | None] | None = None,
+    as_of: str | None = None,
+    status: str | None = None,
+) -> Page:
+    """Records of ``kind`` in a stable order (by id): those whose geometry meets ``bbox``, whose
+    date (``DATE_FIELDS``) lies in ``days`` (either end open), and (submissions) of ``status``;
+    ``limit`` of them from ``offset``, or from just after the id ``after`` (a cursor)."""
+    _readable(kind)
+    if days is not None and kind not in DATE_FIELDS:
+        raise BadInput(f"{kind} records have no date: a datetime filter cannot select them")
+    if bbox is not None:
+        import shapely
+
+        box = shapely.box(*bbox)
+        found = [
+            v
+            for v in store.in_bbox(kind, bbox, as_of=as_of)
+            if v.record is not None
+            and v.record.geometry is not None
+            and shapely.intersects(v.record.geometry, box)
+        ]
+    else:
+        found = [v for v in store.list(kind, as_of=as_of) if v.record is not None]
+    if days is not None:
+        found = [v for v in found if _in_days(v, DATE_FIELDS[kind], *days)]
+    if status is not None:
+        found = [v for v in found if v.record.status.value == status]
+    found.sort(key=lambda v: v.id)
+    matched = len(found)
+    start = offset
+    if after is not None:
+        start = bisect_right([v.id for v in found], after)
+    shown = found[start : start + limit]
+    more = start + limit < matched
+    return Page(shown, matched, shown[-1].id if more and shown else None)
+
+
+def history_rows(store: Store, kind: str, record_id: str, reader: Any) -> list[dict[str, Any]]:
+    """The versions of one record of ``kind`` as ``clearground history`` shows them."""
+    from clearground.services.hazards import history_rows as rows
+
+    if not store.history(_readable(kind), record_id):
+        raise NotFound(f"{LABELS.get(kind, kind)} {record_id} not found")
+    return rows(store, record_id, reader)

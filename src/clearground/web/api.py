@@ -43,3 +43,15 @@ def check_point(
         buffer_m=buffer_m,
         region=state.settings.operating_region,
     )
+
+
+def _include() -> None:
+    """The rest of ``/api/v1``, after the routes above: the check by POST, decisions on
+    submissions and writes (whose fixed paths come first), then each collection's reads."""
+    from clearground.web import api_check, api_records, api_review, api_writes
+
+    for module in (api_check, api_review, api_writes, api_records):
+        router.include_router(module.router)
+
+
+_include()

@@ -1,8 +1,9 @@
 """One handler turns every error into problem details (RFC 9457, ``application/problem+json``).
 
-A clearground error carries its HTTP status; a request that FastAPI cannot parse is 422 with
-every problem listed; anything else is a 500 whose body says only that the request failed (the
-detail goes to the log, never to the client).
+A clearground error carries its HTTP status (a refused import, whose problems are listed, is
+422; an error may add members of its own in ``problem_extra``); a request that FastAPI cannot
+parse is 422 with every problem listed; anything else is a 500 whose body says only that the
+request failed (the detail goes to the log, never to the client).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ TITLES = {
     409: "Conflict",
     413: "Content too large",
     422: "Unprocessable content",
+    428: "Precondition required",
     429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
@@ -49,10 +51,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CleargroundError)
     async def _clearground(request: Request, exc: CleargroundError):
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = dict(getattr(exc, "problem_extra", None) or {})
+        status = exc.http_status
         if isinstance(exc, ImportRejected):
             extra["problems"] = [mask(p) for p in exc.problems]
-        return problem(exc.http_status, mask(exc.message), **extra)
+            status = 422  # well-formed, but its content is refused: every problem listed
+        return problem(status, mask(exc.message), **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
