@@ -896,6 +896,12 @@ class PostgisStore:
                     conn.rollback()  # it wrote nothing
             conn.close()
 
+    def mvt(self, kind: str, z: int, x: int, y: int, *, layer: str, properties: Any) -> bytes:
+        """One vector tile by ``ST_AsMVT`` (see ``store.pg_tiles``)."""
+        from clearground.store.pg_tiles import mvt
+
+        return mvt(self, kind, z, x, y, layer=layer, properties=properties)
+
     def data_version(self, kind: str) -> str:
         """Text that changes whenever a write of ``kind`` commits: the highest row id and how
         many rows lie among the last 1,000 ids. Every write adds a row; two writers can commit
