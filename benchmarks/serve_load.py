@@ -231,6 +231,11 @@ def over_http(
     engine: str, port: int, records, xy, route, args, report: Report, tipg_port: int | None = None
 ) -> None:
     reqs = [("GET", f"/api/v1/check?lon={x:.6f}&lat={y:.6f}&buffer_m=200", None) for x, y in xy]
+    t0 = time.perf_counter()
+    probe(port, "GET", reqs[0][1])  # untimed: the server builds its check index on first use
+    report.notes.append(
+        f"{engine}: first check (builds the server's index) {time.perf_counter() - t0:.2f} s"
+    )
     report.add(engine, "http: point checks 200 m", load_run(port, reqs, args.clients, args.seconds))
     body = json.dumps({"geometry": shapely.geometry.mapping(route), "buffer_m": 500})
     status = probe(port, "POST", "/api/v1/check", body)
