@@ -18,6 +18,20 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
         ("formats.py", ["--n", "300", "--repeat", "1"]),
         ("national_load.py", ["--scale", "0.005"]),
         ("activity_many_parts.py", ["--parts", "500"]),
+        (
+            "serve_load.py",
+            [
+                "--hazards",
+                "200",
+                "--seconds",
+                "0.3",
+                "--queries",
+                "60",
+                "--clients",
+                "4",
+                "--no-postgis",
+            ],
+        ),
     ],
 )
 def test_benchmark_runs_small_and_prints_a_ratio(script, args):

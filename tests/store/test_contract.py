@@ -310,3 +310,26 @@ def test_within_distance_gives_metres_nearest_first(store):
     inside = store.within_distance("hazard", shapely.Point(30.005, 50.005), 10)
     assert [(v.id, d) for v, d in inside] == [("HA-1", 0.0)]
     assert store.within_distance("hazard", shapely.Point(33, 49), 1000) == []
+
+
+def test_data_version_changes_with_every_committed_write_of_its_kind_only(store):
+    seen = [store.data_version("hazard")]
+    eo_before = store.data_version("eo")
+    assert store.data_version("hazard") == seen[0]  # reading changes nothing
+    _insert(store, hazard("HA-1"), hazard("HA-2", lon=31))
+    seen.append(store.data_version("hazard"))
+    with store.transaction() as tx:  # rolled back: the data, and so the version, unchanged
+        tx.insert("hazard", [hazard("HA-3")], author="x", reason="y")
+    assert store.data_version("hazard") == seen[-1]
+    h = store.get("hazard", "HA-1").record
+    h.name = "SYNTHETIC renamed"
+    with store.transaction() as tx:
+        tx.update("hazard", h, expected_version=1, author="a", reason="rename")
+        tx.commit()
+    seen.append(store.data_version("hazard"))
+    with store.transaction() as tx:
+        tx.delete("hazard", "HA-2", expected_version=1, author="a", reason="duplicate")
+        tx.commit()
+    seen.append(store.data_version("hazard"))
+    assert len(set(seen)) == len(seen), seen
+    assert store.data_version("eo") == eo_before  # another kind's writes leave it alone

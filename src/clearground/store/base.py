@@ -212,6 +212,11 @@ class Store(Protocol):
 
     def count(self, kind: str) -> int: ...
 
+    def data_version(self, kind: str) -> str:
+        """Cheap text that changes whenever a write of ``kind`` commits (tile ETags, the check
+        index): equal texts mean the kind's current records are unchanged."""
+        ...
+
     # What dump reads: every version as stored, every event, the id sequences.
     def raw_versions(self, kind: str) -> list[tuple]: ...
 

@@ -506,6 +506,24 @@ class PostgisStore:
                     conn.rollback()  # it wrote nothing
             conn.close()
 
+    def mvt(self, kind: str, z: int, x: int, y: int, *, layer: str, properties: Any) -> bytes:
+        """One vector tile by ``ST_AsMVT`` (see ``store.pg_tiles``)."""
+        from clearground.store.pg_tiles import mvt
+
+        return mvt(self, kind, z, x, y, layer=layer, properties=properties)
+
+    def data_version(self, kind: str) -> str:
+        """Text that changes whenever a write of ``kind`` commits: the highest row id and how
+        many rows lie among the last 1,000 ids. Every write adds a row; two writers can commit
+        out of id order, and the late one's rows then raise the count (unless 1,000 other ids
+        were taken while it ran). Both come from the primary key's index: microseconds."""
+        table = mapping_for(kind).table
+        top, recent = self._fetch(
+            f"SELECT max(fid), count(*) FROM {table}_versions "
+            f"WHERE fid > (SELECT coalesce(max(fid), 0) - 1000 FROM {table}_versions)"
+        )[0]
+        return f"{top or 0}.{recent}"
+
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table
         return self._fetch(

@@ -355,6 +355,15 @@ class SqliteStore:
                     conn.execute("ROLLBACK")  # it wrote nothing
             conn.close()
 
+    def data_version(self, kind: str) -> str:
+        """Text that changes whenever a write of ``kind`` commits: the highest row id. Every
+        write adds a row (a version or a tombstone), and SQLite's one writer at a time gives
+        row ids in commit order, so the highest is new after each commit."""
+        table = mapping_for(kind).table
+        with self._reader() as conn:
+            (top,) = conn.execute(f"SELECT max(fid) FROM {table}_versions").fetchone()
+        return str(top or 0)
+
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table
         with self._reader() as conn:

@@ -35,10 +35,9 @@ def check_point(
     the same answer and wording as ``clearground check --point``."""
     import shapely
 
-    from clearground.services.check import check
+    from clearground.services.check_index import shared_index
 
-    return check(
-        state.store,
+    return shared_index(state.store).check(
         shapely.Point(lon, lat),
         buffer_m=buffer_m,
         region=state.settings.operating_region,

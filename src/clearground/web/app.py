@@ -18,6 +18,7 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     from clearground import __version__
     from clearground.web import api, errors
     from clearground.web.state import WebState
+    from clearground.web.tiles import router as tiles_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -40,4 +41,5 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     )
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(tiles_router)
     return app

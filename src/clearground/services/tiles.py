@@ -1,0 +1,196 @@
+"""Vector tiles of hazard areas, EO items and administrative areas, and their TileJSON.
+
+Tiles are for everyone (the public reader of ``services.projections``): a feature carries only
+the few fields a map draws and labels, taken from the record's public projection, never victims'
+data. On PostGIS the database draws and encodes the tile (``ST_AsMVT``, ``store.pg_tiles``); on
+SQLite the bounding-box query of the store gives the candidates and ``analysis.tiles`` draws and
+encodes them. Either way no feature is dropped at low zoom: a hazard too small to draw is a
+point.
+
+A tile's ``ETag`` is derived from the data version of its kind (``Store.data_version``), so it
+changes when a record of the kind changes and a client's ``If-None-Match`` is answered 304
+without reading a record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from clearground.analysis.tiles import MAX_ZOOM, encode_tile, lonlat_bounds
+from clearground.domain.errors import BadInput, NotFound
+from clearground.domain.validation import Region
+from clearground.services.projections import PUBLIC, json_of, location_json
+from clearground.store.base import Store, Version
+
+__all__ = [
+    "COLLECTIONS",
+    "MEDIA_TYPE",
+    "TileAnswer",
+    "collection",
+    "etag",
+    "parse_tile",
+    "tile",
+    "tile_answer",
+    "tilejson",
+]
+
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+#: Caches may keep a tile but must ask again (cheaply, by ETag) before using it: a hazard map
+#: must not show yesterday's hazards.
+CACHE_CONTROL = "public, no-cache"
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    kind: str
+    title: str
+    fields: dict[str, str]  # property -> what it holds (TileJSON ``vector_layers`` fields)
+
+
+COLLECTIONS: dict[str, Collection] = {
+    c.id: c
+    for c in (
+        Collection(
+            "hazard_areas",
+            "hazard",
+            "Recorded hazard areas (SHA and CHA)",
+            {
+                "id": "String: the hazard's id",
+                "name": "String",
+                "status": "String: active, closed, ...",
+                "classification": "String: SHA or CHA",
+            },
+        ),
+        Collection(
+            "eo_items",
+            "eo",
+            "Explosive ordnance items recorded (spot reports)",
+            {
+                "id": "String: the EO item's id",
+                "category": "String",
+                "eo_type": "String",
+                "date": "String: ISO 8601 date found",
+            },
+        ),
+        Collection(
+            "admin_areas",
+            "location",
+            "Administrative areas (COD-AB P-codes)",
+            {"pcode": "String", "name": "String", "level": "Number: 0 country, 1 oblast, ..."},
+        ),
+    )
+}
+
+
+def collection(collection_id: str) -> Collection:
+    """The tiled collection ``collection_id``, or NotFound naming the ones there are."""
+    if collection_id not in COLLECTIONS:
+        raise NotFound(f"no tiled collection {collection_id!r}; there are {', '.join(COLLECTIONS)}")
+    return COLLECTIONS[collection_id]
+
+
+def parse_tile(z: str, x: str, y: str) -> tuple[int, int, int]:
+    """Tile numbers from a URL: not whole numbers or a zoom past ``MAX_ZOOM`` is a bad request
+    (400); x or y outside the zoom's grid is a tile that does not exist (404)."""
+    try:
+        zi, xi, yi = int(z), int(x), int(y)
+    except ValueError:
+        raise BadInput(f"tile {z}/{x}/{y}: z, x and y must be whole numbers") from None
+    if not 0 <= zi <= MAX_ZOOM:
+        raise BadInput(f"tile {z}/{x}/{y}: zoom must be from 0 to {MAX_ZOOM}")
+    n = 2**zi
+    if not (0 <= xi < n and 0 <= yi < n):
+        raise NotFound(f"tile {z}/{x}/{y}: at zoom {zi}, x and y run from 0 to {n - 1}")
+    return zi, xi, yi
+
+
+def etag(store: Store, collection_id: str) -> str:
+    """The ETag of every tile of the collection: new whenever a record of its kind changes."""
+    c = collection(collection_id)
+    digest = hashlib.sha256(f"{c.id}:{store.data_version(c.kind)}:mvt1".encode()).hexdigest()
+    return f'"{digest[:24]}"'
+
+
+def _properties(c: Collection):
+    # an admin area shows as ``locations list`` does (pcode, name, level), the others as their kind
+    project = location_json if c.kind == "location" else json_of(c.kind)
+
+    def properties(v: Version) -> dict[str, Any]:
+        public = project(v, PUBLIC)
+        return {k: public[k] for k in c.fields}
+
+    return properties
+
+
+def tile(store: Store, collection_id: str, z: int, x: int, y: int) -> bytes:
+    """The MVT of tile (z, x, y): one layer named as the collection, every current record of its
+    kind that meets the tile (or its buffer)."""
+    from clearground.analysis.tiles import BUFFER
+
+    c = collection(collection_id)
+    properties = _properties(c)
+    native = getattr(store, "mvt", None)
+    if native is not None:
+        return native(c.kind, z, x, y, layer=c.id, properties=properties)
+    found = store.in_bbox(c.kind, lonlat_bounds(z, x, y, BUFFER))
+    return encode_tile(
+        c.id, [v.record.geometry for v in found], [properties(v) for v in found], z, x, y
+    )
+
+
+@dataclass(frozen=True)
+class TileAnswer:
+    status: int  # 200, or 304 when the client's copy is current
+    body: bytes
+    headers: dict[str, str]
+
+
+def _matches(if_none_match: str | None, tag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or tag in tags
+
+
+def tile_answer(
+    store: Store, collection_id: str, z: str, x: str, y: str, *, if_none_match: str | None = None
+) -> TileAnswer:
+    """What ``GET /tiles/{collection}/{z}/{x}/{y}.mvt`` answers: the tile, or 304 if the client's
+    ETag is current (no record is read then)."""
+    c = collection(collection_id)
+    zi, xi, yi = parse_tile(z, x, y)
+    tag = etag(store, c.id)
+    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
+    if _matches(if_none_match, tag):
+        return TileAnswer(304, b"", headers)
+    return TileAnswer(200, tile(store, c.id, zi, xi, yi), headers)
+
+
+def tilejson(collection_id: str, base_url: str, region: Region) -> dict[str, Any]:
+    """The TileJSON 3.0.0 of a collection; ``base_url`` is the server's (``http://host:port``)."""
+    c = collection(collection_id)
+    lon0, lat0, lon1, lat1 = region.bounds
+    return {
+        "tilejson": "3.0.0",
+        "name": c.id,
+        "description": f"{c.title}: what is recorded in this database. Unrecorded hazards may "
+        "exist anywhere.",
+        "scheme": "xyz",
+        "tiles": [f"{base_url.rstrip('/')}/tiles/{c.id}/{{z}}/{{x}}/{{y}}.mvt"],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": [lon0, lat0, lon1, lat1],
+        "center": [(lon0 + lon1) / 2, (lat0 + lat1) / 2, 6],
+        "vector_layers": [
+            {
+                "id": c.id,
+                "description": c.title,
+                "minzoom": 0,
+                "maxzoom": MAX_ZOOM,
+                "fields": dict(c.fields),
+            }
+        ],
+    }

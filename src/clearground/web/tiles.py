@@ -1,0 +1,49 @@
+"""Vector tiles: ``/tiles/{collection}/{z}/{x}/{y}.mvt`` and ``/tiles/{collection}.json``
+(TileJSON 3.0.0). Routes only adapt; ``services.tiles`` decides."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+
+from clearground.web.deps import web_state
+from clearground.web.state import WebState
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["tiles"])
+
+
+@router.get("/tiles/{collection}.json")
+def tilejson(
+    collection: str, request: Request, state: Annotated[WebState, Depends(web_state)]
+) -> dict[str, Any]:
+    """The TileJSON of a tiled collection: ``hazard_areas``, ``eo_items`` or ``admin_areas``."""
+    from clearground.services.tiles import tilejson as build
+
+    return build(collection, str(request.base_url), state.settings.operating_region)
+
+
+@router.get(
+    "/tiles/{collection}/{z}/{x}/{y}.mvt",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.mapbox-vector-tile": {}}}, 304: {}},
+)
+def vector_tile(
+    collection: str,
+    z: str,
+    x: str,
+    y: str,
+    state: Annotated[WebState, Depends(web_state)],
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """One Mapbox vector tile (web mercator XYZ) of the collection's current records, with an
+    ETag that changes when they do (``If-None-Match`` is answered 304)."""
+    from clearground.services.tiles import MEDIA_TYPE, tile_answer
+
+    answer = tile_answer(state.store, collection, z, x, y, if_none_match=if_none_match)
+    media = MEDIA_TYPE if answer.status == 200 else None
+    return Response(
+        answer.body, status_code=answer.status, headers=answer.headers, media_type=media
+    )

@@ -1,0 +1,116 @@
+"""The warm check (services.check_index) gives exactly the answer of services.check.check, on
+both engines, for many points and routes, and again after writes change the data."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from clearground.domain.areas import geodesic_area
+from clearground.domain.records import HazardArea, Location
+from clearground.domain.validation import Region
+from clearground.services.check import check
+from clearground.services.check_index import CheckIndex, shared_index
+from clearground.synthetic import hazard_polygons
+
+REGION = Region(22.0, 44.0, 40.5, 52.5)
+AREA = Region(30.0, 50.0, 30.4, 50.3)  # where the synthetic hazards are, densely
+
+
+def _hazards(n: int, seed: int = 3, start: int = 1) -> list[HazardArea]:
+    out = []
+    for i, p in enumerate(hazard_polygons(n, seed=seed, region=AREA)):
+        g = shapely.MultiPolygon([p])
+        out.append(
+            HazardArea(
+                id=f"HA-{start + i:06d}",
+                name=f"SYNTHETIC hazard {start + i}",
+                geometry=g,
+                area_m2=geodesic_area(g),
+            )
+        )
+    return out
+
+
+def _insert(store, kind, records):
+    with store.transaction() as tx:
+        tx.insert(kind, records, author="tester", reason="SYNTHETIC test data")
+        tx.commit()
+
+
+def _queries(seed: int = 7) -> list:
+    rng = np.random.default_rng(seed)
+    pts = [
+        shapely.Point(x, y)
+        for x, y in zip(rng.uniform(29.95, 30.45, 120), rng.uniform(49.95, 50.35, 120), strict=True)
+    ]
+    routes = [
+        shapely.LineString([(29.9, 50.0), (30.5, 50.3)]),
+        shapely.LineString([(30.1, 49.9), (30.2, 50.4), (30.35, 50.1)]),
+        shapely.LineString([(21.5, 50.1), (30.2, 50.1)]),  # partly outside the region
+    ]
+    outside = [shapely.Point(20.0, 50.0), shapely.Point(30.2, 53.0)]
+    return pts + routes + outside
+
+
+def _assert_same(store, index, queries, buffers=(0.0, 200.0, 2_000.0)):
+    compared = 0
+    for q in queries:
+        for b in buffers:
+            assert index.check(q, buffer_m=b, region=REGION) == check(
+                store, q, buffer_m=b, region=REGION
+            ), (q.wkt, b)
+            compared += 1
+    return compared
+
+
+def test_warm_check_equals_the_check_service_before_and_after_writes(store):
+    index = CheckIndex(store)
+    queries = _queries()
+    _assert_same(store, index, queries[:5])  # an empty database: "no hazard records at all"
+    hazards = _hazards(80)
+    _insert(store, "hazard", hazards)
+    assert _assert_same(store, index, queries) == 3 * len(queries)
+    answers = [index.check(q, buffer_m=2_000.0, region=REGION) for q in queries]
+    assert any(a["hazards"] for a in answers) and any(not a["hazards"] for a in answers)
+    assert any(not a["covered"] for a in answers)
+    built = index.rebuilds
+    index.check(queries[0], buffer_m=200.0, region=REGION)
+    assert index.rebuilds == built  # no write: the kept index answers
+
+    # A write (a new hazard under a query point, one deleted) is seen at the next check.
+    p = queries[0]
+    new = _hazards(1, seed=99, start=500)[0]
+    new.geometry = shapely.MultiPolygon(
+        [shapely.box(p.x - 0.001, p.y - 0.001, p.x + 0.001, p.y + 0.001)]
+    )
+    new.area_m2 = geodesic_area(new.geometry)
+    _insert(store, "hazard", [new])
+    got = index.check(p, buffer_m=0.0, region=REGION)
+    assert "HA-000500" in [h["id"] for h in got["hazards"]]
+    with store.transaction() as tx:
+        tx.delete("hazard", hazards[0].id, expected_version=1, author="t", reason="duplicate")
+        tx.commit()
+    _assert_same(store, index, queries)
+    assert index.rebuilds > built
+
+    # Administrative areas narrow the coverage: the answer changes the same way on both paths.
+    oblast = shapely.MultiPolygon([shapely.box(30.0, 50.0, 30.25, 50.35)])
+    _insert(store, "location", [Location("UA99", "SYNTHETIC oblast", 1, "", oblast)])
+    _assert_same(store, index, queries, buffers=(200.0,))
+    assert not index.check(shapely.Point(30.4, 50.1), buffer_m=200.0, region=REGION)["covered"]
+
+
+def test_the_server_shares_one_index_per_store(store):
+    assert shared_index(store) is shared_index(store)
+
+
+def test_as_of_is_read_from_the_store(store):
+    _insert(store, "hazard", _hazards(5))
+    index = CheckIndex(store)
+    q = shapely.Point(30.2, 50.15)
+    as_of = "2000-01-01T00:00:00.000000Z"
+    assert index.check(q, buffer_m=50_000, region=REGION, as_of=as_of) == check(
+        store, q, buffer_m=50_000, region=REGION, as_of=as_of
+    )
+    assert index.rebuilds == 0

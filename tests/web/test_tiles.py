@@ -1,0 +1,250 @@
+"""Vector tiles on both engines: each tile decodes (mapbox-vector-tile) and holds exactly the
+features that meet it (checked by brute force with shapely on the tile's own lon/lat bounds),
+no hazard is dropped at low zoom, ETags change with the data, TileJSON describes the layers."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import mapbox_vector_tile
+import numpy as np
+import pytest
+import shapely
+
+from clearground.domain.areas import geodesic_area
+from clearground.domain.records import EOCategory, EOItem, HazardArea, Location
+from clearground.domain.validation import Region
+from clearground.synthetic import hazard_polygons
+
+AREA = Region(30.0, 50.0, 30.4, 50.3)
+N = 80
+FIELDS = {
+    "hazard_areas": {"id", "name", "status", "classification"},
+    "eo_items": {"id", "category", "eo_type", "date"},
+    "admin_areas": {"pcode", "name", "level"},
+}
+
+
+def _hazards() -> list[HazardArea]:
+    out = []
+    for i, p in enumerate(hazard_polygons(N, seed=5, region=AREA)):
+        g = shapely.MultiPolygon([p])
+        out.append(HazardArea(f"HA-{i + 1:06d}", f"SYNTHETIC hazard {i + 1}", g, geodesic_area(g)))
+    big = shapely.MultiPolygon([shapely.box(30.05, 50.05, 30.3, 50.2)])  # crosses many z14 tiles
+    out.append(HazardArea("HA-000999", "SYNTHETIC large hazard", big, geodesic_area(big)))
+    return out
+
+
+def _eo() -> list[EOItem]:
+    rng = np.random.default_rng(11)
+    return [
+        EOItem(
+            id=f"EO-{i + 1:06d}",
+            geometry=shapely.Point(x, y),
+            category=EOCategory.UXO,
+            date=date(2024, 5, 1 + i % 28),
+            eo_type="SYNTHETIC projectile",
+        )
+        for i, (x, y) in enumerate(
+            zip(rng.uniform(30, 30.4, 40), rng.uniform(50, 50.3, 40), strict=True)
+        )
+    ]
+
+
+def _admin() -> list[Location]:
+    return [
+        Location(
+            "UA01",
+            "SYNTHETIC oblast",
+            1,
+            "",
+            shapely.MultiPolygon([shapely.box(29.5, 49.8, 30.2, 50.6)]),
+        ),
+        Location(
+            "UA02",
+            "SYNTHETIC raion",
+            2,
+            "UA01",
+            shapely.MultiPolygon([shapely.box(30.2, 50.0, 30.9, 50.6)]),
+        ),
+    ]
+
+
+@pytest.fixture
+def records(store):
+    data = {"hazard": _hazards(), "eo": _eo(), "location": _admin()}
+    with store.transaction() as tx:
+        for kind, recs in data.items():
+            tx.insert(kind, recs, author="tester", reason="SYNTHETIC tiles test")
+        tx.commit()
+    return data
+
+
+@pytest.fixture
+def tiles_client(store_url, records):
+    from fastapi.testclient import TestClient
+
+    from clearground.config import load_settings
+    from clearground.web import create_app
+
+    settings = load_settings(None, db=store_url, author="tester")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def _lonlat_box(z: int, x: float, y: float, x1: float, y1: float):
+    """The lon/lat box from tile coordinates (x, y) to (x1, y1), by the XYZ formulas."""
+    n = 2**z
+
+    def lat(t):
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * t / n))))
+
+    return shapely.box(x / n * 360 - 180, lat(y1), x1 / n * 360 - 180, lat(y))
+
+
+def _expected(records, z, x, y, pad_units):
+    """Ids of records meeting the tile grown by ``pad_units`` of 4096 (brute force)."""
+    f = pad_units / 4096
+    box = _lonlat_box(z, x - f, y - f, x + 1 + f, y + 1 + f)
+    return {r.id for r in records if shapely.intersects(r.geometry, box)}
+
+
+def _decode(content: bytes, layer: str) -> list[dict]:
+    tile = mapbox_vector_tile.decode(content)
+    return tile[layer]["features"] if layer in tile else []
+
+
+def _tiles(records):
+    """Tiles from z8 to z16 over the records, with their neighbours (edges cut features)."""
+    out = set()
+    for z in (8, 10, 12, 14, 16):
+        for lon, lat in [(30.2, 50.15), (30.05, 50.05), (30.3, 50.2), (30.123, 50.087)]:
+            x, y = _tile_of(lon, lat, z)
+            out |= {(z, x + dx, y + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
+    return sorted(out)
+
+
+@pytest.mark.parametrize(
+    ("collection", "kind"),
+    [("hazard_areas", "hazard"), ("eo_items", "eo"), ("admin_areas", "location")],
+)
+def test_each_tile_holds_exactly_the_features_that_meet_it(tiles_client, records, collection, kind):
+    recs = records[kind]
+    nonempty = 0
+    for z, x, y in _tiles(recs):
+        r = tiles_client.get(f"/tiles/{collection}/{z}/{x}/{y}.mvt")
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+        features = _decode(r.content, collection)
+        key = "pcode" if kind == "location" else "id"
+        got = [f["properties"][key] for f in features]
+        assert len(got) == len(set(got)), (z, x, y)
+        # the tile and its 64-unit buffer, give or take one unit (1/4096 tile) at that edge
+        assert _expected(recs, z, x, y, 63) <= set(got) <= _expected(recs, z, x, y, 65), (z, x, y)
+        for f in features:
+            assert set(f["properties"]) == FIELDS[collection]
+            xy = shapely.get_coordinates(shapely.geometry.shape(f["geometry"]))
+            assert ((xy >= -64 - 1) & (xy <= 4096 + 64 + 1)).all()
+        nonempty += bool(features)
+    assert nonempty >= 10
+
+
+def test_a_hazard_is_drawn_where_it_lies(tiles_client, records):
+    """At z14 the large hazard is a polygon over the tile, as the brute-force clip says."""
+    z = 14
+    x, y = _tile_of(30.2, 50.15, z)
+    (feature,) = [
+        f
+        for f in _decode(
+            tiles_client.get(f"/tiles/hazard_areas/{z}/{x}/{y}.mvt").content, "hazard_areas"
+        )
+        if f["properties"]["id"] == "HA-000999"
+    ]
+    drawn = shapely.geometry.shape(feature["geometry"])
+    assert drawn.geom_type in ("Polygon", "MultiPolygon")
+    whole = shapely.box(-64, -64, 4096 + 64, 4096 + 64)  # the tile is inside the hazard
+    assert drawn.area == pytest.approx(whole.area, rel=0.01)
+
+
+@pytest.mark.parametrize("z", [0, 1, 2, 3, 4])
+def test_no_hazard_is_dropped_at_low_zoom(tiles_client, records, z):
+    x, y = _tile_of(30.2, 50.15, z)
+    features = _decode(
+        tiles_client.get(f"/tiles/hazard_areas/{z}/{x}/{y}.mvt").content, "hazard_areas"
+    )
+    assert sorted(f["properties"]["id"] for f in features) == sorted(
+        h.id for h in records["hazard"]
+    )
+    kinds = {f["geometry"]["type"] for f in features}
+    assert "Point" in kinds  # hazards of a few hectares are far below a pixel here
+    assert records["hazard"][0].area_m2 < 300_000
+
+
+def test_etag_changes_with_the_data_and_if_none_match_gives_304(tiles_client, store, records):
+    url = "/tiles/hazard_areas/8/149/86.mvt"
+    first = tiles_client.get(url)
+    tag = first.headers["etag"]
+    assert tag.startswith('"') and "no-cache" in first.headers["cache-control"]
+    assert tiles_client.get(url).headers["etag"] == tag
+    again = tiles_client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    assert tiles_client.get(url, headers={"If-None-Match": f'"x", W/{tag}'}).status_code == 304
+    assert tiles_client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+    other = tiles_client.get("/tiles/eo_items/8/149/86.mvt").headers["etag"]
+
+    new = shapely.MultiPolygon([shapely.box(30.21, 50.11, 30.22, 50.12)])
+    with store.transaction() as tx:
+        tx.insert(
+            "hazard",
+            [HazardArea("HA-000777", "SYNTHETIC new", new, geodesic_area(new))],
+            author="tester",
+            reason="SYNTHETIC",
+        )
+        tx.commit()
+    after = tiles_client.get(url, headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["etag"] != tag
+    assert "HA-000777" in {f["properties"]["id"] for f in _decode(after.content, "hazard_areas")}
+    assert tiles_client.get("/tiles/eo_items/8/149/86.mvt").headers["etag"] == other
+
+
+def test_tilejson_describes_each_collection(tiles_client):
+    for collection, fields in FIELDS.items():
+        tj = tiles_client.get(f"/tiles/{collection}.json").json()
+        assert tj["tilejson"] == "3.0.0" and tj["scheme"] == "xyz"
+        assert 0 == tj["minzoom"] < tj["maxzoom"] <= 24
+        (template,) = tj["tiles"]
+        assert template.endswith(f"/tiles/{collection}/{{z}}/{{x}}/{{y}}.mvt")
+        (layer,) = tj["vector_layers"]
+        assert layer["id"] == collection and set(layer["fields"]) == fields
+        assert len(tj["bounds"]) == 4 and len(tj["center"]) == 3
+        assert "safe" not in str(tj).lower()
+        path = template.split("testserver", 1)[1].format(z=8, x=149, y=86)
+        assert tiles_client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/tiles/victims/0/0/0.mvt", 404),
+        ("/tiles/victims.json", 404),
+        ("/tiles/hazard_areas/x/0/0.mvt", 400),
+        ("/tiles/hazard_areas/1.5/0/0.mvt", 400),
+        ("/tiles/hazard_areas/23/0/0.mvt", 400),
+        ("/tiles/hazard_areas/-1/0/0.mvt", 400),
+        ("/tiles/hazard_areas/2/4/0.mvt", 404),
+        ("/tiles/hazard_areas/2/0/-1.mvt", 404),
+    ],
+)
+def test_bad_tiles_are_problem_details(tiles_client, path, status):
+    r = tiles_client.get(path)
+    assert r.status_code == status
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["status"] == status and r.json()["detail"]
