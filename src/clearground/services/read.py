@@ -38,3 +38,46 @@ def minefields_with_hazards(store: Store) -> list[tuple[Version, Version | None]
     """Each minefield record with the current version of the hazard it documents."""
     hazards = {v.id: v for v in store.list("hazard")}
     return [(v, hazards.get(v.record.hazard_id)) for v in store.list("minefield")]
+
+
+# --- OGC API - Features (web/ogc): records in a box, and the extent of a kind ----------------
+
+
+def records_in_bbox(
+    store: Store, kind: str, bounds: tuple[float, float, float, float], *, as_of: str | None = None
+) -> list[Version]:
+    """The current (or ``as_of``) records of ``kind`` whose geometry meets ``bounds`` (minlon,
+    minlat, maxlon, maxlat), in id order: the store's bounding-box candidates, kept only where
+    shapely finds the geometry itself meets the box."""
+    import numpy as np
+    import shapely
+
+    found = store.in_bbox(_readable(kind), bounds, as_of=as_of)
+    if not found:
+        return []
+    geoms = np.array([v.record.geometry for v in found], dtype=object)
+    meets = shapely.intersects(geoms, shapely.box(*bounds))
+    return [v for v, keep in zip(found, meets.tolist(), strict=True) if keep]
+
+
+def extent(
+    store: Store, kind: str, *, date_field: str | None = None
+) -> tuple[tuple[float, float, float, float] | None, tuple[str, str] | None]:
+    """The lon/lat bounds of the current records of ``kind`` and the first and last of their
+    ``date_field`` (ISO dates); None for what there is none of."""
+    import numpy as np
+    import shapely
+
+    found = store.list(_readable(kind))
+    geoms = np.array([v.record.geometry for v in found], dtype=object)
+    bounds = None
+    if len(geoms):
+        b = shapely.total_bounds(geoms)
+        if not np.isnan(b).any():
+            bounds = tuple(float(x) for x in b)
+    dates = None
+    if date_field:
+        days = sorted(d for v in found if (d := getattr(v.record, date_field, None)) is not None)
+        if days:
+            dates = (days[0].isoformat(), days[-1].isoformat())
+    return bounds, dates

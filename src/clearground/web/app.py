@@ -40,4 +40,7 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     )
     errors.install(app)
     app.include_router(api.router)
+    from clearground.web import ogc
+
+    app.include_router(ogc.router())  # OGC API - Features under /ogc
     return app
