@@ -39,12 +39,16 @@ def _cli(url: str, *args) -> None:
 def ogc_db(store_url, tmp_path, monkeypatch) -> str:
     """``store_url`` with hazards, a clearance, EO items, accidents with victims' personal data,
     EORE sessions and administrative areas."""
+    monkeypatch.setenv("CLEARGROUND_AUTHOR", "tester")
+    monkeypatch.delenv("CLEARGROUND_CONFIG", raising=False)
+    return fill(store_url, tmp_path)
+
+
+def fill(url: str, tmp_path) -> str:
+    """Import the records of :func:`ogc_db` into the database at ``url``."""
     from clearground import synthetic
     from clearground.domain.validation import Region
 
-    monkeypatch.setenv("CLEARGROUND_AUTHOR", "tester")
-    monkeypatch.delenv("CLEARGROUND_CONFIG", raising=False)
-    url = store_url
     region = Region(29.0, 49.0, 33.0, 51.0)
     adm = synthetic.write_admin_areas(tmp_path / "adm.gpkg", region=region, split=2)
     _cli(url, "import", "locations", adm, "--layer", "adm1")

@@ -62,6 +62,7 @@ CONFORMANCE = (
 #: What each kind of request takes (a parameter not named here is a 400).
 ITEMS_PARAMS = (
     "f",
+    "crs",
     "bbox",
     "bbox-crs",
     "limit",
@@ -72,6 +73,7 @@ ITEMS_PARAMS = (
     "filter-crs",
 )
 PLAIN_PARAMS = ("f",)
+ITEM_PARAMS = ("f", "crs")
 
 Result = tuple[int, Any, dict[str, str]]
 Query = Mapping[str, Sequence[str]]
@@ -80,6 +82,9 @@ Query = Mapping[str, Sequence[str]]
 def parse_format(query: Query, *, known: Sequence[str] = PLAIN_PARAMS) -> None:
     """Refuse unknown parameters, and an ``f`` other than JSON (no HTML is served)."""
     params.refuse_unknown(query, known)
+    crs = params.one(query, "crs")
+    if crs is not None and crs.strip() not in params.CRS84_NAMES:
+        raise BadInput(f"crs {crs!r}: only CRS84 is served ({CRS84})")
     f = params.one(query, "f")
     if f is not None and f.strip().lower() not in ("json", "geojson"):
         raise BadInput(f"f={f}: not served; this API answers in JSON (f=json)")
@@ -255,7 +260,13 @@ def items(store: Store, collection_id: str, reader: Reader, base: str, query: Qu
         "features": features,
         "links": links,
     }
-    return 200, orjson.dumps(body), {"Content-Crs": f"<{CRS84}>"}
+    paging = [link for link in links if link["rel"] in ("self", "next", "prev")]
+    return 200, orjson.dumps(body), {"Content-Crs": f"<{CRS84}>", "Link": _link_header(paging)}
+
+
+def _link_header(links: list[dict[str, str]]) -> str:
+    """The links as an HTTP Link header (RFC 8288); their hrefs hold no comma (urlencode)."""
+    return ", ".join(f'<{x["href"]}>; rel="{x["rel"]}"; type="{x["type"]}"' for x in links)
 
 
 def item(
@@ -263,7 +274,7 @@ def item(
 ) -> Result:
     """One feature, or 404 naming it."""
     c = collection_of(collection_id)
-    parse_format(query)
+    parse_format(query, known=ITEM_PARAMS)
     try:
         v = read.record(store, c.kind, feature_id)
     except NotFound:
