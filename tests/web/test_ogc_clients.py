@@ -13,7 +13,10 @@ import pytest
 from clearground.services.projections import PUBLIC, json_of, location_json
 from clearground.store import open_store
 from clearground.web.ogc.collections import COLLECTIONS
-from tests.web.ogc_fixtures import leaks, ogc_db  # noqa: F401
+from tests.web import ogc_fixtures
+from tests.web.ogc_fixtures import leaks
+
+ogc_db = ogc_fixtures.ogc_db
 
 
 @pytest.fixture

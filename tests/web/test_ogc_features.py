@@ -14,7 +14,10 @@ import shapely
 
 from clearground.services.projections import PUBLIC, json_of, location_json
 from clearground.web.ogc.collections import COLLECTIONS
-from tests.web.ogc_fixtures import N_HAZARDS, leaks, ogc_db  # noqa: F401
+from tests.web import ogc_fixtures
+from tests.web.ogc_fixtures import N_HAZARDS, leaks
+
+ogc_db = ogc_fixtures.ogc_db
 
 ITEMS = "/ogc/collections/{}/items"
 
