@@ -102,16 +102,7 @@ def page(
     if days is not None and kind not in DATE_FIELDS:
         raise BadInput(f"{kind} records have no date: a datetime filter cannot select them")
     if bbox is not None:
-        import shapely
-
-        box = shapely.box(*bbox)
-        found = [
-            v
-            for v in store.in_bbox(kind, bbox, as_of=as_of)
-            if v.record is not None
-            and v.record.geometry is not None
-            and shapely.intersects(v.record.geometry, box)
-        ]
+        found = records_in_bbox(store, kind, bbox, as_of=as_of)
     else:
         found = [v for v in store.list(kind, as_of=as_of) if v.record is not None]
     if days is not None:
@@ -135,3 +126,46 @@ def history_rows(store: Store, kind: str, record_id: str, reader: Any) -> list[d
     if not store.history(_readable(kind), record_id):
         raise NotFound(f"{LABELS.get(kind, kind)} {record_id} not found")
     return rows(store, record_id, reader)
+
+
+# --- OGC API - Features (web/ogc): records in a box, and the extent of a kind ----------------
+
+
+def records_in_bbox(
+    store: Store, kind: str, bounds: tuple[float, float, float, float], *, as_of: str | None = None
+) -> list[Version]:
+    """The current (or ``as_of``) records of ``kind`` whose geometry meets ``bounds`` (minlon,
+    minlat, maxlon, maxlat), in id order: the store's bounding-box candidates, kept only where
+    shapely finds the geometry itself meets the box."""
+    import numpy as np
+    import shapely
+
+    found = store.in_bbox(_readable(kind), bounds, as_of=as_of)
+    if not found:
+        return []
+    geoms = np.array([v.record.geometry for v in found], dtype=object)
+    meets = shapely.intersects(geoms, shapely.box(*bounds))
+    return [v for v, keep in zip(found, meets.tolist(), strict=True) if keep]
+
+
+def extent(
+    store: Store, kind: str, *, date_field: str | None = None
+) -> tuple[tuple[float, float, float, float] | None, tuple[str, str] | None]:
+    """The lon/lat bounds of the current records of ``kind`` and the first and last of their
+    ``date_field`` (ISO dates); None for what there is none of."""
+    import numpy as np
+    import shapely
+
+    found = store.list(_readable(kind))
+    geoms = np.array([v.record.geometry for v in found], dtype=object)
+    bounds = None
+    if len(geoms):
+        b = shapely.total_bounds(geoms)
+        if not np.isnan(b).any():
+            bounds = tuple(float(x) for x in b)
+    dates = None
+    if date_field:
+        days = sorted(d for v in found if (d := getattr(v.record, date_field, None)) is not None)
+        if days:
+            dates = (days[0].isoformat(), days[-1].isoformat())
+    return bounds, dates

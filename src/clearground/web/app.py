@@ -42,4 +42,7 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
     app.include_router(tiles_router)
+    from clearground.web import ogc
+
+    app.include_router(ogc.router())  # OGC API - Features under /ogc
     return app
