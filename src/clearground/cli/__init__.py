@@ -13,7 +13,15 @@ from typing import Annotated, Any
 
 import typer
 
-from clearground.cli import check, data, evidence, hazards, imports, review  # noqa: F401
+from clearground.cli import (  # noqa: F401
+    check,
+    data,
+    evidence,
+    hazards,
+    imports,
+    prioritise,
+    review,
+)
 from clearground.cli.common import State, app
 from clearground.domain.errors import CleargroundError, ImportRejected
 

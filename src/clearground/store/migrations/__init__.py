@@ -26,6 +26,7 @@ _MODULES = [
     "m0009_coverage",
     "m0010_geopackage",
     "m0011_erase_rejected_personal_data",
+    "m0013_priority_runs",
 ]
 
 
