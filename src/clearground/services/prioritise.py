@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -143,15 +144,24 @@ def _compute(
     points: np.ndarray,
     lines: np.ndarray,
     notes: list[str],
+    timings: dict[str, float],
 ) -> dict[str, np.ndarray]:
-    """Every factor of every hazard (arrays in hazard order)."""
+    """Every factor of every hazard (arrays in hazard order); ``timings`` gets each step's
+    seconds (the benchmark prints them)."""
     from clearground.analysis import prioritise as pa
     from clearground.analysis import zonal
-
     from clearground.domain.areas import densify, geodesic_areas
+
+    clock = [time.perf_counter()]
+
+    def lap(step: str) -> None:
+        now = time.perf_counter()
+        timings[step] = timings.get(step, 0.0) + now - clock[0]
+        clock[0] = now
 
     n = len(hazards)
     zones = pa.buffers(hazards, (1000.0, _EVIDENCE_M, 5000.0))
+    lap("buffers")
     f: dict[str, np.ndarray] = {name: np.zeros(n) for name in FACTORS}
     if cfg.population is not None:
         info = zonal.raster_info(cfg.population, "population")
@@ -172,6 +182,7 @@ def _compute(
             sums[n : 2 * n],
             sums[2 * n :],
         )
+        lap("population")
     if cfg.landcover is not None:
         info = zonal.raster_info(cfg.landcover, "land cover")
         inside = zonal.to_raster_crs(hazards, info)
@@ -185,13 +196,17 @@ def _compute(
         )
         area = geodesic_areas(hazards)
         f["cropland_m2"], f["built_up_m2"] = share["cropland"] * area, share["built_up"] * area
+        lap("landcover")
     f["points_inside"] = pa.count_in(hazards, points)
     f["points_1km"] = pa.count_in(zones[1000.0], points)
+    lap("points")
     dense_lines = densify(lines)
     f["roads_inside_m"] = pa.length_inside_m(hazards, dense_lines)
     f["road_nearest_m"] = pa.nearest_m(hazards, dense_lines)
+    lap("roads")
     f["accidents_2km"] = pa.count_in(zones[_EVIDENCE_M], accidents)
     f["finds_2km"] = pa.count_in(zones[_EVIDENCE_M], finds)
+    lap("accidents and finds")
     return f
 
 
@@ -203,8 +218,12 @@ def _value(name: str, v: float) -> float | int | None:
     return round(float(v), 6)
 
 
-def prioritise(store: Store, config: str | Path, *, author: str) -> PriorityRun:
+def prioritise(
+    store: Store, config: str | Path, *, author: str, timings: dict[str, float] | None = None
+) -> PriorityRun:
     """Compute and store one prioritisation run; return it. Nothing is stored on any error."""
+    timings = {} if timings is None else timings
+    started = time.perf_counter()
     cfg = load_config(config)
     open_versions = sorted(
         (v for v in store.list("hazard") if str(v.record.status) in OPEN_STATUSES),
@@ -222,8 +241,12 @@ def prioritise(store: Store, config: str | Path, *, author: str) -> PriorityRun:
     points = np.concatenate([_vector_parts(p, (0,), "point") for p in cfg.points] or [empty])
     lines = np.concatenate([_vector_parts(p, (1, 2), "line") for p in cfg.lines] or [empty])
     notes: list[str] = []
-    f = _compute(cfg, ids, hazards, accidents, finds, points, lines, notes)
+    timings["read database and files"] = time.perf_counter() - started
+    f = _compute(cfg, ids, hazards, accidents, finds, points, lines, notes, timings)
+    started = time.perf_counter()
     inputs = _inputs(cfg, open_versions, acc_used, eo_used)
+    timings["checksums"] = time.perf_counter() - started
+    started = time.perf_counter()
     from clearground.analysis import prioritise as pa
 
     norm = pa.normalise(f)
@@ -256,6 +279,7 @@ def prioritise(store: Store, config: str | Path, *, author: str) -> PriorityRun:
         )
         tx.insert(KIND, [run], author=author, reason=f"prioritisation run ({cfg.path.name})")
         tx.commit()
+    timings["score and store"] = time.perf_counter() - started
     return run
 
 
