@@ -154,9 +154,16 @@ def make_inputs(folder: Path, scale: float, seed: int = 14) -> Path:
         tx.insert("eo", eo, author="benchmark", reason="SYNTHETIC")
         tx.commit()
     store.close()
-    pts = shapely.points(rng.uniform(WEST, EAST, n["points"]), rng.uniform(SOUTH, NORTH, n["points"]))
+    pts = shapely.points(
+        rng.uniform(WEST, EAST, n["points"]), rng.uniform(SOUTH, NORTH, n["points"])
+    )
     pyogrio.raw.write(
-        folder / "points.gpkg", shapely.to_wkb(pts), [], [], driver="GPKG", crs="EPSG:4326",
+        folder / "points.gpkg",
+        shapely.to_wkb(pts),
+        [],
+        [],
+        driver="GPKG",
+        crs="EPSG:4326",
         geometry_type="Point",
     )
     x0 = rng.uniform(WEST, EAST - 0.02, n["roads"])
@@ -166,7 +173,12 @@ def make_inputs(folder: Path, scale: float, seed: int = 14) -> Path:
         np.stack((np.column_stack((x0, y0)), np.column_stack((x0, y0)) + step), axis=1)
     )
     pyogrio.raw.write(
-        folder / "roads.gpkg", shapely.to_wkb(roads), [], [], driver="GPKG", crs="EPSG:4326",
+        folder / "roads.gpkg",
+        shapely.to_wkb(roads),
+        [],
+        [],
+        driver="GPKG",
+        crs="EPSG:4326",
         geometry_type="LineString",
     )
     cfg = folder / "prioritise.toml"
@@ -299,7 +311,8 @@ def main() -> None:
         for step, seconds in ours["steps"].items():
             print(f"  {step:<28} {seconds:>8.2f} s")
         print(
-            f"{'clearground whole run':<30} {ours['total']:>8.2f} s  peak {ours['peak_mib']:,.0f} MiB"
+            f"{'clearground whole run':<30} {ours['total']:>8.2f} s  "
+            f"peak {ours['peak_mib']:,.0f} MiB"
         )
         print(
             f"{'exactextract alone (pop.)':<30} {floor['total']:>8.2f} s  "

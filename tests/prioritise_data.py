@@ -175,7 +175,9 @@ def pixel_boxes(origin, res, shape, zone_bounds):
     r1 = min(shape[0], int(math.ceil((y0 - zone_bounds[1]) / res)) + 1)
     rows, cols = np.mgrid[r0:r1, c0:c1]
     rows, cols = rows.ravel(), cols.ravel()
-    boxes = shapely.box(x0 + cols * res, y0 - (rows + 1) * res, x0 + (cols + 1) * res, y0 - rows * res)
+    boxes = shapely.box(
+        x0 + cols * res, y0 - (rows + 1) * res, x0 + (cols + 1) * res, y0 - rows * res
+    )
     return boxes, rows, cols
 
 

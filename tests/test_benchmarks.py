@@ -18,6 +18,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
         ("formats.py", ["--n", "300", "--repeat", "1"]),
         ("national_load.py", ["--scale", "0.005"]),
         ("activity_many_parts.py", ["--parts", "500"]),
+        ("prioritise.py", ["--small"]),
     ],
 )
 def test_benchmark_runs_small_and_prints_a_ratio(script, args):

@@ -99,16 +99,24 @@ def buffers(hazards: np.ndarray, distances: Sequence[float]) -> dict[float, np.n
         back = _inverse(int(band))
         for d in distances:
             grown = shapely.segmentize(shapely.buffer(local, d, quad_segs=QUAD_SEGS), _SEGMENT_M)
-            out[d][sel] = shapely.make_valid(shapely.transform(grown, back))
+            grown = shapely.transform(grown, back)
+            bad = ~shapely.is_valid(grown)
+            if bad.any():  # a projection seldom folds a ring; mend only those
+                grown[bad] = shapely.make_valid(grown[bad])
+            out[d][sel] = grown
     return out
 
 
-def count_in(zones: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """How many of ``points`` lie in (or on the edge of) each zone."""
+def count_in(
+    zones: np.ndarray, points: np.ndarray, tree: shapely.STRtree | None = None
+) -> np.ndarray:
+    """How many of ``points`` lie in (or on the edge of) each zone (``tree``: an STRtree of
+    ``points`` already built, for zones given in batches)."""
     zones = np.asarray(zones, dtype=object)
     if len(points) == 0 or len(zones) == 0:
         return np.zeros(len(zones), dtype=np.int64)
-    tree = shapely.STRtree(np.asarray(points, dtype=object))
+    if tree is None:
+        tree = shapely.STRtree(np.asarray(points, dtype=object))
     zone_idx, _ = tree.query(zones, predicate="intersects")
     return np.bincount(zone_idx, minlength=len(zones)).astype(np.int64)
 

@@ -23,6 +23,8 @@ __all__ = ["RasterInfo", "class_cover", "raster_info", "to_raster_crs", "uncover
 
 #: Cells exactextract holds in memory at once (float64: 240 MB) unless told otherwise.
 MAX_CELLS = 30_000_000
+#: One pass over the raster, whatever the number of zones (see the module text).
+STRATEGY = "raster-sequential"
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ def _extract(info: RasterInfo, zones: np.ndarray, ops: list[str], max_cells: int
         Zones(),
         ops,
         include_cols=["i"],
-        strategy="raster-sequential",
+        strategy=STRATEGY,
         max_cells_in_memory=int(max_cells),
         output=Collect(),
     )

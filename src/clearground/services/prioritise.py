@@ -39,6 +39,8 @@ MEANING = (
 )
 _WINDOW_MONTHS = 24
 _EVIDENCE_M = 2000.0
+#: Hazards whose buffers are built and summarised at once (bounds the memory a run takes).
+_BATCH = 20_000
 
 
 def _sha256(path: Path) -> str:
@@ -160,36 +162,21 @@ def _compute(
         clock[0] = now
 
     n = len(hazards)
-    zones = pa.buffers(hazards, (1000.0, _EVIDENCE_M, 5000.0))
-    lap("buffers")
     f: dict[str, np.ndarray] = {name: np.zeros(n) for name in FACTORS}
-    if cfg.population is not None:
-        info = zonal.raster_info(cfg.population, "population")
-        inside = zonal.to_raster_crs(hazards, info)
-        _refuse_uncovered(inside, info, ids, "population")
-        around = [zonal.to_raster_crs(zones[d], info) for d in (1000.0, 5000.0)]
-        partial = len(np.unique(np.concatenate([zonal.uncovered(z, info) for z in around])))
-        if partial:
-            notes.append(
-                f"{cfg.population.name}: for {partial} hazard(s) the 1 km or 5 km buffer reaches "
-                "beyond the population raster; only the part it covers is counted"
-            )
-        sums = zonal.zonal_sum(
-            info, np.concatenate([inside, *around]), max_cells=cfg.max_cells_in_memory
-        )
-        f["population_inside"], f["population_1km"], f["population_5km"] = (
-            sums[:n],
-            sums[n : 2 * n],
-            sums[2 * n :],
-        )
-        lap("population")
+    pop = land = None
+    if cfg.population is not None:  # both rasters checked before any long work
+        pop = zonal.raster_info(cfg.population, "population")
+        pop_inside = zonal.to_raster_crs(hazards, pop)
+        _refuse_uncovered(pop_inside, pop, ids, "population")
     if cfg.landcover is not None:
-        info = zonal.raster_info(cfg.landcover, "land cover")
-        inside = zonal.to_raster_crs(hazards, info)
-        _refuse_uncovered(inside, info, ids, "land cover")
+        land = zonal.raster_info(cfg.landcover, "land cover")
+        land_inside = zonal.to_raster_crs(hazards, land)
+        _refuse_uncovered(land_inside, land, ids, "land cover")
+    lap("population")
+    if land is not None:
         share = zonal.class_cover(
-            info,
-            inside,
+            land,
+            land_inside,
             {"cropland": cfg.cropland, "built_up": cfg.built_up},
             cfg.classes,
             max_cells=cfg.max_cells_in_memory,
@@ -198,15 +185,44 @@ def _compute(
         f["cropland_m2"], f["built_up_m2"] = share["cropland"] * area, share["built_up"] * area
         lap("landcover")
     f["points_inside"] = pa.count_in(hazards, points)
-    f["points_1km"] = pa.count_in(zones[1000.0], points)
+    point_tree = shapely.STRtree(points)
     lap("points")
+    evidence_trees = (shapely.STRtree(accidents), shapely.STRtree(finds))
+    lap("accidents and finds")
+    # The buffers, in batches of hazards from west to east: each batch's zones are built, used
+    # and dropped (memory stays bounded), and each pass reads only its own part of the raster.
+    west_east = np.argsort(shapely.bounds(hazards)[:, 0], kind="stable")
+    partial = 0
+    for batch in np.array_split(west_east, max(1, -(-n // _BATCH))):
+        zones = pa.buffers(hazards[batch], (1000.0, _EVIDENCE_M, 5000.0))
+        lap("buffers")
+        if pop is not None:
+            around = [zonal.to_raster_crs(zones[d], pop) for d in (1000.0, 5000.0)]
+            partial += len(np.unique(np.concatenate([zonal.uncovered(z, pop) for z in around])))
+            sums = zonal.zonal_sum(
+                pop, np.concatenate([pop_inside[batch], *around]), max_cells=cfg.max_cells_in_memory
+            )
+            k = len(batch)
+            f["population_inside"][batch] = sums[:k]
+            f["population_1km"][batch] = sums[k : 2 * k]
+            f["population_5km"][batch] = sums[2 * k :]
+            del around
+            lap("population")
+        f["points_1km"][batch] = pa.count_in(zones[1000.0], points, tree=point_tree)
+        lap("points")
+        f["accidents_2km"][batch] = pa.count_in(zones[_EVIDENCE_M], accidents, evidence_trees[0])
+        f["finds_2km"][batch] = pa.count_in(zones[_EVIDENCE_M], finds, evidence_trees[1])
+        lap("accidents and finds")
+        del zones
+    if partial:
+        notes.append(
+            f"{cfg.population.name}: for {partial} hazard(s) the 1 km or 5 km buffer reaches "
+            "beyond the population raster; only the part it covers is counted"
+        )
     dense_lines = densify(lines)
     f["roads_inside_m"] = pa.length_inside_m(hazards, dense_lines)
     f["road_nearest_m"] = pa.nearest_m(hazards, dense_lines)
     lap("roads")
-    f["accidents_2km"] = pa.count_in(zones[_EVIDENCE_M], accidents)
-    f["finds_2km"] = pa.count_in(zones[_EVIDENCE_M], finds)
-    lap("accidents and finds")
     return f
 
 

@@ -120,7 +120,7 @@ def _vectors(base: Path, where: str, value: Any) -> list[VectorInput]:
     if isinstance(value, str | dict):
         value = [value]
     if not isinstance(value, list):
-        raise BadInput(f"{where}: must be a list of files, e.g. [\"roads.gpkg\"]")
+        raise BadInput(f'{where}: must be a list of files, e.g. ["roads.gpkg"]')
     out = []
     for n, item in enumerate(value, start=1):
         here = f"{where} item {n}"
@@ -156,7 +156,9 @@ def load_config(path: str | Path) -> PrioritiseConfig:
         if unknown:
             raise BadInput(
                 f"{path}: [{section}] {unknown[0]}: unknown key; known: "
-                + ", ".join(k for k in (FACTORS if section == "weights" else sorted(_KEYS[section])))
+                + ", ".join(
+                    k for k in (FACTORS if section == "weights" else sorted(_KEYS[section]))
+                )
             )
     cfg = PrioritiseConfig(path=path, raw=data)
     inputs = data.get("inputs", {})
