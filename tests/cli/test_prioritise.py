@@ -250,3 +250,9 @@ def test_hazards_in_batches_give_the_same_factors(filled, tmp_path, monkeypatch)
     monkeypatch.setattr("clearground.services.prioritise._BATCH", 2)  # 5 batches of buffers
     batched = _run(filled, cfg)
     assert whole["hazards"] == batched["hazards"]
+    # and summed in two worker processes
+    monkeypatch.setattr("clearground.services.prioritise._PARALLEL_MIN", 0)
+    cfg.write_text(cfg.read_text() + "workers = 2\n")
+    parallel = _run(filled, cfg)
+    assert parallel["hazards"] == whole["hazards"]
+    assert parallel["run"]["configuration"]["run"]["workers"] == 2

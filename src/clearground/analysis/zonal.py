@@ -223,3 +223,48 @@ def class_cover(
             "[landcover] classes"
         )
     return {name: np.minimum(s, 1.0) for name, s in shares.items()}
+
+
+class Sums:
+    """Zonal sums of batches of zones, computed here or, with ``workers`` > 1, in that many
+    worker processes (spawned: exactextract holds Python's lock while it works, so threads would
+    not run side by side). At most ``workers`` batches wait at once, which bounds memory."""
+
+    def __init__(self, info: RasterInfo, *, max_cells: int = MAX_CELLS, workers: int = 1) -> None:
+        self.info, self.max_cells, self.workers = info, max_cells, workers
+        self.done: list[tuple[object, np.ndarray]] = []
+        self.pending: list = []
+        self.pool = None
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            self.pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+
+    def submit(self, key: object, zones: np.ndarray) -> None:
+        if self.pool is None:
+            self.done.append((key, zonal_sum(self.info, zones, max_cells=self.max_cells)))
+            return
+        while len(self.pending) >= self.workers:
+            first_key, future = self.pending.pop(0)
+            self.done.append((first_key, future.result()))
+        future = self.pool.submit(zonal_sum, self.info, zones, max_cells=self.max_cells)
+        self.pending.append((key, future))
+
+    def results(self) -> list[tuple[object, np.ndarray]]:
+        """Every batch's sums, in the order submitted."""
+        for key, future in self.pending:
+            self.done.append((key, future.result()))
+        self.pending = []
+        return self.done
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self) -> Sums:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

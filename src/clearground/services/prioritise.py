@@ -12,6 +12,7 @@ says that land is without hazard.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import time
@@ -41,6 +42,9 @@ _WINDOW_MONTHS = 24
 _EVIDENCE_M = 2000.0
 #: Hazards whose buffers are built and summarised at once (bounds the memory a run takes).
 _BATCH = 20_000
+#: Fewer hazards than this are summarised in this process (worker processes take a second to
+#: start).
+_PARALLEL_MIN = 5_000
 
 
 def _sha256(path: Path) -> str:
@@ -193,27 +197,36 @@ def _compute(
     # and dropped (memory stays bounded), and each pass reads only its own part of the raster.
     west_east = np.argsort(shapely.bounds(hazards)[:, 0], kind="stable")
     partial = 0
-    for batch in np.array_split(west_east, max(1, -(-n // _BATCH))):
-        zones = pa.buffers(hazards[batch], (1000.0, _EVIDENCE_M, 5000.0))
-        lap("buffers")
-        if pop is not None:
-            around = [zonal.to_raster_crs(zones[d], pop) for d in (1000.0, 5000.0)]
-            partial += len(np.unique(np.concatenate([zonal.uncovered(z, pop) for z in around])))
-            sums = zonal.zonal_sum(
-                pop, np.concatenate([pop_inside[batch], *around]), max_cells=cfg.max_cells_in_memory
+    workers = cfg.workers if n >= _PARALLEL_MIN else 1
+    with contextlib.ExitStack() as stack:
+        sums = (
+            stack.enter_context(zonal.Sums(pop, max_cells=cfg.max_cells_in_memory, workers=workers))
+            if pop is not None
+            else None
+        )
+        for batch in np.array_split(west_east, max(1, -(-n // _BATCH))):
+            zones = pa.buffers(hazards[batch], (1000.0, _EVIDENCE_M, 5000.0))
+            lap("buffers")
+            if sums is not None:
+                around = [zonal.to_raster_crs(zones[d], pop) for d in (1000.0, 5000.0)]
+                partial += len(np.unique(np.concatenate([zonal.uncovered(z, pop) for z in around])))
+                sums.submit(batch, np.concatenate([pop_inside[batch], *around]))
+                del around
+                lap("population")
+            f["points_1km"][batch] = pa.count_in(zones[1000.0], points, tree=point_tree)
+            lap("points")
+            f["accidents_2km"][batch] = pa.count_in(
+                zones[_EVIDENCE_M], accidents, evidence_trees[0]
             )
+            f["finds_2km"][batch] = pa.count_in(zones[_EVIDENCE_M], finds, evidence_trees[1])
+            lap("accidents and finds")
+            del zones
+        for batch, got in sums.results() if sums is not None else []:
             k = len(batch)
-            f["population_inside"][batch] = sums[:k]
-            f["population_1km"][batch] = sums[k : 2 * k]
-            f["population_5km"][batch] = sums[2 * k :]
-            del around
-            lap("population")
-        f["points_1km"][batch] = pa.count_in(zones[1000.0], points, tree=point_tree)
-        lap("points")
-        f["accidents_2km"][batch] = pa.count_in(zones[_EVIDENCE_M], accidents, evidence_trees[0])
-        f["finds_2km"][batch] = pa.count_in(zones[_EVIDENCE_M], finds, evidence_trees[1])
-        lap("accidents and finds")
-        del zones
+            f["population_inside"][batch] = got[:k]
+            f["population_1km"][batch] = got[k : 2 * k]
+            f["population_5km"][batch] = got[2 * k :]
+        lap("population")
     if partial:
         notes.append(
             f"{cfg.population.name}: for {partial} hazard(s) the 1 km or 5 km buffer reaches "

@@ -9,6 +9,7 @@ input file.
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,7 +40,7 @@ _KEYS = {
     "inputs": {"population", "landcover", "points", "lines"},
     "landcover": {"cropland", "built_up", "classes"},
     "weights": set(FACTORS),
-    "run": {"date", "max_cells_in_memory"},
+    "run": {"date", "max_cells_in_memory", "workers"},
 }
 #: The input each factor is computed from (a weight on a factor needs its input).
 _NEEDS = {
@@ -79,6 +80,7 @@ class PrioritiseConfig:
     weights: dict[str, float] = field(default_factory=dict)
     run_date: date | None = None
     max_cells_in_memory: int = 30_000_000
+    workers: int = field(default_factory=lambda: max(1, min(2, os.cpu_count() or 1)))
     raw: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -95,6 +97,7 @@ class PrioritiseConfig:
             "run": {
                 "date": self.run_date.isoformat() if self.run_date else None,
                 "max_cells_in_memory": self.max_cells_in_memory,
+                "workers": self.workers,
             },
         }
 
@@ -208,4 +211,9 @@ def load_config(path: str | Path) -> PrioritiseConfig:
         if isinstance(m, bool) or not isinstance(m, int) or m < 1:
             raise BadInput(f"{path}: [run] max_cells_in_memory must be a whole number above 0")
         cfg.max_cells_in_memory = m
+    if "workers" in run:
+        w = run["workers"]
+        if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= 64:
+            raise BadInput(f"{path}: [run] workers must be a whole number from 1 to 64")
+        cfg.workers = w
     return cfg
