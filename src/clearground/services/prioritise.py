@@ -204,7 +204,7 @@ def _compute(
             if pop is not None
             else None
         )
-        for batch in np.array_split(west_east, max(1, -(-n // _BATCH))):
+        for batch in np.array_split(west_east, max(workers, -(-n // _BATCH))):
             zones = pa.buffers(hazards[batch], (1000.0, _EVIDENCE_M, 5000.0))
             lap("buffers")
             if sums is not None:
