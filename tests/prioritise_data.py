@@ -134,7 +134,13 @@ def infrastructure(seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """SYNTHETIC points (schools, water points) and road lines."""
     rng = np.random.default_rng(seed)
     pts = shapely.points(30.15 + 0.4 * rng.random(300), 50.05 + 0.3 * rng.random(300))
-    lines = []
+    # a school and a road in each of the first three hazards: every factor is non-zero somewhere
+    centres = [h.geometry.centroid for h in hazards()[:3]]
+    pts = np.concatenate([pts, centres])
+    lines = [
+        shapely.LineString([(c.x - 0.02, c.y - 0.001), (c.x, c.y), (c.x + 0.015, c.y + 0.004)])
+        for c in centres
+    ]
     for _ in range(25):
         x0, y0 = 30.15 + 0.4 * rng.random(), 50.05 + 0.3 * rng.random()
         steps = rng.normal(0, 0.01, (6, 2)).cumsum(axis=0)

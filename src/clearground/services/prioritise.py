@@ -35,7 +35,7 @@ KIND = "priority_run"
 #: What a ranking means, shown with every run.
 MEANING = (
     "Ranks open hazards by where survey and clearance would do most good, by the weighted "
-    "factors below. It says nothing of land being free of explosive ordnance: every hazard "
+    "factors shown. It says nothing of land being free of explosive ordnance: every hazard "
     "stays recorded until released by survey or clearance, and unrecorded hazards may exist."
 )
 _WINDOW_MONTHS = 24
