@@ -256,3 +256,38 @@ def test_hazards_in_batches_give_the_same_factors(filled, tmp_path, monkeypatch)
     parallel = _run(filled, cfg)
     assert parallel["hazards"] == whole["hazards"]
     assert parallel["run"]["configuration"]["run"]["workers"] == 2
+
+
+def test_a_population_raster_in_utm_matches_the_reference_in_utm(filled, tmp_path):
+    """A raster on a UTM 36N grid: the zones are reprojected to it (never the raster), and each
+    population factor matches pixel-by-pixel sums over the zones projected there."""
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+
+    inputs = data.write_inputs(tmp_path)
+    origin, res = (270_000.0, 5_610_000.0), 400.0
+    values = np.random.default_rng(9).gamma(2.0, 20.0, (250, 280))
+    data.write_raster(inputs["population"], values, from_origin(*origin, res, res), "EPSG:32636")
+    out = _run(filled, data.config(tmp_path, inputs, "population_inside = 1.0"))
+    rows = {h["hazard_id"]: h["factors"] for h in out["hazards"]}
+    utm = Transformer.from_crs("EPSG:4326", "EPSG:32636", always_xy=True)
+    hz = [h for h in data.hazards() if h.status.value != "closed"]
+    zones = buffers(np.array([h.geometry for h in hz], dtype=object), (1000.0, 5000.0))
+    for i, h in enumerate(hz):
+        for name, zone in (
+            ("population_inside", h.geometry),
+            ("population_1km", zones[1000.0][i]),
+            ("population_5km", zones[5000.0][i]),
+        ):
+            local = data._apply(utm, data.densify(zone))
+            want = data.ref_raster_sum(local, values, origin, res)
+            assert rows[h.id][name] == pytest.approx(want, rel=1e-6), (h.id, name)
+
+
+def test_export_of_a_run_needs_its_kind_and_run(filled, tmp_path):
+    _run(filled, data.config(tmp_path, data.write_inputs(tmp_path)))
+    out = tmp_path / "p.gpkg"
+    assert filled("export", "--kind", "priority", out).code == 2
+    assert filled("export", "--kind", "eo", "--run", "latest", out).code == 2
+    assert filled("export", "--kind", "priority", "--run", "PR-999999", out).code == 4
+    assert not out.exists()
