@@ -32,6 +32,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
                 "--no-postgis",
             ],
         ),
+        ("prioritise.py", ["--small"]),
     ],
 )
 def test_benchmark_runs_small_and_prints_a_ratio(script, args):

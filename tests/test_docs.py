@@ -21,6 +21,8 @@ def _commands(group, prefix=()):
     for name, command in sorted(group.commands.items()):
         path = (*prefix, name)
         if hasattr(command, "commands"):
+            if getattr(command, "invoke_without_command", False):
+                yield " ".join(path)  # a group that also runs by itself (prioritise --config)
             yield from _commands(command, path)
         else:
             yield " ".join(path)

@@ -20,6 +20,7 @@ from clearground.cli import (  # noqa: F401  (each registers its commands)
     hazards,
     imports,
     ledger,
+    prioritise,
     review,
     serve,
 )

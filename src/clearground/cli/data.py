@@ -89,9 +89,14 @@ def export(
         typer.Option(
             "--kind",
             help="What to export: hazard (default), activity, eo, accident (no personal data), "
-            "minefield, qc, organisation, task, eore, qa, location, coverage.",
+            "minefield, qc, organisation, task, eore, qa, location, coverage, priority (one "
+            "prioritisation run's ranked hazards: give --run).",
         ),
     ] = "hazard",
+    run: Annotated[
+        str | None,
+        typer.Option("--run", help="With --kind priority: the run id, or latest."),
+    ] = None,
     hxl: Annotated[
         bool,
         typer.Option(
@@ -106,6 +111,12 @@ def export(
 
     store = state(ctx).store()
     options = {"as_of": parse_as_of(as_of), "format_name": format_name, "hxl": hxl}
+    if kind == "priority" or run is not None:
+        from clearground.services.prioritise_export import export_priority
+
+        run_id, n = export_priority(store, run, file, kind=kind, **options)
+        typer.echo(f"{file}: wrote {n} ranked hazard(s) of prioritisation run {run_id}")
+        return
     if kind == "hazard":
         from clearground.services.hazards import export as run_export
 

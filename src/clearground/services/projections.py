@@ -41,6 +41,7 @@ __all__ = [
     "json_of",
     "location_json",
     "minefield_json",
+    "priority_run_json",
     "record_json",
     "redact_payload",
     "refuse_personal_kind",
@@ -255,7 +256,31 @@ def redact_payload(kind: str, payload: Any, reader: Reader) -> Any:
     return {k: ({} if k in personal else x) for k, x in payload.items()}
 
 
+def priority_run_json(v: Version, reader: Reader, top: int | None = None) -> dict[str, Any]:
+    """A prioritisation run: ``run`` (id, time, inputs with checksums, configuration, code
+    version) and ``hazards`` in rank order (the first ``top`` of them, if given)."""
+    from clearground.services.prioritise import MEANING
+
+    r = v.record
+    return {
+        "run": {
+            "id": r.id,
+            "time": r.time,
+            "run_date": r.run_date,
+            "inputs": r.inputs,
+            "configuration": r.configuration,
+            "code_version": r.code_version,
+            "hazard_count": r.hazard_count,
+            "notes": list(r.notes),
+            "meaning": MEANING,
+            "version": v.version,
+        },
+        "hazards": r.hazards if top is None else r.hazards[:top],
+    }
+
+
 _BY_KIND: dict[str, Callable[[Version, Reader], dict[str, Any]]] = {
+    "priority_run": priority_run_json,
     "hazard": hazard_json,
     "eo": eo_json,
     "accident": accident_json,

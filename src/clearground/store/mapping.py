@@ -18,6 +18,7 @@ import orjson
 import shapely
 
 from clearground.domain.coverage import CoverageArea
+from clearground.domain.priority import PriorityRun
 from clearground.domain.records import (
     EMPTY_AREA,
     Accident,
@@ -585,6 +586,16 @@ KINDS: dict[str, KindMapping] = {
         record_type=CoverageArea,
         to_payload=_plain_payload,
         from_row=_plain_from(CoverageArea),
+        geometry_type="MULTIPOLYGON",
+    ),
+    "priority_run": KindMapping(
+        kind="priority_run",
+        table="priority_run",
+        view="priority_runs_current",
+        prefix="PR",
+        record_type=PriorityRun,
+        to_payload=_plain_payload,
+        from_row=_plain_from(PriorityRun),
         geometry_type="MULTIPOLYGON",
     ),
     # Personal data of victims: its own table, read only with the victim_data permission.
