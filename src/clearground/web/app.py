@@ -16,7 +16,7 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     """The app for ``settings`` (its database is opened at start-up and closed at shutdown; a
     test may pass an open ``store``, which the app then does not close)."""
     from clearground import __version__
-    from clearground.web import api, errors
+    from clearground.web import api, auth, errors
     from clearground.web.state import WebState
 
     @asynccontextmanager
@@ -40,4 +40,5 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     )
     errors.install(app)
     app.include_router(api.router)
+    auth.install(app, settings)
     return app

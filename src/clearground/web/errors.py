@@ -52,7 +52,9 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if isinstance(exc, ImportRejected):
             extra["problems"] = [mask(p) for p in exc.problems]
-        return problem(exc.http_status, mask(exc.message), **extra)
+        response = problem(exc.http_status, mask(exc.message), **extra)
+        response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After, ...
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

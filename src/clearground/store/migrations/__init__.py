@@ -27,6 +27,7 @@ _MODULES = [
     "m0010_geopackage",
     "m0011_erase_rejected_personal_data",
     "m0012_import_ledger",
+    "m0014_accounts",
 ]
 
 
