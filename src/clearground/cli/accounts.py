@@ -50,9 +50,7 @@ def users_add(
     name: Annotated[str, typer.Argument(metavar="NAME", help="The user's name.")],
     role: Annotated[
         str,
-        typer.Option(
-            "--role", help="admin, im_officer, operator or viewer.", show_default=False
-        ),
+        typer.Option("--role", help="admin, im_officer, operator or viewer.", show_default=False),
     ],
     organisation: Annotated[
         str,

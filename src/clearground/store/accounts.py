@@ -62,9 +62,7 @@ def _token(row: tuple | None) -> ApiToken | None:
 
 
 def get_user(conn: Any, mark: str, name: str) -> User | None:
-    return _user(
-        conn.execute(f"SELECT {_USER} FROM users WHERE name = {mark}", (name,)).fetchone()
-    )
+    return _user(conn.execute(f"SELECT {_USER} FROM users WHERE name = {mark}", (name,)).fetchone())
 
 
 def list_users(conn: Any) -> list[User]:
@@ -98,9 +96,7 @@ def disable_user(conn: Any, mark: str, name: str, at: str, by: str) -> None:
     )
 
 
-def add_token(
-    conn: Any, mark: str, name: str, user: str, token_hash: str, at: str, by: str
-) -> int:
+def add_token(conn: Any, mark: str, name: str, user: str, token_hash: str, at: str, by: str) -> int:
     row = conn.execute(
         "INSERT INTO api_tokens (name, user_name, token_hash, created_at, created_by) "
         f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark}) RETURNING id",
@@ -137,14 +133,10 @@ def revoke_token(conn: Any, mark: str, token_id: int, at: str, by: str) -> None:
 
 
 def touch_token(conn: Any, mark: str, token_id: int, at: str) -> None:
-    conn.execute(
-        f"UPDATE api_tokens SET last_used_at = {mark} WHERE id = {mark}", (at, token_id)
-    )
+    conn.execute(f"UPDATE api_tokens SET last_used_at = {mark} WHERE id = {mark}", (at, token_id))
 
 
-def add_session(
-    conn: Any, mark: str, token_hash: str, user: str, at: str, expires_at: str
-) -> None:
+def add_session(conn: Any, mark: str, token_hash: str, user: str, at: str, expires_at: str) -> None:
     conn.execute(
         "INSERT INTO sessions (token_hash, user_name, created_at, expires_at) "
         f"VALUES ({mark}, {mark}, {mark}, {mark})",

@@ -25,7 +25,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Request, Response
@@ -333,7 +333,7 @@ async def login(request: Request) -> JSONResponse:
 
 
 @router.post("/api/v1/logout", status_code=204)
-def logout(request: Request, who: Principal = Depends(principal)) -> Response:
+def logout(request: Request, who: Annotated[Principal, Depends(principal)]) -> Response:
     """End this browser's session (a cookie-authenticated call needs ``X-CSRF-Token``)."""
     from clearground.services.accounts import end_session
 
@@ -348,7 +348,7 @@ def logout(request: Request, who: Principal = Depends(principal)) -> Response:
 
 
 @router.get("/api/v1/me")
-def me(request: Request, who: Principal = Depends(principal)) -> dict[str, Any]:
+def me(request: Request, who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """Who the caller is: name, role, organisation, permissions, and for a browser session the
     CSRF token its writes need."""
     return who_json(who, request)
