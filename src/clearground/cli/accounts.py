@@ -73,10 +73,11 @@ def users_add(
     format_: FormatOption = OutputFormat.table,
 ) -> None:
     """Add a user; the password is asked for (or read with --password-stdin), weak ones refused."""
-    from clearground.services.accounts import add_user
+    from clearground.services.accounts import add_user, validate_user
 
     st = _state(ctx)
     store = st.store()
+    validate_user(name, role, organisation, tuple(permission or ()))
     password = _read_password(password_stdin)
     user = add_user(
         store,

@@ -41,6 +41,7 @@ __all__ = [
     "revoke_token",
     "session_user",
     "start_session",
+    "validate_user",
 ]
 
 #: Every token begins so (secret scanners and people tell it from a password).
@@ -81,6 +82,15 @@ def digest(secret: str) -> str:
 # -- users ------------------------------------------------------------------------------------
 
 
+def validate_user(
+    name: str, role: str, organisation: str = "", permissions: tuple[str, ...] = ()
+) -> None:
+    """Refuse, before a password is asked for, an account that could not be added as given."""
+    from clearground.config import KNOWN_PERMISSIONS
+
+    check_new_user(name, role, organisation, tuple(permissions), KNOWN_PERMISSIONS)
+
+
 def add_user(
     store: Any,
     name: str,
@@ -93,10 +103,8 @@ def add_user(
 ) -> User:
     """Add an account; refuse a weak password (saying why), an unknown role, permission or
     organisation, an operator without one, and a name that exists (exit 2)."""
-    from clearground.config import KNOWN_PERMISSIONS
-
     permissions = tuple(sorted(set(permissions)))
-    check_new_user(name, role, organisation, permissions, KNOWN_PERMISSIONS)
+    validate_user(name, role, organisation, permissions)
     problem = password_problem(password, name)
     if problem:
         raise BadInput(f"password refused: {problem}")

@@ -33,12 +33,23 @@ _EVENT_COLUMNS = (
 )
 
 
+def _user_must_exist(table: str) -> str:
+    """SQLite checks no REFERENCES unless ``PRAGMA foreign_keys`` is on (it is not here)."""
+    return (
+        f"CREATE TRIGGER {table}_user_exists BEFORE INSERT ON {table} "
+        "WHEN NOT EXISTS (SELECT 1 FROM users WHERE name = NEW.user_name) "
+        f"BEGIN SELECT RAISE(ABORT, '{table}: no such user'); END"
+    )
+
+
 def sqlite() -> list[str]:
     return [
         _USERS,
         f"CREATE TABLE api_tokens (id INTEGER PRIMARY KEY AUTOINCREMENT, {_TOKEN_COLUMNS})",
         _SESSIONS,
         f"CREATE TABLE account_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, {_EVENT_COLUMNS})",
+        _user_must_exist("api_tokens"),
+        _user_must_exist("sessions"),
     ]
 
 
