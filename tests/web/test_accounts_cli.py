@@ -238,6 +238,6 @@ def test_tokens_revoke(cli, store_url):
     assert r.code == 0 and "revoked token" in r.out
     assert "revoked already" in cli("tokens", "revoke", row["id"]).out
     assert cli("tokens", "revoke", "999").code == 4
-    assert cli("tokens", "revoke", "x").code == 2
+    assert cli("tokens", "revoke", "x").code == 4
     (row,) = json.loads(cli("tokens", "list", "--format", "json").out)
     assert row["revoked_by"] == "tester" and row["revoked_at"]

@@ -179,7 +179,7 @@ def tokens_list(ctx: typer.Context, format_: FormatOption = OutputFormat.table) 
 @tokens_app.command("revoke")
 def tokens_revoke(
     ctx: typer.Context,
-    token_id: Annotated[int, typer.Argument(metavar="ID", help="The token's id (tokens list).")],
+    token_id: Annotated[str, typer.Argument(metavar="ID", help="The token's id (tokens list).")],
 ) -> None:
     """Revoke a token for good (it is kept, marked revoked)."""
     from clearground.services.accounts import revoke_token

@@ -177,8 +177,12 @@ def create_token(store: Any, name: str, *, user: str, actor: str) -> tuple[ApiTo
     return token, secret
 
 
-def revoke_token(store: Any, token_id: int, *, actor: str) -> tuple[ApiToken, bool]:
+def revoke_token(store: Any, token_id: int | str, *, actor: str) -> tuple[ApiToken, bool]:
     """Revoke a token for good; return it and whether this changed anything."""
+    text = str(token_id).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise NotFound(f"token {token_id!r}: no such token (ids are numbers; see tokens list)")
+    token_id = int(text)
     with store.transaction() as tx:
         token = tx.token(token_id)
         if token is None:
