@@ -90,6 +90,28 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest file upload the server accepts, in MiB (413 past it).",
     )
+    session_hours: float = Field(
+        12.0,
+        gt=0,
+        le=24 * 90,
+        description="Hours a browser's sign-in lasts before it must sign in again.",
+    )
+    login_rate_limit: int = Field(
+        10,
+        ge=1,
+        description=(
+            "Sign-in attempts (and failed Bearer tokens) a client address may make per minute "
+            "before it gets 429 (counted per server process)."
+        ),
+    )
+    check_rate_limit: int = Field(
+        60,
+        ge=1,
+        description=(
+            "Route and place checks an anonymous client address may ask per minute before it "
+            "gets 429 (counted per server process; signed-in users are not limited)."
+        ),
+    )
 
     @field_validator("secret_key")
     @classmethod

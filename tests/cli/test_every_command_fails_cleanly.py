@@ -47,10 +47,16 @@ WRITES = {
     "hazard handover",
     "review approve",
     "review reject",
+    "users add",
+    "users disable",
+    "tokens create",
+    "tokens revoke",
 }
 #: Commands that create a database where there is none (restore only from a valid dump);
 #: every other one must not.
 CREATES = {"init", "demo", "restore"}
+#: Commands whose required values are not ids of records or accounts: bad ones are bad input.
+NOT_IDS = {"users add"}
 
 
 def _is_write(name: str) -> bool:
@@ -277,7 +283,8 @@ def test_bad_input_to_every_command_is_refused_and_changes_nothing(tmp_path, run
             continue
         code, err = run(url, _argv(path, cmd, files, bad=True))
         takes_file = any(p.name == "file" for p in required)
-        expected = BadInput.exit_code if takes_file else NotFound.exit_code
+        bad_value = takes_file or name in NOT_IDS
+        expected = BadInput.exit_code if bad_value else NotFound.exit_code
         assert code == expected, (name, code, err)
         assert err.startswith("error:") or "problem" in err, (name, err)
     store = open_store(url)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from clearground.cli import (  # noqa: F401  (each registers its commands)
+    accounts,
     check,
     data,
     evidence,

@@ -61,6 +61,30 @@ class Forbidden(CleargroundError):
     title = "Forbidden"
 
 
+class Unauthorized(Forbidden):
+    """Nobody is signed in, or the sign-in failed (a wrong password, an unknown, revoked or
+    expired token): signing in may help, so the web answers 401, not 403. The CLI's exit code
+    is Forbidden's."""
+
+    http_status = 401
+    title = "Unauthorized"
+    #: Sent with the 401 (RFC 9110: a 401 names how to authenticate).
+    headers = {"WWW-Authenticate": 'Bearer realm="clearground"'}
+
+
+class TooManyRequests(CleargroundError):
+    """A client asked more often than a rate limit allows; ``retry_after`` is in seconds."""
+
+    exit_code = 7
+    http_status = 429
+    title = "Too many requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+        self.headers = {"Retry-After": str(self.retry_after)}
+
+
 class NotFound(CleargroundError):
     exit_code = 4
     http_status = 404

@@ -25,7 +25,7 @@ import psycopg
 import shapely
 
 from clearground.domain.errors import StoreError
-from clearground.store import errors, ledger, strip_password, waits
+from clearground.store import accounts, errors, ledger, strip_password, waits
 from clearground.store.base import Event, Version, nearest
 from clearground.store.mapping import mapping_for
 from clearground.store.migrations import MIGRATIONS, apply_pending
@@ -486,6 +486,30 @@ class PostgisStore:
             if kind is not None:
                 return ledger.find_imports(conn, "%s", kind, checksum, layer)
             return ledger.list_imports(conn)
+
+    # -- accounts (migration 14; the SQL is store/accounts.py) ---------------------------------
+
+    def _accounts_read(self, fn: Any) -> Any:
+        self.require_schema()
+        return self._read(fn)
+
+    def users(self) -> list[Any]:
+        return self._accounts_read(accounts.list_users)
+
+    def user(self, name: str) -> Any:
+        return self._accounts_read(lambda conn: accounts.get_user(conn, "%s", name))
+
+    def tokens(self) -> list[Any]:
+        return self._accounts_read(accounts.list_tokens)
+
+    def token_by_hash(self, token_hash: str) -> Any:
+        return self._accounts_read(lambda conn: accounts.token_by_hash(conn, "%s", token_hash))
+
+    def session(self, token_hash: str) -> Any:
+        return self._accounts_read(lambda conn: accounts.get_session(conn, "%s", token_hash))
+
+    def account_events(self) -> list[Any]:
+        return self._accounts_read(accounts.account_events)
 
     @contextmanager
     def snapshot(self) -> Iterator[PostgisSnapshot]:

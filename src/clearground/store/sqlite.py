@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from clearground.domain.errors import DatabaseUnavailable
-from clearground.store import errors, gpkg, grid, ledger, waits
+from clearground.store import accounts, errors, gpkg, grid, ledger, waits
 from clearground.store.base import Event, Version, nearest
 from clearground.store.mapping import mapping_for
 from clearground.store.migrations import MIGRATIONS, apply_pending
@@ -336,6 +336,32 @@ class SqliteStore:
             if kind is not None:
                 return ledger.find_imports(conn, "?", kind, checksum, layer)
             return ledger.list_imports(conn)
+
+    # -- accounts (migration 14; the SQL is store/accounts.py) ---------------------------------
+
+    def users(self) -> list[Any]:
+        with self._reader() as conn:
+            return accounts.list_users(conn)
+
+    def user(self, name: str) -> Any:
+        with self._reader() as conn:
+            return accounts.get_user(conn, "?", name)
+
+    def tokens(self) -> list[Any]:
+        with self._reader() as conn:
+            return accounts.list_tokens(conn)
+
+    def token_by_hash(self, token_hash: str) -> Any:
+        with self._reader() as conn:
+            return accounts.token_by_hash(conn, "?", token_hash)
+
+    def session(self, token_hash: str) -> Any:
+        with self._reader() as conn:
+            return accounts.get_session(conn, "?", token_hash)
+
+    def account_events(self) -> list[Any]:
+        with self._reader() as conn:
+            return accounts.account_events(conn)
 
     @contextmanager
     def snapshot(self) -> Iterator[SqliteSnapshot]:

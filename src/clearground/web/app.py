@@ -16,7 +16,7 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     """The app for ``settings`` (its database is opened at start-up and closed at shutdown; a
     test may pass an open ``store``, which the app then does not close)."""
     from clearground import __version__
-    from clearground.web import api, errors
+    from clearground.web import api, auth, errors
     from clearground.web.state import WebState
     from clearground.web.tiles import router as tiles_router
 
@@ -34,8 +34,9 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
         version=__version__,
         description=(
             "Information management for humanitarian mine action: recorded hazard areas, land "
-            "release, evidence and route checks. It says what is recorded, never that land is "
-            "safe to use."
+            "release, evidence and route checks. It says what is recorded (no recorded hazard "
+            "within N m; unrecorded hazards may exist), never that land is free of explosive "
+            "ordnance."
         ),
         lifespan=lifespan,
     )
@@ -45,4 +46,5 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     from clearground.web import ogc
 
     app.include_router(ogc.router())  # OGC API - Features under /ogc
+    auth.install(app, settings)
     return app

@@ -1,15 +1,18 @@
 """Dependencies every route shares: the app's state, the store, and who is asking.
 
-``principal`` is who makes the request. Until accounts exist every request is ``public``
-(anonymous); accounts and roles replace this one function, and every route that reads or writes
-asks for it, so the projections always know their reader.
+``principal`` is who makes the request: the user of its ``Authorization: Bearer`` token, else of
+its session cookie (web/auth.py), else the anonymous ``public``. Every route that reads or
+writes asks for it, so the projections always know their reader, and ``who.name`` is the
+author of every version a route writes. Before a write a route calls ``require_role`` (401 for
+the public, 403 for a role that may not) and, for an edit of one record,
+``require_own_organisation`` (operators edit only their own organisation's records).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fastapi import Request
+from fastapi import BackgroundTasks, Request
 
 from clearground.web.state import WebState
 
@@ -18,7 +21,9 @@ __all__ = [
     "ROLES",
     "Principal",
     "principal",
+    "principal_of",
     "reader_of",
+    "require_own_organisation",
     "require_role",
     "web_state",
 ]
@@ -43,9 +48,25 @@ def web_state(request: Request) -> WebState:
     return request.app.state.web
 
 
-def principal(request: Request) -> Principal:
-    """Who is asking (anonymous public until accounts exist)."""
-    return PUBLIC_PRINCIPAL
+def principal_of(user) -> Principal:
+    """The principal of an account (``domain.accounts.User``)."""
+    return Principal(
+        name=user.name,
+        role=user.role,
+        permissions=frozenset(user.permissions),
+        organisation=user.organisation,
+    )
+
+
+def principal(request: Request, background: BackgroundTasks) -> Principal:
+    """Who is asking: a token's user (a bad token is 401), a session's user (a write needs the
+    ``X-CSRF-Token`` header, else 403), or the anonymous public. Worked out once a request."""
+    cached = getattr(request.state, "principal", None)
+    if cached is None:
+        from clearground.web.auth import identify
+
+        cached = request.state.principal = identify(request, background)
+    return cached
 
 
 def reader_of(who: Principal):
@@ -56,12 +77,28 @@ def reader_of(who: Principal):
 
 
 def require_role(who: Principal, *roles: str) -> Principal:
-    """``who``, if their role is one of ``roles``; else Forbidden (401 for the anonymous public
-    is the accounts layer's to add). Routes call this before any write, so the rule is in one
-    place: operators submit and edit their own organisation's records, only im_officer and
-    admin approve."""
-    from clearground.domain.errors import Forbidden
+    """``who``, if their role is one of ``roles``; else Unauthorized (401) for the anonymous
+    public, for whom signing in may help, and Forbidden (403) for a signed-in role that may
+    not. Routes call this before any write, so the rule is in one place: operators submit and
+    edit their own organisation's records, only im_officer and admin approve."""
+    from clearground.domain.errors import Forbidden, Unauthorized
 
     if who.role not in roles:
+        if who.role == "public":
+            raise Unauthorized(f"sign in first: this needs the {' or '.join(roles)} role")
         raise Forbidden(f"the {who.role} role may not do this; it needs {' or '.join(roles)}")
+    return who
+
+
+def require_own_organisation(
+    who: Principal, record, *, organisation: str | None = None
+) -> Principal:
+    """``who``, if they may edit ``record``: admin and im_officer edit every record; an operator
+    only a record of its own organisation (``organisation`` if the route knows it, else the
+    record's ``organisation_id`` or ``organisation``; a record of none is not its own); the
+    public gets 401, everyone else 403. Call it after ``require_role``, with the record as
+    stored (not as the request would change it), and for a new record with the one to add."""
+    from clearground.domain.accounts import require_own_organisation as rule
+
+    rule(who.role, who.organisation, record, organisation=organisation)
     return who

@@ -56,7 +56,9 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, ImportRejected):
             extra["problems"] = [mask(p) for p in exc.problems]
             status = 422  # well-formed, but its content is refused: every problem listed
-        return problem(status, mask(exc.message), **extra)
+        response = problem(status, mask(exc.message), **extra)
+        response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After, ...
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

@@ -28,6 +28,7 @@ _MODULES = [
     "m0011_erase_rejected_personal_data",
     "m0012_import_ledger",
     "m0013_priority_runs",
+    "m0014_accounts",
 ]
 
 
