@@ -44,6 +44,7 @@ COLLECTIONS: dict[str, str] = {
     "locations": "location",
     "coverage": "coverage",
     "submissions": "submission",
+    "priority_runs": "priority_run",
 }
 assert set(COLLECTIONS.values()) == set(KINDS) - PERSONAL_KINDS, "a record kind has no collection"
 
