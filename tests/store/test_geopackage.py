@@ -195,7 +195,10 @@ def test_a_database_migrated_from_version_9_becomes_a_geopackage(tmp_path):
     _fill(store)
     store.close()
     with sqlite3.connect(path) as conn:  # as the code before migration 10 stored them: WKB
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         for m in KINDS.values():
+            if f"{m.table}_versions" not in tables:  # a kind of a later migration
+                continue
             rows = conn.execute(f"SELECT fid, geom FROM {m.table}_versions").fetchall()
             for fid, blob in rows:
                 if blob is not None:
@@ -208,11 +211,12 @@ def test_a_database_migrated_from_version_9_becomes_a_geopackage(tmp_path):
         heads = {r[0] for r in conn.execute("SELECT substr(geom, 1, 2) FROM eo_item_versions")}
         assert heads and b"GP" not in heads
     before = open_store(f"sqlite:///{path}")
-    expected = _geometries(before)
+    older = [k for k, m in KINDS.items() if f"{m.table}_versions" in tables]
+    expected = _geometries(before, older)
     from clearground.store.migrations import MIGRATIONS
 
     assert before.migrate() == [m.number for m in MIGRATIONS if m.number >= 10]
-    assert _geometries(before) == expected
+    assert _geometries(before, older) == expected
     before.close()
     _check_layers_match_store(str(path))
     with sqlite3.connect(path) as conn:
@@ -224,11 +228,11 @@ def test_a_database_migrated_from_version_9_becomes_a_geopackage(tmp_path):
             assert all(h in (None, b"GP") for h in heads), m.table
 
 
-def _geometries(store) -> dict:
+def _geometries(store, kinds=KINDS) -> dict:
     def wkb(g):
         return None if g is None else g.wkb
 
-    return {k: [(v.id, wkb(v.record.geometry)) for v in store.list(k)] for k in KINDS}
+    return {k: [(v.id, wkb(v.record.geometry)) for v in store.list(k)] for k in kinds}
 
 
 def _from_blob(blob: bytes):

@@ -219,6 +219,8 @@ def refuse_unstorable_text(
         if not _column_unstorable(values):
             continue
         for i, v in enumerate(values):
+            if i in table.problems:  # the reader has said why already (text not UTF-8, ...)
+                continue
             if type(v) is str and (why := unstorable(v)):
                 problems.append(f"{table.where(i)}: {name} {why}")
     if path is not None and not problems:
