@@ -166,8 +166,11 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
 #: description, one recorded feature of each public kind, the other tiled collections.
 MORE: list[tuple[tuple[str, str], dict[str, Any], dict[str, int]]] = [
     *(
-        (("/ogc/collections/{collection_id}/items", "GET"), {"url": f"/ogc/collections/{c}/items"},
-         ALL_200 if c in OGC_PUBLIC else _roles(401, 200, 200))
+        (
+            ("/ogc/collections/{collection_id}/items", "GET"),
+            {"url": f"/ogc/collections/{c}/items"},
+            ALL_200 if c in OGC_PUBLIC else _roles(401, 200, 200),
+        )
         for c in OGC_PUBLIC + OGC_SIGNED_IN
     ),
     *(
