@@ -35,10 +35,57 @@ NEEDLES = ("Qwertyuiop", "5551234", "Xyzzyplugh")
 
 ALL_200 = dict.fromkeys(ROLES, 200)
 
+
+def _roles(public: int, viewer: int, others: int) -> dict[str, int]:
+    """admin, im_officer and operator get ``others``."""
+    return {"admin": others, "im_officer": others, "operator": others, "viewer": viewer,
+            "public": public}  # fmt: skip
+
+
+#: Reads: the public reads these JSON API collections (never any history), the viewer every
+#: one but submissions, the other roles all. Stated here, not taken from web/deps.py.
+PUBLIC_COLLECTIONS = ("hazards", "eo", "accidents", "locations", "coverage")
+#: The one record each collection's one-record and history rows ask for: a recorded one
+#: (200) where the fixture has it, else an id of none (404: let through, nothing found).
+RECORD = {"hazards": "HA-000001", "accidents": "AC-000001", "organisations": ORG}
+JSON_COLLECTIONS = (
+    "hazards", "activities", "eo", "accidents", "minefields", "qc", "organisations", "tasks",
+    "eore", "qa", "locations", "coverage", "submissions", "priority_runs",
+)  # fmt: skip
+#: OGC collections the public reads items of (the others: 401); everyone reads the landing
+#: page, conformance, the API document, the collections' list and descriptions and queryables.
+OGC_PUBLIC = ("hazard_areas", "eo_items", "accidents", "admin_areas")
+OGC_SIGNED_IN = ("land_release_activities", "eore_sessions")
+
+WRITE = _roles(401, 403, 0)  # 0: the status a writer gets, set per row
+DECIDE = {**_roles(401, 403, 0), "operator": 403}
+
+
+def _json_rows() -> dict[tuple[str, str], dict[str, int]]:
+    out = {}
+    for name in JSON_COLLECTIONS:
+        public = 200 if name in PUBLIC_COLLECTIONS else 401
+        viewer = 403 if name == "submissions" else 200
+        found = 200 if name in RECORD else 404
+        out[(f"/api/v1/{name}", "GET")] = _roles(public, viewer, 200)
+        out[(f"/api/v1/{name}/{{record_id}}", "GET")] = _roles(
+            public if public == 401 else found, viewer if viewer == 403 else found, found
+        )
+        out[(f"/api/v1/{name}/{{record_id}}/history", "GET")] = _roles(
+            401, viewer if viewer == 403 else found, found
+        )
+    return out
+
+
+def _writes(statuses: dict[str, int], allowed: int) -> dict[str, int]:
+    return {role: allowed if s == 0 else s for role, s in statuses.items()}
+
+
 #: (path, method) -> the status each role gets.
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("/healthz", "GET"): ALL_200,
     ("/api/v1/check", "GET"): ALL_200,
+    ("/api/v1/check", "POST"): ALL_200,
     ("/api/v1/login", "POST"): {**ALL_200, "public": 401},  # public: no account to sign in to
     ("/api/v1/logout", "POST"): dict.fromkeys(ROLES, 204),
     ("/api/v1/me", "GET"): ALL_200,
@@ -46,18 +93,127 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("/docs", "GET"): ALL_200,
     ("/docs/oauth2-redirect", "GET"): ALL_200,
     ("/redoc", "GET"): ALL_200,
+    **_json_rows(),
+    # writes: a body refused after the role check (400: no GeoJSON; 409: a stale If-Match;
+    # 404: no such submission), so each proves the role was let through and changes nothing
+    ("/api/v1/hazards/{record_id}", "PATCH"): _writes(WRITE, 409),
+    ("/api/v1/activities", "POST"): _writes(WRITE, 400),
+    ("/api/v1/qc", "POST"): _writes(WRITE, 400),
+    ("/api/v1/imports/{kind}", "POST"): _writes(WRITE, 400),
+    ("/api/v1/submissions/{record_id}/approve", "POST"): _writes(DECIDE, 404),
+    ("/api/v1/submissions/{record_id}/reject", "POST"): _writes(DECIDE, 404),
+    # OGC API - Features (the items rows ask for a collection the public may not read; the
+    # public ones are in MORE below)
+    ("/ogc", "GET"): ALL_200,
+    ("/ogc/", "GET"): ALL_200,
+    ("/ogc/api", "GET"): ALL_200,
+    ("/ogc/conformance", "GET"): ALL_200,
+    ("/ogc/collections", "GET"): ALL_200,
+    ("/ogc/collections/{collection_id}", "GET"): ALL_200,
+    ("/ogc/collections/{collection_id}/queryables", "GET"): ALL_200,
+    ("/ogc/collections/{collection_id}/items", "GET"): _roles(401, 200, 200),
+    ("/ogc/collections/{collection_id}/items/{feature_id}", "GET"): _roles(401, 404, 404),
+    # vector tiles: hazard areas, EO items and admin areas, for everyone
+    ("/tiles/{collection}.json", "GET"): ALL_200,
+    ("/tiles/{collection}/{z}/{x}/{y}.mvt", "GET"): ALL_200,
 }
+
+_POINT = {"type": "Point", "coordinates": [30.005, 50.005]}
+_STALE = {"If-Match": '"999"'}
 
 #: What to send, where a bare call to the path would not do (``url`` for paths with {params}).
 REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("/api/v1/check", "GET"): {"params": {"lon": 30.005, "lat": 50.005, "buffer_m": 500}},
+    ("/api/v1/check", "POST"): {"json": _POINT, "params": {"buffer_m": 500}},
+    **{
+        (f"/api/v1/{name}/{{record_id}}{end}", "GET"): {
+            "url": f"/api/v1/{name}/{RECORD.get(name, 'XX-999999')}{end}"
+        }
+        for name in JSON_COLLECTIONS
+        for end in ("", "/history")
+    },
+    ("/api/v1/hazards/{record_id}", "PATCH"): {
+        "url": "/api/v1/hazards/HA-000001",
+        "params": {"reason": "SYNTHETIC matrix"},
+        "json": {"name": "SYNTHETIC never written"},
+        "headers": _STALE,
+    },
+    ("/api/v1/activities", "POST"): {"json": {}},
+    ("/api/v1/qc", "POST"): {"json": {}},
+    ("/api/v1/imports/{kind}", "POST"): {"url": "/api/v1/imports/hazards", "json": {}},
+    ("/api/v1/submissions/{record_id}/approve", "POST"): {
+        "url": "/api/v1/submissions/SB-999999/approve"
+    },
+    ("/api/v1/submissions/{record_id}/reject", "POST"): {
+        "url": "/api/v1/submissions/SB-999999/reject",
+        "params": {"reason": "SYNTHETIC matrix"},
+    },
+    ("/ogc/collections/{collection_id}", "GET"): {"url": "/ogc/collections/accidents"},
+    ("/ogc/collections/{collection_id}/queryables", "GET"): {
+        "url": "/ogc/collections/accidents/queryables"
+    },
+    ("/ogc/collections/{collection_id}/items", "GET"): {
+        "url": "/ogc/collections/land_release_activities/items"
+    },
+    ("/ogc/collections/{collection_id}/items/{feature_id}", "GET"): {
+        "url": "/ogc/collections/eore_sessions/items/ER-999999"
+    },
+    ("/tiles/{collection}.json", "GET"): {"url": "/tiles/hazard_areas.json"},
+    ("/tiles/{collection}/{z}/{x}/{y}.mvt", "GET"): {"url": "/tiles/hazard_areas/0/0/0.mvt"},
 }
 
+#: More requests of routes above, with other arguments: every OGC collection's items and
+#: description, one recorded feature of each public kind, the other tiled collections.
+MORE: list[tuple[tuple[str, str], dict[str, Any], dict[str, int]]] = [
+    *(
+        (
+            ("/ogc/collections/{collection_id}/items", "GET"),
+            {"url": f"/ogc/collections/{c}/items"},
+            ALL_200 if c in OGC_PUBLIC else _roles(401, 200, 200),
+        )
+        for c in OGC_PUBLIC + OGC_SIGNED_IN
+    ),
+    *(
+        (("/ogc/collections/{collection_id}", "GET"), {"url": f"/ogc/collections/{c}"}, ALL_200)
+        for c in OGC_PUBLIC + OGC_SIGNED_IN
+    ),
+    (
+        ("/ogc/collections/{collection_id}/items/{feature_id}", "GET"),
+        {"url": "/ogc/collections/accidents/items/AC-000001"},
+        ALL_200,
+    ),
+    (
+        ("/ogc/collections/{collection_id}/items/{feature_id}", "GET"),
+        {"url": "/ogc/collections/hazard_areas/items/HA-000001"},
+        ALL_200,
+    ),
+    (
+        ("/ogc/collections/{collection_id}/items/{feature_id}", "GET"),
+        {"url": "/ogc/collections/land_release_activities/items/LR-999999"},
+        _roles(401, 404, 404),
+    ),
+    *(
+        (("/tiles/{collection}.json", "GET"), {"url": f"/tiles/{c}.json"}, ALL_200)
+        for c in ("eo_items", "admin_areas")
+    ),
+    *(
+        (("/tiles/{collection}/{z}/{x}/{y}.mvt", "GET"), {"url": f"/tiles/{c}/0/0/0.mvt"}, ALL_200)
+        for c in ("eo_items", "admin_areas")
+    ),
+]
+
+#: (path, method, request, role, status): MATRIX with REQUESTS, then MORE. The write rows
+#: change nothing, so the order of the rows does not matter.
 ROWS = [
-    (path, method, role, status)
+    (path, method, REQUESTS.get((path, method), {}), role, status)
     for (path, method), statuses in MATRIX.items()
     for role, status in statuses.items()
+] + [
+    (path, method, kw, role, status)
+    for (path, method), kw, statuses in MORE
+    for role, status in statuses.items()
 ]
+IDS = [f"{m} {kw.get('url', p)} {r}" for p, m, kw, r, _ in ROWS]
 
 
 @dataclass
@@ -154,11 +310,14 @@ def world(request, tmp_path_factory):
         cluster.reset_schema(schema, create=False)
 
 
-def call(world: World, path: str, method: str, role: str):
-    """``method path`` as ``role``: its Bearer token, or nothing for the public."""
-    kw = dict(REQUESTS.get((path, method), {}))
+def call(world: World, path: str, method: str, role: str, request: dict[str, Any] | None = None):
+    """``method path`` as ``role``: its Bearer token, or nothing for the public; ``request``
+    (else ``REQUESTS``'s entry) says what to send."""
+    kw = dict(REQUESTS.get((path, method), {}) if request is None else request)
     url = kw.pop("url", path)
-    headers = {} if role == "public" else {"Authorization": f"Bearer {world.tokens[role]}"}
+    headers = dict(kw.pop("headers", {}))
+    if role != "public":
+        headers["Authorization"] = f"Bearer {world.tokens[role]}"
     if (path, method) == ("/api/v1/login", "POST"):
         name = USERS.get(role, "nobody")
         kw["json"] = {"name": name, "password": PASSWORD}
@@ -199,9 +358,9 @@ def test_every_route_has_a_row(world):
         assert set(statuses) == set(ROLES), f"{key}: a status for every role"
 
 
-@pytest.mark.parametrize(("path", "method", "role", "expected"), ROWS)
-def test_role_matrix(world, path, method, role, expected):
-    r = call(world, path, method, role)
+@pytest.mark.parametrize(("path", "method", "request_", "role", "expected"), ROWS, ids=IDS)
+def test_role_matrix(world, path, method, request_, role, expected):
+    r = call(world, path, method, role, request_)
     assert r.status_code == expected, r.text[:500]
     if path == "/api/v1/me":
         assert r.json()["role"] == role
@@ -209,11 +368,12 @@ def test_role_matrix(world, path, method, role, expected):
 
 
 @pytest.mark.parametrize(
-    ("path", "method", "role"),
-    [(p, m, r) for p, m, r, _ in ROWS if r in ("public", "viewer")],
+    ("path", "method", "request_", "role"),
+    [(p, m, kw, r) for p, m, kw, r, _ in ROWS if r in ("public", "viewer")],
+    ids=[i for i, row in zip(IDS, ROWS, strict=True) if row[3] in ("public", "viewer")],
 )
-def test_public_and_viewer_never_get_victims_personal_data(world, path, method, role):
-    r = call(world, path, method, role)
+def test_public_and_viewer_never_get_victims_personal_data(world, path, method, request_, role):
+    r = call(world, path, method, role, request_)
     text = (r.text + " " + " ".join(f"{k}: {v}" for k, v in r.headers.items())).lower()
     assert [n for n in NEEDLES if n.lower() in text] == []
 

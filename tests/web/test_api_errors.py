@@ -14,7 +14,9 @@ def test_each_kind_of_failure_is_problem_details(client, tmp_path, sign_in):
     got = {}
     got[404] = client.get("/api/v1/hazards/HA-000404")
     got[400] = client.get("/api/v1/hazards", params={"bbox": "1,2,3"})
-    got[403] = client.post("/api/v1/activities", json={})  # the public may not write
+    got[401] = client.post("/api/v1/activities", json={})  # the public: sign in first
+    sign_in("viewer")
+    got[403] = client.post("/api/v1/activities", json={})  # a viewer may not write
     sign_in("operator")
     hazard_id = add_hazards(client, tmp_path, [HAZARD], ["SYNTHETIC field"])[0]
     url = f"/api/v1/hazards/{hazard_id}"
@@ -65,9 +67,9 @@ def test_a_real_client_reads_and_is_refused_a_write(server):
     try:
         urllib.request.urlopen(request, timeout=10)
     except urllib.error.HTTPError as exc:
-        assert exc.code == 403
+        assert exc.code == 401
         assert exc.headers["content-type"].startswith("application/problem+json")
         problem = json.loads(exc.read())
-        assert problem["status"] == 403 and "public role may not" in problem["detail"]
+        assert problem["status"] == 401 and "sign in first" in problem["detail"]
     else:
         raise AssertionError("the public was allowed to write")

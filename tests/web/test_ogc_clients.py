@@ -33,8 +33,41 @@ def expected(ogc_db) -> dict[str, list[dict]]:
         s.close()
 
 
-def test_gdal_oapif_reads_every_collection(ogc_db, expected, server):
+@pytest.fixture
+def token(ogc_db) -> str:
+    """A viewer's Bearer token: land release activities and EORE sessions are not public."""
+    from clearground.services import accounts
+
+    s = open_store(ogc_db)
+    try:
+        accounts.add_user(s, "vik", role="viewer", password="SYNTHETIC pass phrase", actor="t")
+        return accounts.create_token(s, "gis", user="vik", actor="t")[1]
+    finally:
+        s.close()
+
+
+def test_gdal_oapif_reads_every_collection(ogc_db, expected, server, token):
     source = f"OAPIF:{server}/ogc"
+    pyogrio.set_gdal_config_options({"GDAL_HTTP_AUTH": "BEARER", "GDAL_HTTP_BEARER": token})
+    try:
+        _gdal_reads_every_collection(source, expected)
+    finally:
+        pyogrio.set_gdal_config_options({"GDAL_HTTP_AUTH": None, "GDAL_HTTP_BEARER": None})
+
+
+def test_the_public_is_refused_the_items_it_may_not_read(ogc_db, server):
+    import urllib.error
+    import urllib.request
+
+    for cid in ("land_release_activities", "eore_sessions"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"{server}/ogc/collections/{cid}/items", timeout=10)
+        assert err.value.code == 401
+    with urllib.request.urlopen(f"{server}/ogc/collections/accidents/items", timeout=10) as r:
+        assert r.status == 200 and leaks(r.read().decode()) == []
+
+
+def _gdal_reads_every_collection(source: str, expected: dict[str, list[dict]]) -> None:
     layers = sorted(name for name, _ in pyogrio.list_layers(source))
     assert layers == sorted(COLLECTIONS)
     for cid, want in expected.items():
@@ -67,10 +100,10 @@ def test_gdal_oapif_reads_every_collection(ogc_db, expected, server):
         assert "EPSG" in meta["crs"] or "CRS84" in meta["crs"] or "4326" in meta["crs"]
 
 
-def test_owslib_lists_collections_and_pages_through_items(ogc_db, expected, server):
+def test_owslib_lists_collections_and_pages_through_items(ogc_db, expected, server, token):
     from owslib.ogcapi.features import Features
 
-    api = Features(f"{server}/ogc/")
+    api = Features(f"{server}/ogc/", headers={"Authorization": f"Bearer {token}"})
     listed = api.collections()
     assert [c["id"] for c in listed["collections"]] == list(COLLECTIONS)
     assert (

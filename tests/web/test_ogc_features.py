@@ -22,6 +22,21 @@ ogc_db = ogc_fixtures.ogc_db
 ITEMS = "/ogc/collections/{}/items"
 
 
+#: The collections the public reads the items of (the others need a signed-in role).
+PUBLIC_ITEMS = ("hazard_areas", "eo_items", "accidents", "admin_areas")
+
+
+@pytest.fixture
+def as_viewer(client):
+    """Every request of ``client`` is a viewer's (who reads every collection, with no personal
+    data, as the public does)."""
+    from clearground.web.deps import Principal, principal
+
+    client.app.dependency_overrides[principal] = lambda: Principal("SYNTHETIC viewer", "viewer")
+    yield
+    client.app.dependency_overrides.clear()
+
+
 def _path(href: str) -> str:
     u = urlsplit(href)
     return u.path + (f"?{u.query}" if u.query else "")
@@ -122,7 +137,9 @@ def test_collections_with_the_extent_of_the_data(ogc_db, client, store):
 
 
 @pytest.mark.parametrize("collection", list(COLLECTIONS))
-def test_paging_reads_every_record_with_the_cli_json_keys(ogc_db, client, store, collection):
+def test_paging_reads_every_record_with_the_cli_json_keys(
+    ogc_db, client, store, collection, as_viewer
+):
     c = COLLECTIONS[collection]
     want = store.list(c.kind)
     assert want
@@ -248,7 +265,7 @@ FILTERS = [
 
 
 @pytest.mark.parametrize(("collection", "text", "want"), FILTERS, ids=[f[1][:40] for f in FILTERS])
-def test_cql2_text_filters(ogc_db, client, collection, text, want):
+def test_cql2_text_filters(ogc_db, client, collection, text, want, as_viewer):
     assert _ids(client, collection, filter=text, **{"filter-lang": "cql2-text"}) == want
 
 
@@ -258,7 +275,7 @@ def test_a_filter_pages_and_keeps_its_parameters(ogc_db, client):
     assert sum(p["numberReturned"] for p in pages) == 6
 
 
-def test_queryables_are_the_properties_of_the_features(ogc_db, client):
+def test_queryables_are_the_properties_of_the_features(ogc_db, client, as_viewer):
     for collection in COLLECTIONS:
         r = client.get(f"/ogc/collections/{collection}/queryables")
         assert r.status_code == 200
@@ -323,11 +340,15 @@ def test_bad_input_is_a_problem_naming_it(ogc_db, client, path, query, status, n
     assert "Traceback" not in r.text
 
 
-def test_no_response_holds_personal_data_or_the_word_safe(ogc_db, client):
-    """Every OGC response a client can get, scanned for the victims' known synthetic name,
-    contact and notes."""
+@pytest.mark.parametrize("role", ["public", "viewer"])
+def test_no_response_holds_personal_data_or_the_word_safe(ogc_db, client, request, role):
+    """Every OGC response the public or a viewer can get, scanned for the victims' known
+    synthetic name, contact and notes; the public gets 401 for the items it may not read."""
     from clearground.services.projections import Reader
     from clearground.web.ogc import features
+
+    if role == "viewer":
+        request.getfixturevalue("as_viewer")
 
     bodies = [
         client.get(p).text for p in ("/ogc", "/ogc/conformance", "/ogc/api", "/ogc/collections")
@@ -337,6 +358,12 @@ def test_no_response_holds_personal_data_or_the_word_safe(ogc_db, client):
         bodies.append(client.get(f"/ogc/collections/{collection}/queryables").text)
         page = client.get(ITEMS.format(collection), params={"limit": 10_000})
         bodies.append(page.text)
+        if role == "public" and collection not in PUBLIC_ITEMS:
+            assert page.status_code == 401, page.text
+            r = client.get(ITEMS.format(collection) + "/LR-000001")
+            assert r.status_code == 401, r.text
+            continue
+        assert page.status_code == 200, page.text
         for f in page.json()["features"]:
             bodies.append(client.get(ITEMS.format(collection) + f"/{f['id']}").text)
     bodies.append(client.get(ITEMS.format("accidents"), params={"filter": "notes LIKE '%'"}).text)

@@ -22,7 +22,7 @@ from clearground.web.api_params import (
     parse_bbox,
     parse_datetime,
 )
-from clearground.web.deps import Principal, principal, reader_of, web_state
+from clearground.web.deps import Principal, principal, reader_of, require_read, web_state
 from clearground.web.state import WebState
 
 __all__ = ["list_body", "one_body", "router"]
@@ -59,6 +59,7 @@ def list_body(
     from clearground.services.read import page
 
     kind = COLLECTIONS[name]
+    require_read(who, kind)
     if cursor is not None and offset:
         raise BadInput("give offset or cursor, not both")
     if status is not None and status not in STATUSES:
@@ -93,6 +94,7 @@ def one_body(
     from clearground.services.read import record
 
     kind = COLLECTIONS[name]
+    require_read(who, kind)
     v = record(state.store, kind, record_id, as_of=parse_as_of(as_of))
     return _item(state, kind, v, reader_of(who), one=True), v.version
 
@@ -183,6 +185,7 @@ def _history_route(name: str):
     def get_history(state: StateDep, who: WhoDep, record_id: str) -> list[dict[str, Any]]:
         from clearground.services.read import history_rows
 
+        require_read(who, COLLECTIONS[name], history=True)
         return history_rows(state.store, COLLECTIONS[name], record_id, reader_of(who))
 
     return get_history

@@ -24,6 +24,7 @@ __all__ = [
     "principal_of",
     "reader_of",
     "require_own_organisation",
+    "require_read",
     "require_role",
     "web_state",
 ]
@@ -87,6 +88,32 @@ def require_role(who: Principal, *roles: str) -> Principal:
         if who.role == "public":
             raise Unauthorized(f"sign in first: this needs the {' or '.join(roles)} role")
         raise Forbidden(f"the {who.role} role may not do this; it needs {' or '.join(roles)}")
+    return who
+
+
+#: What the anonymous public may read: where hazards are recorded, what was found and what
+#: happened (accidents without personal data: the projections redact), the admin areas, the
+#: coverage. Not plans, teams, quality records, sessions, submissions, nor any history.
+PUBLIC_READS = frozenset({"hazard", "eo", "accident", "location", "coverage"})
+#: What each signed-in role may not read (the public's rule is ``PUBLIC_READS``).
+NOT_READ = {"viewer": frozenset({"submission"})}
+READERS = ("admin", "im_officer", "operator", "viewer")
+
+
+def require_read(who: Principal, kind: str, *, history: bool = False) -> Principal:
+    """``who``, if they may read records of ``kind`` (``history``: every version of one); else
+    Unauthorized (401) for the public, Forbidden (403) for a role that may not. The one rule
+    of read access: the JSON API's and the OGC API's reads call it (tiles serve only kinds in
+    ``PUBLIC_READS``)."""
+    from clearground.domain.errors import Forbidden, Unauthorized
+
+    if who.role == "public":
+        if history or kind not in PUBLIC_READS:
+            what = "the history of a record" if history else f"{kind} records"
+            raise Unauthorized(f"sign in first: {what} are not public")
+        return who
+    if who.role not in READERS or kind in NOT_READ.get(who.role, ()):
+        raise Forbidden(f"the {who.role} role may not read {kind} records")
     return who
 
 

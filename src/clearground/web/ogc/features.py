@@ -22,7 +22,7 @@ from clearground.domain.errors import BadInput, NotFound
 from clearground.services import read
 from clearground.services.projections import Reader
 from clearground.store.base import Store, Version, now_utc
-from clearground.web.deps import Principal, principal, reader_of, web_state
+from clearground.web.deps import Principal, principal, reader_of, require_read, web_state
 from clearground.web.ogc import params
 from clearground.web.ogc.collections import COLLECTIONS, CRS84, Collection, collection_of
 from clearground.web.state import WebState
@@ -357,6 +357,7 @@ def router() -> APIRouter:
 
     @r.get("/collections/{collection_id}/items")
     def get_items(collection_id: str, request: Request, state: State, who: Who) -> Response:
+        require_read(who, collection_of(collection_id).kind)
         result = items(
             state.store, collection_id, reader_of(who), base_of(request), query_of(request)
         )
@@ -366,6 +367,7 @@ def router() -> APIRouter:
     def get_item(
         collection_id: str, feature_id: str, request: Request, state: State, who: Who
     ) -> Response:
+        require_read(who, collection_of(collection_id).kind)
         result = item(
             state.store,
             collection_id,
