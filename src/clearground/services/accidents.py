@@ -19,16 +19,14 @@ from typing import Any
 from clearground.domain.errors import ImportRejected
 from clearground.domain.evidence import parse_eo_category, parse_victim
 from clearground.domain.records import Accident, EOCategory, Victim, VictimPersonalData
-from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.domain.validation import UKRAINE, Region
 from clearground.formats import read_file
 from clearground.services.common import (
     ImportReport,
     bulk,
     column_getter,
-    ignore_exported,
     iso_date,
     plain,
-    read_features,
     refuse,
     refuse_unstorable_text,
     require_columns,
@@ -38,6 +36,7 @@ from clearground.services.common import (
 from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE
 from clearground.services.hazard_links import HazardLinks
 from clearground.services.locations import PcodeIndex
+from clearground.services.prologue import read_for_import
 from clearground.store.base import Store
 from clearground.store.retry import retrying
 
@@ -232,17 +231,21 @@ def import_accidents(
     """
     path = Path(path)
     today = today or date.today()
-    table = read_features(path, layer=layer, format_name=format_name)
-    n = len(table)
     mapping, victims_mapping, column_problems = _split_mapping(mapping)
-    getter, used = column_getter(table, mapping, fields=_ACCIDENT_FIELDS)
-    require_columns(table, getter, ("date",))
-    ignore_exported(getter, COMPUTED)
+    p = read_for_import(
+        path,
+        fields=_ACCIDENT_FIELDS,
+        mapping=mapping,
+        required=("date",),
+        computed=COMPUTED,
+        geometry="point",
+        region=region,
+        layer=layer,
+        format_name=format_name,
+    )
+    table, getter, used, check, n = p.table, p.get, p.used, p.check, p.n
     victims_column = getter("victims")
     counts = {c: texts(getter(c), n) for c in _COUNTS} if victims_column is not None else {}
-    check = check_geometries(
-        table.geometries, region=region, allowed_types=(0,), expected="a point"
-    )
     problems = {**check.problems, **{i: _unquoted(m) for i, m in table.problems.items()}}
     cols = {f: texts(getter(f), n) for f in ("date", *_FIELDS)}
     column_problems += _unknown_columns(table, used, "an accident", "non-personal field")

@@ -27,14 +27,13 @@ from clearground.services.common import (
     add_existing_ids,
     attributes_per_feature,
     bulk,
-    column_getter,
     iso_date,
-    read_features,
     refuse,
     texts,
 )
 from clearground.services.locations import PcodeIndex
 from clearground.services.projections import EXPORTABLE, PUBLIC, Reader, hazard_json
+from clearground.services.prologue import read_for_import
 from clearground.store.base import Store, Version, chunks
 from clearground.store.retry import retrying
 
@@ -226,13 +225,18 @@ def import_hazards(
     """
     path = Path(path)
     today = today or date.today()
-    table = read_features(path, layer=layer, format_name=format_name, crs=crs)
-    n = len(table)
+    p = read_for_import(
+        path,
+        fields=(*_FIELDS, "benchmark_lon", "benchmark_lat"),
+        mapping=mapping,
+        geometry=None,  # checked below, beside the column parsing
+        layer=layer,
+        format_name=format_name,
+        crs=crs,
+    )
+    table, getter, n = p.table, p.get, p.n
     if progress:
         progress("check", 0, n)
-    getter, used = column_getter(
-        table, mapping or {}, fields=(*_FIELDS, "benchmark_lon", "benchmark_lat")
-    )
     with ThreadPoolExecutor(max_workers=2) as pool:
         # Geometry work (shapely and numpy release the GIL) runs beside the column parsing, in
         # two halves: each feature is checked on its own, so the halves are independent.
@@ -248,7 +252,7 @@ def import_hazards(
     _check_benchmarks(cols["benchmark"], geoms, problems)
     for column in ("status", *_RELEASE_COLUMNS, *_COMPUTED):
         getter(column)  # computed and release columns are never kept as attributes
-    extra = [c for c in table.columns if c not in used]
+    extra = p.extra
     given_ids = cols["id"]
     seen: dict[str, int] = {}
     for i, id_ in enumerate(given_ids):

@@ -23,23 +23,21 @@ from clearground.domain.errors import ImportRejected
 from clearground.domain.evidence import claimed_deactivation_passed, parse_devices
 from clearground.domain.landrelease import polygonal_array
 from clearground.domain.records import Classification, HazardArea, MinefieldRecord
-from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.domain.validation import UKRAINE, Region
 from clearground.formats.base import FeatureTable
 from clearground.services.common import (
     ImportReport,
     add_existing_ids,
     attributes_of,
     bulk,
-    column_getter,
-    ignore_exported,
     iso_date,
-    read_features,
     refuse,
     text,
     texts,
 )
 from clearground.services.locations import PcodeIndex
 from clearground.services.projections import PUBLIC, minefield_json
+from clearground.services.prologue import read_for_import
 from clearground.store.base import Store, Transaction
 from clearground.store.retry import retrying
 
@@ -88,14 +86,19 @@ def import_minefields(
     """Import minefield records, every one or none; each creates a CHA."""
     path = Path(path)
     today = today or date.today()
-    table = read_features(path, layer=layer, format_name=format_name)
-    n = len(table)
-    getter, used = column_getter(table, mapping or {}, fields=_FIELDS)
-    check = check_geometries(table.geometries, region=region, repair=repair)
-    problems = {**check.problems, **table.problems}
+    p = read_for_import(
+        path,
+        fields=_FIELDS,
+        mapping=mapping,
+        computed=_COMPUTED,
+        region=region,
+        repair=repair,
+        layer=layer,
+        format_name=format_name,
+    )
+    table, getter, check, problems, n = p.table, p.get, p.check, p.problems, p.n
     cols = {f: texts(getter(f), n) for f in _FIELDS}
-    ignore_exported(getter, _COMPUTED)
-    extra = [c for c in table.columns if c not in used]
+    extra = p.extra
     parsed: dict[int, dict[str, Any]] = {}
     for i in range(n):
         try:
