@@ -27,7 +27,6 @@ from clearground.services.common import (
     column_getter,
     iso_date,
     plain,
-    refuse,
     refuse_unstorable_text,
     require_columns,
     texts,
@@ -288,12 +287,18 @@ def import_accidents(
                     "give them in one place",
                 )
     parsed = {i: row for i, row in parsed.items() if i not in problems}
-    if victim_problems or column_problems or (problems and not parsed):
-        raise ImportRejected(
-            column_problems
-            + [f"{table.where(i)}: {problems[i]}" for i in sorted(problems)]
-            + victim_problems
-        )
+
+    def refuse_all() -> None:
+        """One refusal with every problem: the columns', the features', the victims'."""
+        if victim_problems or column_problems or problems:
+            raise ImportRejected(
+                column_problems
+                + [f"{table.where(i)}: {problems[i]}" for i in sorted(problems)]
+                + victim_problems
+            )
+
+    if not parsed:  # nothing left for the checks against the database
+        refuse_all()
     points = without_problems(check.geometries, problems)
     with store.transaction() as tx:
         hazards = HazardLinks(store, tx, points, [cols["hazard_id"][i] for i in parsed])
@@ -333,7 +338,7 @@ def import_accidents(
                         )
                     )
             hazards.reopen_around(i, accident.id, f"accident {accident.id}", accident.date, author)
-        refuse(table, problems)
+        refuse_all()
         reason = f"imported from {path.name}"
         tx.insert(KIND, accidents, author=author, reason=reason)
         tx.insert(PERSONAL, personal, author=author, reason=reason)

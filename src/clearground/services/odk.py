@@ -372,11 +372,13 @@ def import_odk(
     for j, why in check.problems.items():
         problems.setdefault(subs[int(where[j])].number, _geometry_problem(spec, why))
     geoms[present] = check.geometries
-    _refuse(export, problems, export.problems)
+    good = [i for i, s in enumerate(subs) if i in fields and s.number not in problems]
+    if not good:  # nothing left for the checks against the database
+        _refuse(export, problems, export.problems)
 
     with store.transaction() as tx:
         queued = _already_queued(store, tx, form)
-        todo = [i for i, s in enumerate(subs) if not (s.key and s.key in queued)]
+        todo = [i for i in good if not (subs[i].key and subs[i].key in queued)]
         skipped = [s for s in subs if s.key and s.key in queued]
         notes = [
             f"{len(skipped)} submission(s) queued before (same instance id), skipped: "
@@ -419,7 +421,8 @@ def import_odk(
                 continue
             records.append(_record(spec, f, points[n], areas[n], links, n, attributes))
             personal.append(f.get("personal", []))
-        _refuse(export, problems, [])
+        # one refusal: the file's problems, its submissions' and those the database found
+        _refuse(export, problems, export.problems)
         queued_now = submit(
             store,
             tx,
