@@ -107,7 +107,7 @@ def export(
     store = state(ctx).store()
     options = {"as_of": parse_as_of(as_of), "format_name": format_name, "hxl": hxl}
     if kind == "hazard":
-        from clearground.services.hazards import export as run_export
+        from clearground.services.hazard_records import export as run_export
 
         n = run_export(store, file, **options)
         typer.echo(f"{file}: wrote {n} hazard area(s)")
