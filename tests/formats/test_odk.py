@@ -22,7 +22,7 @@ from clearground.formats.odk import (
     read_export,
     value,
 )
-from clearground.services.odk import FORMS, form_text
+from clearground.services.odk_forms import FORMS, form_text
 from tests.conftest import feature_assert_or_skip
 
 XF = "{http://www.w3.org/2002/xforms}"
@@ -115,7 +115,7 @@ def test_accident_form_flags_only_names_and_contacts_as_personal():
 def test_runtime_does_not_need_pyxform():
     code = (
         "import sys, clearground.cli, clearground.services.odk, clearground.formats.odk\n"
-        "from clearground.services.odk import form_text\n"
+        "from clearground.services.odk_forms import form_text\n"
         "form_text('nts')\n"
         "assert 'pyxform' not in sys.modules, 'pyxform imported'\n"
     )
