@@ -14,12 +14,12 @@ import pytest
 
 from clearground.domain.errors import ImportRejected
 from clearground.domain.records import AgeGroup, EOCategory, Sex, VictimOutcome, VictimType
-from clearground.formats.odk import (
+from clearground.formats.odk import read_export
+from clearground.formats.odk_values import (
     geometry_of,
     instance_id,
     parse_geopoint,
     parse_geoshape,
-    read_export,
     value,
 )
 from clearground.services.odk_forms import FORMS, form_text
@@ -403,6 +403,6 @@ def test_a_truncated_kobo_xlsx_is_refused_with_its_name(tmp_path):
     ],
 )
 def test_briefcase_english_dates_become_iso_8601(raw, expected):
-    from clearground.formats.odk import iso_date_text
+    from clearground.formats.odk_values import iso_date_text
 
     assert iso_date_text(raw) == expected

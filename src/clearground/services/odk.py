@@ -27,12 +27,8 @@ import numpy as np
 from clearground.domain.errors import BadInput, ImportRejected
 from clearground.domain.records import Accident, EOItem, HazardArea, RiskEducationSession
 from clearground.domain.validation import UKRAINE, Region, check_geometries
-from clearground.formats.odk import (
-    OdkExport,
-    geometry_of,
-    read_export,
-    value,
-)
+from clearground.formats.odk import OdkExport, read_export
+from clearground.formats.odk_values import geometry_of, value
 from clearground.services.common import ImportReport
 from clearground.services.odk_forms import (
     FORMS,

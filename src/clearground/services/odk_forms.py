@@ -15,7 +15,8 @@ from typing import Any
 
 from clearground.domain.errors import BadInput
 from clearground.domain.evidence import parse_eo_category, parse_victim
-from clearground.formats.odk import OdkSubmission, iso_date_text, value
+from clearground.formats.odk import OdkSubmission
+from clearground.formats.odk_values import iso_date_text, value
 from clearground.services.common import iso_date, plain
 
 __all__ = ["FORMS", "OdkForm", "form_text", "parse_repeats"]
