@@ -178,7 +178,7 @@ def _xlsx_sheets(path: Path) -> dict[str, list[dict[str, Any]]]:
 
     import pyogrio
 
-    from clearground.formats.csv_hxl import XLSX, xlsx_text
+    from clearground.formats.xlsx import XLSX, xlsx_text
 
     XLSX.check_file(path, str(path))  # declared sizes and XML entities, before GDAL reads it
     sheets: dict[str, list[dict[str, Any]]] = {}
