@@ -2,7 +2,7 @@
 
 For GeoPackage, GeoJSON, zipped Shapefile and FlatGeobuf:
 
-- export: ``services.hazards.export`` of N synthetic hazards from a SQLite database, next to
+- export: ``services.hazard_records.export`` of N synthetic hazards from a SQLite database, next to
   pyogrio writing the same features and columns to the same format (``pyogrio.raw.write``);
 - import: ``services.hazards.import_hazards`` of that exported file into a new SQLite database
   (every check, geodesic areas, one transaction), next to pyogrio reading the same file
@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     import pyogrio
 
     from clearground.formats import format_for_path
-    from clearground.services.hazards import export, import_hazards
+    from clearground.services.hazard_records import export
+    from clearground.services.hazards import import_hazards
     from clearground.store import open_store
     from clearground.synthetic import write_hazards
 

@@ -15,12 +15,13 @@ from pyproj import Transformer
 from clearground.domain.errors import BadInput, ImportRejected
 from clearground.formats import FORMATS, format_for_path, format_named
 from clearground.formats.base import FeatureTable
-from clearground.formats.csv_hxl import CSV, XLSX, XLSX_CELL_CHARS
+from clearground.formats.csv_hxl import CSV
 from clearground.formats.filegdb import FILEGDB
 from clearground.formats.kml import KML, KMZ
 from clearground.formats.ogr import GPX
 from clearground.formats.safe import check_xml, extract_zip
 from clearground.formats.shapefile import SHAPEFILE
+from clearground.formats.xlsx import XLSX, XLSX_CELL_CHARS
 from tests.data.make_bad import boxes, shapefile_zip, write_layer, zip_folder
 
 CYRILLIC = "СИНТЕТИЧНЕ Мінне поле «Ї»"

@@ -14,15 +14,15 @@ import pytest
 
 from clearground.domain.errors import ImportRejected
 from clearground.domain.records import AgeGroup, EOCategory, Sex, VictimOutcome, VictimType
-from clearground.formats.odk import (
+from clearground.formats.odk import read_export
+from clearground.formats.odk_values import (
     geometry_of,
     instance_id,
     parse_geopoint,
     parse_geoshape,
-    read_export,
     value,
 )
-from clearground.services.odk import FORMS, form_text
+from clearground.services.odk_forms import FORMS, form_text
 from tests.conftest import feature_assert_or_skip
 
 XF = "{http://www.w3.org/2002/xforms}"
@@ -115,7 +115,7 @@ def test_accident_form_flags_only_names_and_contacts_as_personal():
 def test_runtime_does_not_need_pyxform():
     code = (
         "import sys, clearground.cli, clearground.services.odk, clearground.formats.odk\n"
-        "from clearground.services.odk import form_text\n"
+        "from clearground.services.odk_forms import form_text\n"
         "form_text('nts')\n"
         "assert 'pyxform' not in sys.modules, 'pyxform imported'\n"
     )
@@ -403,6 +403,6 @@ def test_a_truncated_kobo_xlsx_is_refused_with_its_name(tmp_path):
     ],
 )
 def test_briefcase_english_dates_become_iso_8601(raw, expected):
-    from clearground.formats.odk import iso_date_text
+    from clearground.formats.odk_values import iso_date_text
 
     assert iso_date_text(raw) == expected

@@ -118,7 +118,7 @@ def export(
         typer.echo(f"{file}: wrote {n} ranked hazard(s) of prioritisation run {run_id}")
         return
     if kind == "hazard":
-        from clearground.services.hazards import export as run_export
+        from clearground.services.hazard_records import export as run_export
 
         n = run_export(store, file, **options)
         typer.echo(f"{file}: wrote {n} hazard area(s)")

@@ -61,7 +61,7 @@ def hazards_list(
     ctx: typer.Context, format_: FormatOption = OutputFormat.json, as_of: AsOfOption = None
 ) -> None:
     """List hazard areas (a JSON array, or a table)."""
-    from clearground.services.hazards import list_hazards
+    from clearground.services.hazard_records import list_hazards
     from clearground.services.projections import hazard_json
     from clearground.store.base import parse_as_of
 
@@ -78,7 +78,7 @@ def hazard_show(
     as_of: AsOfOption = None,
 ) -> None:
     """Show one hazard area."""
-    from clearground.services.hazards import show
+    from clearground.services.hazard_records import show
     from clearground.services.projections import hazard_json
     from clearground.store.base import parse_as_of
 
@@ -96,7 +96,7 @@ def hazard_edit(
     format_: FormatOption = OutputFormat.json,
 ) -> None:
     """Edit attributes of a hazard. Status and areas change only through land release."""
-    from clearground.services.hazards import edit, parse_changes
+    from clearground.services.hazard_records import edit, parse_changes
     from clearground.services.projections import hazard_json
 
     st = state(ctx)
@@ -123,7 +123,7 @@ def hazard_handover(
     reason: Annotated[str, typer.Option("--reason", help="Kept in the history.")] = "",
 ) -> None:
     """Record the formal handover of a closed hazard's released land (closed -> handed_over)."""
-    from clearground.services.hazards import handover
+    from clearground.services.hazard_records import handover
     from clearground.services.projections import hazard_json
 
     st = state(ctx)
@@ -142,7 +142,7 @@ def hazard_handover(
 @app.command()
 def history(ctx: typer.Context, record_id: IdArgument, format_: FormatOption = OutputFormat.json):
     """Every version of a record, with author, time and reason (hazards and activities)."""
-    from clearground.services.hazards import history_rows
+    from clearground.services.hazard_records import history_rows
 
     rows = history_rows(state(ctx).store(), record_id, reader(ctx))
     if format_ is OutputFormat.json:

@@ -270,7 +270,7 @@ def _run(spec: ImportCommand, ctx: typer.Context, file: str, options: dict[str, 
     if "map_" in options:
         options["mapping"] = parse_map(options.pop("map_"))
     if "repeat" in options:
-        from clearground.services.odk import parse_repeats
+        from clearground.services.odk_forms import parse_repeats
 
         options["repeat_files"] = parse_repeats(options.pop("repeat"))
     again = options.pop("again")

@@ -34,7 +34,7 @@ FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "kml": ("clearground.formats.kml:KML", (".kml",)),
     "kmz": ("clearground.formats.kml:KMZ", (".kmz",)),
     "csv": ("clearground.formats.csv_hxl:CSV", (".csv",)),
-    "xlsx": ("clearground.formats.csv_hxl:XLSX", (".xlsx",)),
+    "xlsx": ("clearground.formats.xlsx:XLSX", (".xlsx",)),
     "filegdb": ("clearground.formats.filegdb:FILEGDB", (".gdb.zip",)),
 }
 

@@ -29,27 +29,22 @@ import csv
 import io
 import math
 import re
-import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import shapely
 
 from clearground.domain.errors import BadInput, ImportRejected
 from clearground.formats.base import FeatureTable, Format, check_crs, check_regular_file
-from clearground.formats.ogr import OgrFormat, to_wgs84
+from clearground.formats.hxl_table import (
+    _header_and_tags,
+    _number,
+    _reason,
+    _unique,
+    table_from_rows,
+)
 
-__all__ = [
-    "CSV",
-    "HXL_TAGS",
-    "XLSX",
-    "CsvFormat",
-    "XlsxFormat",
-    "is_hxl_row",
-    "table_from_rows",
-    "xlsx_text",
-]
+__all__ = ["CSV", "HXL_TAGS", "CsvFormat"]
 
 #: HXL hashtags written under each column clearground exports (others stay untagged).
 HXL_TAGS: dict[str, str] = {
@@ -75,165 +70,6 @@ HXL_TAGS: dict[str, str] = {
     "lon": "#geo+lon",
     "WKT": "#geo+wkt",
 }
-
-_WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "wkt_geom", "shape")
-_LON_NAMES = ("lon", "longitude", "lng", "long", "x")
-_LAT_NAMES = ("lat", "latitude", "y")
-_TAG = re.compile(r"^\s*#[a-z][a-z0-9_]*(\s*\+\s*[a-z][a-z0-9_]*)*\s*$", re.IGNORECASE)
-_XLSX_DATE = re.compile(r"^(\d{4})/(\d{2})/(\d{2})(?: (\d{2}:\d{2}:\d{2}(?:\.\d+)?))?$")
-#: Excel holds at most this many characters in a cell.
-XLSX_CELL_CHARS = 32_767
-
-
-def is_hxl_row(cells: list[str | None]) -> bool:
-    """True when every non-empty cell is an HXL hashtag spec (and at least one is).
-
-    >>> is_hxl_row(["#geo +lat", "", "#adm1+code"]), is_hxl_row(["#geo+lat", "name"])
-    (True, False)
-    """
-    filled = [c for c in cells if c is not None and str(c).strip()]
-    return bool(filled) and all(_TAG.match(str(c)) for c in filled)
-
-
-def _tag(cell: str | None) -> tuple[str, frozenset[str]]:
-    """(hashtag, attributes) of a cell: ``'#geo +Lat'`` -> ``('#geo', {'lat'})``."""
-    if not cell or not _TAG.match(cell):
-        return "", frozenset()
-    parts = re.sub(r"\s+", "", cell).lower().split("+")
-    return parts[0], frozenset(parts[1:])
-
-
-def _find(names: list[str], tags: list[str], wanted: tuple[str, ...], attribute: str) -> int | None:
-    """Index of the column tagged ``#geo+attribute``, else the first named one of ``wanted``."""
-    for j, cell in enumerate(tags):
-        hashtag, attributes = _tag(cell)
-        if hashtag == "#geo" and attribute in attributes:
-            return j
-    lower = [n.strip().lower() for n in names]
-    for w in wanted:
-        if w in lower:
-            return lower.index(w)
-    return None
-
-
-def _number(text: str) -> float:
-    t = text.strip()
-    if re.fullmatch(r"[+-]?\d+,\d+", t):  # a decimal comma (CSV from a European Excel)
-        t = t.replace(",", ".")
-    value = float(t)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
-
-
-def _reason(exc: Exception) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def table_from_rows(
-    source: str,
-    names: list[str],
-    tags: list[str],
-    columns: list[list[str | None]],
-    *,
-    crs: str | None = None,
-    problems: dict[int, str] | None = None,
-) -> FeatureTable:
-    """A ``FeatureTable`` from text columns: the geometry out of WKT or lon/lat columns.
-
-    ``names`` and ``tags`` (may be empty strings) describe ``columns``, each a list of text (None
-    for an empty cell) of the same length.
-    """
-    problems = dict(problems or {})
-    n = len(columns[0]) if columns else 0
-    wkt_j = _find(names, tags, _WKT_NAMES, "wkt")
-    lon_j = _find(names, tags, _LON_NAMES, "lon")
-    lat_j = _find(names, tags, _LAT_NAMES, "lat")
-    geoms = np.full(n, None, dtype=object)
-    if wkt_j is not None:
-        values = columns[wkt_j]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parsed = shapely.from_wkt(
-                np.array([v or None for v in values], dtype=object), on_invalid="ignore"
-            )
-        for i in np.flatnonzero(shapely.is_missing(parsed)):
-            if values[i]:
-                try:
-                    shapely.from_wkt(values[i])
-                    why = "WKT cannot be parsed"
-                except shapely.errors.GEOSException as exc:
-                    why = f"WKT cannot be parsed: {_reason(exc)}"
-                problems.setdefault(int(i), f"{names[wkt_j]}: {why}")
-        geoms = np.asarray(parsed, dtype=object)
-    elif lon_j is not None and lat_j is not None:
-        lon = np.full(n, np.nan)
-        lat = np.full(n, np.nan)
-        for i, (x, y) in enumerate(zip(columns[lon_j], columns[lat_j], strict=True)):
-            if not x and not y:
-                continue
-            try:
-                lon[i], lat[i] = _number(x or ""), _number(y or "")
-            except ValueError:
-                problems.setdefault(
-                    i, f"{names[lon_j]}/{names[lat_j]} = {x!r}/{y!r} are not both numbers"
-                )
-        have = ~(np.isnan(lon) | np.isnan(lat))
-        geoms[have] = shapely.points(lon[have], lat[have])
-    elif n:
-        raise ImportRejected(
-            [
-                f"{source}: no geometry column: give a WKT column (named wkt or geometry, or "
-                "tagged #geo+wkt) or longitude and latitude columns (lon and lat, or tagged "
-                "#geo+lon and #geo+lat)"
-            ]
-        )
-    if crs:
-        try:
-            geoms = to_wgs84(geoms, crs)
-        except Exception as exc:  # pyproj raises several kinds for a bad CRS
-            raise ImportRejected(
-                [f"{source}: cannot reproject from {crs} to EPSG:4326: {_reason(exc)}"]
-            ) from None
-    drop = {j for j in (wkt_j, lon_j, lat_j) if j is not None}
-    table_columns: dict[str, np.ndarray] = {}
-    for j, name in enumerate(names):
-        if j not in drop:
-            table_columns[name] = np.array(columns[j], dtype=object)
-    return FeatureTable(
-        source,
-        geoms,
-        table_columns,
-        crs=crs or "EPSG:4326",
-        problems=problems,
-    )
-
-
-def _header_and_tags(rows: list[list[str | None]]) -> tuple[list[str], list[str], int]:
-    """(names, tags, index of the first data row) of a table's rows: the header row, then an
-    optional HXL row; or an HXL row alone. Both are padded to the wider of the two."""
-    header = [(c or "").strip() for c in rows[0]] if rows else []
-    if is_hxl_row(header):
-        return list(header), list(header), 1
-    tags: list[str] = []
-    start = 1
-    if len(rows) > 1 and is_hxl_row(rows[1]):
-        tags, start = [(c or "").strip() for c in rows[1]], 2
-    width = max(len(header), len(tags))
-    return header + [""] * (width - len(header)), tags + [""] * (width - len(tags)), start
-
-
-def _unique(names: list[str], tags: list[str]) -> list[str]:
-    out: list[str] = []
-    seen: set[str] = set()
-    for j, name in enumerate(names):
-        name = name or tags[j] or f"column{j + 1}"
-        base, k = name, 2
-        while name.lower() in seen:
-            name, k = f"{base}_{k}", k + 1
-        seen.add(name.lower())
-        out.append(name)
-    return out
 
 
 def _looks_like(raw: bytes) -> str:
@@ -436,94 +272,4 @@ def _out_columns(table: FeatureTable, *, numbers: bool) -> tuple[list[str], list
     return names + geo_names, values
 
 
-class XlsxFormat(OgrFormat):
-    """XLSX (Excel) workbooks, through GDAL: one table per sheet, columns as for CSV."""
-
-    def __init__(self) -> None:
-        super().__init__("xlsx", "XLSX", (".xlsx",))
-
-    def check_file(self, path: Path, source: str) -> None:
-        from clearground.formats.safe import check_zip
-
-        check_zip(path, source=source, kind="XLSX")
-
-    def read(self, path: Path, *, layer: str | None = None, crs: str | None = None) -> FeatureTable:
-        path = Path(path)
-        source = str(path)
-        crs = check_crs(crs)
-        sheet = self.read_from(
-            path,
-            source=source,
-            layer=layer,
-            open_options={"HEADERS": "FORCE", "FIELD_TYPES": "STRING"},
-        )
-        raw_names = list(sheet.columns)
-        cols = [[xlsx_text(v) for v in sheet.columns[n].tolist()] for n in raw_names]
-        n = len(sheet)
-        rows = [raw_names] + [[c[i] for c in cols] for i in range(min(n, 1))]
-        names, tags, start = _header_and_tags(rows)
-        names = _unique(names, tags)
-        skip = start - 1  # data rows that are the HXL row
-        keep = [i for i in range(skip, n) if any(c[i] for c in cols)]
-        columns = [[c[i] for i in keep] for c in cols]
-        table = table_from_rows(source, names, tags, columns, crs=crs)
-        table.layer = sheet.layer
-        return _typed(table, dict(zip(names, _cell_types(path, sheet.layer), strict=False)))
-
-    def write(self, path: Path, table: FeatureTable, *, layer: str) -> None:
-        import pyogrio
-
-        path = Path(path)
-        names, values = _out_columns(table, numbers=True)
-        if "WKT" in names:
-            wkt = values[names.index("WKT")]
-            long = [i for i, w in enumerate(wkt.tolist()) if w and len(w) > XLSX_CELL_CHARS]
-            if long:
-                ids = table.columns.get("id")
-                who = ", ".join(
-                    str(ids[i]) if ids is not None else f"feature {i + 1}" for i in long[:5]
-                )
-                raise BadInput(
-                    f"{path}: {len(long)} polygon(s) need more than the {XLSX_CELL_CHARS:,} "
-                    f"characters an Excel cell holds as WKT ({who}); nothing was written. "
-                    "Export to CSV, GeoPackage or GeoJSON instead."
-                )
-        if path.exists():
-            path.unlink()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            pyogrio.raw.write(
-                path,
-                None,
-                [np.asarray(v) for v in values],
-                names,
-                layer=layer,
-                driver="XLSX",
-            )
-
-
-def _cell_types(path: Path, layer: str | None) -> list[str]:
-    """The type of each column by the workbook's own cells (numbers typed as numbers in Excel
-    come back as numbers; text that looks like a number, such as a P-code, stays text)."""
-    import pyogrio
-
-    info = pyogrio.read_info(path, layer=layer, HEADERS="FORCE", FIELD_TYPES="AUTO")
-    kinds = {"int32": "integer", "int64": "integer64", "float64": "real", "float32": "real"}
-    return [kinds.get(str(d), "string") for d in info["dtypes"]]
-
-
-def xlsx_text(value: Any) -> str | None:
-    """A workbook cell read as text: trimmed, None when empty, dates as ISO 8601."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text:
-        return None
-    if m := _XLSX_DATE.match(text):  # GDAL shows date cells as YYYY/MM/DD: make them ISO 8601
-        y, mo, d, t = m.groups()
-        return f"{y}-{mo}-{d}" + (f"T{t}" if t else "")
-    return text
-
-
 CSV = CsvFormat()
-XLSX = XlsxFormat()

@@ -19,17 +19,14 @@ from typing import Any
 from clearground.domain.errors import ImportRejected
 from clearground.domain.evidence import parse_eo_category, parse_victim
 from clearground.domain.records import Accident, EOCategory, Victim, VictimPersonalData
-from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.domain.validation import UKRAINE, Region
 from clearground.formats import read_file
 from clearground.services.common import (
     ImportReport,
     bulk,
     column_getter,
-    ignore_exported,
     iso_date,
     plain,
-    read_features,
-    refuse,
     refuse_unstorable_text,
     require_columns,
     texts,
@@ -38,6 +35,7 @@ from clearground.services.common import (
 from clearground.services.evidence import COMPUTED, OUTSIDE_MESSAGE
 from clearground.services.hazard_links import HazardLinks
 from clearground.services.locations import PcodeIndex
+from clearground.services.prologue import read_for_import
 from clearground.store.base import Store
 from clearground.store.retry import retrying
 
@@ -232,17 +230,21 @@ def import_accidents(
     """
     path = Path(path)
     today = today or date.today()
-    table = read_features(path, layer=layer, format_name=format_name)
-    n = len(table)
     mapping, victims_mapping, column_problems = _split_mapping(mapping)
-    getter, used = column_getter(table, mapping, fields=_ACCIDENT_FIELDS)
-    require_columns(table, getter, ("date",))
-    ignore_exported(getter, COMPUTED)
+    p = read_for_import(
+        path,
+        fields=_ACCIDENT_FIELDS,
+        mapping=mapping,
+        required=("date",),
+        computed=COMPUTED,
+        geometry="point",
+        region=region,
+        layer=layer,
+        format_name=format_name,
+    )
+    table, getter, used, check, n = p.table, p.get, p.used, p.check, p.n
     victims_column = getter("victims")
     counts = {c: texts(getter(c), n) for c in _COUNTS} if victims_column is not None else {}
-    check = check_geometries(
-        table.geometries, region=region, allowed_types=(0,), expected="a point"
-    )
     problems = {**check.problems, **{i: _unquoted(m) for i, m in table.problems.items()}}
     cols = {f: texts(getter(f), n) for f in ("date", *_FIELDS)}
     column_problems += _unknown_columns(table, used, "an accident", "non-personal field")
@@ -285,12 +287,18 @@ def import_accidents(
                     "give them in one place",
                 )
     parsed = {i: row for i, row in parsed.items() if i not in problems}
-    if victim_problems or column_problems or (problems and not parsed):
-        raise ImportRejected(
-            column_problems
-            + [f"{table.where(i)}: {problems[i]}" for i in sorted(problems)]
-            + victim_problems
-        )
+
+    def refuse_all() -> None:
+        """One refusal with every problem: the columns', the features', the victims'."""
+        if victim_problems or column_problems or problems:
+            raise ImportRejected(
+                column_problems
+                + [f"{table.where(i)}: {problems[i]}" for i in sorted(problems)]
+                + victim_problems
+            )
+
+    if not parsed:  # nothing left for the checks against the database
+        refuse_all()
     points = without_problems(check.geometries, problems)
     with store.transaction() as tx:
         hazards = HazardLinks(store, tx, points, [cols["hazard_id"][i] for i in parsed])
@@ -330,7 +338,7 @@ def import_accidents(
                         )
                     )
             hazards.reopen_around(i, accident.id, f"accident {accident.id}", accident.date, author)
-        refuse(table, problems)
+        refuse_all()
         reason = f"imported from {path.name}"
         tx.insert(KIND, accidents, author=author, reason=reason)
         tx.insert(PERSONAL, personal, author=author, reason=reason)

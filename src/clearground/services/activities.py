@@ -12,22 +12,19 @@ from clearground.domain.errors import BadInput, CleargroundError
 from clearground.domain.evidence import parse_devices_found, parse_methods
 from clearground.domain.landrelease import apply_activity, parse_activity_kind, polygonal
 from clearground.domain.records import LandReleaseActivity
-from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.domain.validation import UKRAINE, Region
 from clearground.services.common import (
     ImportReport,
     attributes_of,
-    column_getter,
-    ignore_exported,
     iso_date,
-    read_features,
     refuse,
     refuse_unless_rows,
-    require_columns,
     text,
     texts,
     without_problems,
 )
 from clearground.services.locations import PcodeIndex
+from clearground.services.prologue import read_for_import
 from clearground.store.base import Store
 from clearground.store.retry import retrying
 
@@ -94,18 +91,21 @@ def import_activities(
     """
     path = Path(path)
     today = today or date.today()
-    table = read_features(path, layer=layer, format_name=format_name)
-    n = len(table)
-    getter, used = column_getter(
-        table, mapping or {}, fields=(*_REQUIRED, "id", "task_id", "notes", *_MDR)
+    p = read_for_import(
+        path,
+        fields=(*_REQUIRED, "id", "task_id", "notes", *_MDR),
+        mapping=mapping,
+        required=_REQUIRED,
+        computed=_COMPUTED,
+        region=region,
+        repair=repair,
+        layer=layer,
+        format_name=format_name,
     )
-    require_columns(table, getter, _REQUIRED)
-    check = check_geometries(table.geometries, region=region, repair=repair)
-    problems = {**check.problems, **table.problems}
+    table, getter, check, problems, n = p.table, p.get, p.check, p.problems, p.n
     for f in ("id", "task_id", "notes", *_MDR):
         getter(f)
-    ignore_exported(getter, _COMPUTED)
-    extra = [c for c in table.columns if c not in used]
+    extra = p.extra
     rows = []
     mdr_cols = {f: _nested(getter(f), n) if f in _NESTED else texts(getter(f), n) for f in _MDR}
     mdr: dict[int, dict[str, Any]] = {}
@@ -194,7 +194,7 @@ def import_activities(
         tx.insert("activity", activities, author=author, reason=f"imported from {path.name}")
         if not dry_run:
             tx.commit()
-    repaired = [f"{table.where(i)}: {why}" for i, why in sorted(check.repaired.items())]
+    repaired = p.repaired()
     notes = [
         f"{a.id}: {a.kind} on {a.hazard_id} {a.outcome} {a.released_m2:.0f} m²" for a in activities
     ]

@@ -18,14 +18,13 @@ from shapely.geometry.base import BaseGeometry
 from clearground.domain.areas import geodesic_areas
 from clearground.domain.coverage import CoverageArea, Uncovered, uncovered_parts
 from clearground.domain.landrelease import polygonal_array
-from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.domain.validation import UKRAINE, Region
 from clearground.services.common import (
     ImportReport,
-    column_getter,
-    read_features,
     refuse,
     texts,
 )
+from clearground.services.prologue import read_for_import
 from clearground.store.base import Store
 from clearground.store.retry import retrying
 
@@ -101,12 +100,17 @@ def import_coverage(
     recorded before (its areas become tombstones, readable with ``--as-of``). Every one or none.
     """
     path = Path(path)
-    table = read_features(path, layer=layer, format_name=format_name)
-    n = len(table)
-    getter, _ = column_getter(table, mapping or {}, fields=("name",))
-    names = texts(getter("name"), n)
-    check = check_geometries(table.geometries, region=region, repair=repair)
-    problems = {**check.problems, **table.problems}
+    p = read_for_import(
+        path,
+        fields=("name",),
+        mapping=mapping,
+        region=region,
+        repair=repair,
+        layer=layer,
+        format_name=format_name,
+    )
+    table, check, problems, n = p.table, p.check, p.problems, p.n
+    names = texts(p.get("name"), n)
     box = shapely.box(*region.bounds)
     for i, g in enumerate(check.geometries):
         if i not in problems and not shapely.intersects(g, box):
@@ -145,5 +149,5 @@ def import_coverage(
     notes = [f"covers {km2:,.0f} km² within {region.describe()}"]
     if current:
         notes.append(f"replaces the {len(current)} coverage area(s) recorded before")
-    repaired = [f"{table.where(i)}: {why}" for i, why in sorted(check.repaired.items())]
+    repaired = p.repaired()
     return ImportReport(str(path), KIND, n, ids, dry_run, repaired=repaired, notes=notes)

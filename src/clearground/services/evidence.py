@@ -14,24 +14,21 @@ from typing import Any
 
 from clearground.domain.evidence import parse_eo_category
 from clearground.domain.records import EOItem
-from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.domain.validation import UKRAINE, Region
 from clearground.services.common import (
     ImportReport,
     attributes_of,
     bulk,
-    column_getter,
-    ignore_exported,
     iso_date,
-    read_features,
     refuse,
     refuse_unless_rows,
-    require_columns,
     texts,
     without_problems,
 )
 from clearground.services.hazard_links import HazardLinks
 from clearground.services.locations import PcodeIndex
 from clearground.services.projections import OUTSIDE_MESSAGE
+from clearground.services.prologue import read_for_import
 from clearground.store.base import Store
 from clearground.store.retry import retrying
 
@@ -97,17 +94,20 @@ def import_eo(
     today = today or date.today()
     if layer is None and path.suffix.lower() == ".gpx":
         layer = "waypoints"  # a GPS unit's marked points are the EO spot reports
-    table = read_features(path, layer=layer, format_name=format_name)
-    n = len(table)
-    getter, used = column_getter(table, mapping or {}, fields=(*_REQUIRED, *_FIELDS))
-    require_columns(table, getter, _REQUIRED)
-    ignore_exported(getter, COMPUTED)
-    check = check_geometries(
-        table.geometries, region=region, allowed_types=(0,), expected="a point"
+    p = read_for_import(
+        path,
+        fields=(*_REQUIRED, *_FIELDS),
+        mapping=mapping,
+        required=_REQUIRED,
+        computed=COMPUTED,
+        geometry="point",
+        region=region,
+        layer=layer,
+        format_name=format_name,
     )
-    problems = {**check.problems, **table.problems}
+    table, getter, check, problems, n = p.table, p.get, p.check, p.problems, p.n
     cols = {f: texts(getter(f), n) for f in (*_REQUIRED, *_FIELDS)}
-    extra = [c for c in table.columns if c not in used]
+    extra = p.extra
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for i in range(n):

@@ -1,6 +1,7 @@
-"""Export of every record kind (hazards have their own, richer export in services.hazards), and
-finding any record by its id. Every file is written for the public reader of
-``services.projections``: victims' personal data is never exported, whoever exports."""
+"""Export of every record kind (hazards have their own, richer export in
+services.hazard_records), and finding any record by its id. Every file is written for the
+public reader of ``services.projections``: victims' personal data is never
+exported, whoever exports."""
 
 from __future__ import annotations
 

@@ -19,16 +19,15 @@ from clearground.domain.areas import geodesic_areas
 from clearground.domain.errors import ImportRejected
 from clearground.domain.landrelease import polygonal_array
 from clearground.domain.records import Location
-from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.domain.validation import UKRAINE, Region
 from clearground.services.common import (
     ImportReport,
     add_existing_ids,
     bulk,
-    column_getter,
-    read_features,
     refuse,
     texts,
 )
+from clearground.services.prologue import read_for_import
 from clearground.store.base import Store
 from clearground.store.retry import retrying
 
@@ -110,10 +109,17 @@ def import_locations(
 ) -> ImportReport:
     """Import administrative areas (one level per layer), every one or none."""
     path = Path(path)
-    table = read_features(path, layer=layer, format_name=format_name)
-    n = len(table)
-    getter, _ = column_getter(table, mapping or {}, fields=_MAPPABLE)
-    pcodes, names, levels, parents = _columns(table, getter)
+    p = read_for_import(
+        path,
+        fields=_MAPPABLE,
+        mapping=mapping,
+        region=region,
+        repair=repair,
+        layer=layer,
+        format_name=format_name,
+    )
+    table, check, problems, n = p.table, p.check, p.problems, p.n
+    pcodes, names, levels, parents = _columns(table, p.get)
     if not any(pcodes):
         raise ImportRejected(
             [
@@ -121,8 +127,6 @@ def import_locations(
                 "name, level and parent (map others with --map field=column)"
             ]
         )
-    check = check_geometries(table.geometries, region=region, repair=repair)
-    problems = {**check.problems, **table.problems}
     seen: dict[str, int] = {}
     for i in range(n):
         if not pcodes[i]:

@@ -23,23 +23,21 @@ from clearground.domain.errors import ImportRejected
 from clearground.domain.evidence import claimed_deactivation_passed, parse_devices
 from clearground.domain.landrelease import polygonal_array
 from clearground.domain.records import Classification, HazardArea, MinefieldRecord
-from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.domain.validation import UKRAINE, Region
 from clearground.formats.base import FeatureTable
 from clearground.services.common import (
     ImportReport,
     add_existing_ids,
     attributes_of,
     bulk,
-    column_getter,
-    ignore_exported,
     iso_date,
-    read_features,
     refuse,
     text,
     texts,
 )
 from clearground.services.locations import PcodeIndex
 from clearground.services.projections import PUBLIC, minefield_json
+from clearground.services.prologue import read_for_import
 from clearground.store.base import Store, Transaction
 from clearground.store.retry import retrying
 
@@ -88,14 +86,19 @@ def import_minefields(
     """Import minefield records, every one or none; each creates a CHA."""
     path = Path(path)
     today = today or date.today()
-    table = read_features(path, layer=layer, format_name=format_name)
-    n = len(table)
-    getter, used = column_getter(table, mapping or {}, fields=_FIELDS)
-    check = check_geometries(table.geometries, region=region, repair=repair)
-    problems = {**check.problems, **table.problems}
+    p = read_for_import(
+        path,
+        fields=_FIELDS,
+        mapping=mapping,
+        computed=_COMPUTED,
+        region=region,
+        repair=repair,
+        layer=layer,
+        format_name=format_name,
+    )
+    table, getter, check, problems, n = p.table, p.get, p.check, p.problems, p.n
     cols = {f: texts(getter(f), n) for f in _FIELDS}
-    ignore_exported(getter, _COMPUTED)
-    extra = [c for c in table.columns if c not in used]
+    extra = p.extra
     parsed: dict[int, dict[str, Any]] = {}
     for i in range(n):
         try:
@@ -121,6 +124,9 @@ def import_minefields(
         if hid and named.setdefault(hid, i) != i:
             problems.setdefault(i, f"hazard_id {hid!r} repeats feature {named[hid] + 1}")
     add_existing_ids(store, KIND, cols["id"], problems)
+    if problems:  # the hazards named are checked too, so that one pass reports everything
+        with store.transaction() as tx:
+            _own_hazards(tx, table, cols["id"], cols["hazard_id"], problems)
     refuse(table, problems)
     geoms = polygonal_array(check.geometries)
     areas = geodesic_areas(geoms).tolist()
@@ -136,7 +142,7 @@ def import_minefields(
                     if cols["id"][i] in clash or given.count(cols["id"][i]) > 1
                 ]
             )
-        linked = _own_hazards(tx, table, cols["id"], cols["hazard_id"])
+        linked = _own_hazards(tx, table, cols["id"], cols["hazard_id"], {})
         record_ids = iter(tx.next_ids(KIND, n - len(given)))
         hazard_ids = iter(tx.next_ids("hazard", sum(1 for h in cols["hazard_id"] if not h)))
         records, hazards = [], []
@@ -197,24 +203,30 @@ def import_minefields(
 
 
 def _own_hazards(
-    tx: Transaction, table: FeatureTable, record_ids: list[str], hazard_ids: list[str]
+    tx: Transaction,
+    table: FeatureTable,
+    record_ids: list[str],
+    hazard_ids: list[str],
+    problems: dict[int, str],
 ) -> set[str]:
     """The named hazards that already exist as the CHA of the record naming them.
 
     A hazard is a record's own CHA when its ``minefield_record`` attribute is the record's id:
     the attribute is written when the CHA is made, and exports carry it. Linking a record to any
     other hazard would make two records share one CHA, or a record adopt a hazard whose own
-    evidence says nothing of it, so that is refused, naming whose CHA the hazard is.
+    evidence says nothing of it, so that is refused, naming whose CHA the hazard is. The
+    problems are added to ``problems`` (a feature's first problem is kept) and refused.
     """
     wanted = sorted({h for h in hazard_ids if h})
     if not wanted:
         return set()
     found = tx.get_many("hazard", wanted)
     gone = tx.existing_ids("hazard", [h for h in wanted if h not in found])
-    problems: dict[int, str] = {}
     for i, (mf_id, hid) in enumerate(zip(record_ids, hazard_ids, strict=True)):
         if hid in gone:
-            problems[i] = f"hazard_id {hid!r} names a deleted hazard; leave hazard_id empty"
+            problems.setdefault(
+                i, f"hazard_id {hid!r} names a deleted hazard; leave hazard_id empty"
+            )
         if not hid or hid not in found:
             continue  # none named, or the CHA is created under the named id
         owner = text(found[hid].record.attributes.get("minefield_record"))
@@ -222,9 +234,10 @@ def _own_hazards(
             whose = (
                 f"the CHA of minefield record {owner!r}" if owner else "no minefield record's CHA"
             )
-            problems[i] = (
+            problems.setdefault(
+                i,
                 f"hazard_id {hid!r} is {whose}, not of this record "
-                f"{mf_id or '(which has no id)'}; leave hazard_id empty to create its CHA"
+                f"{mf_id or '(which has no id)'}; leave hazard_id empty to create its CHA",
             )
     refuse(table, problems)
     return set(found)

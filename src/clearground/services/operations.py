@@ -29,16 +29,13 @@ from clearground.domain.validation import UKRAINE, Region, check_geometries
 from clearground.services.common import (
     ImportReport,
     attributes_of,
-    column_getter,
-    ignore_exported,
     iso_date,
-    read_features,
     refuse,
     refuse_unless_rows,
-    require_columns,
     texts,
 )
 from clearground.services.locations import PcodeIndex
+from clearground.services.prologue import read_for_import
 from clearground.store.base import Store
 from clearground.store.retry import retrying
 
@@ -252,17 +249,20 @@ def import_records(
     spec = KINDS[kind]
     path = Path(path)
     today = today or date.today()
-    table = read_features(path, layer=layer, format_name=format_name)
-    n = len(table)
-    getter, used = column_getter(
-        table, mapping or {}, fields=("id", *(f.name for f in spec.fields))
+    p = read_for_import(
+        path,
+        fields=("id", *(f.name for f in spec.fields)),
+        mapping=mapping,
+        required=tuple(f.name for f in spec.fields if f.required),
+        computed=spec.computed,
+        geometry=None,  # optional, or a point or an area: checked below
+        layer=layer,
+        format_name=format_name,
     )
-    ignore_exported(getter, spec.computed)
-    require_columns(table, getter, tuple(f.name for f in spec.fields if f.required))
+    table, getter, problems, n = p.table, p.get, p.problems, p.n
     cols = {f.name: texts(getter(f.name), n) for f in spec.fields}
     ids = texts(getter("id"), n)
-    extra = [c for c in table.columns if c not in used]
-    problems = dict(table.problems)
+    extra = p.extra
     geoms = np.asarray(table.geometries, dtype=object)
     if spec.geometry != "none":
         allowed = (0,) if spec.geometry == "optional point" else (0, 3, 6)

@@ -12,21 +12,18 @@ from pathlib import Path
 from clearground.domain.errors import BadInput
 from clearground.domain.landrelease import polygonal, return_land
 from clearground.domain.records import QCResult, QCSample
-from clearground.domain.validation import UKRAINE, Region, check_geometries
+from clearground.domain.validation import UKRAINE, Region
 from clearground.services.common import (
     ImportReport,
     attributes_of,
-    column_getter,
-    ignore_exported,
     iso_date,
-    read_features,
     refuse,
     refuse_unless_rows,
-    require_columns,
     texts,
     without_problems,
 )
 from clearground.services.locations import PcodeIndex
+from clearground.services.prologue import read_for_import
 from clearground.store.base import Store
 from clearground.store.retry import retrying
 
@@ -56,15 +53,19 @@ def import_qc(
     """Record every QC sample of a polygon layer, or none; failed samples return land."""
     path = Path(path)
     today = today or date.today()
-    table = read_features(path, layer=layer, format_name=format_name)
-    n = len(table)
-    getter, used = column_getter(table, mapping or {}, fields=(*_REQUIRED, *_OPTIONAL))
-    require_columns(table, getter, _REQUIRED)
-    check = check_geometries(table.geometries, region=region)
-    problems = {**check.problems, **table.problems}
+    p = read_for_import(
+        path,
+        fields=(*_REQUIRED, *_OPTIONAL),
+        mapping=mapping,
+        required=_REQUIRED,
+        computed=_COMPUTED,
+        region=region,
+        layer=layer,
+        format_name=format_name,
+    )
+    table, getter, check, problems, n = p.table, p.get, p.check, p.problems, p.n
     cols = {f: texts(getter(f), n) for f in (*_REQUIRED, *_OPTIONAL)}
-    ignore_exported(getter, _COMPUTED)
-    extra = [c for c in table.columns if c not in used]
+    extra = p.extra
     rows = []
     for i in range(n):
         try:
