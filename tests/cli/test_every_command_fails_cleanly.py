@@ -320,9 +320,7 @@ def test_an_output_in_a_missing_folder_is_refused(tmp_path, run, populated, name
 
 
 @pytest.mark.parametrize("name", sorted(LONG_RUNNING))
-def test_a_server_refuses_a_missing_or_uninitialised_database_before_listening(
-    tmp_path, run, name
-):
+def test_a_server_refuses_a_missing_or_uninitialised_database_before_listening(tmp_path, run, name):
     db = tmp_path / "none.db"
     code, err = run(f"sqlite:///{db}", [name, "--port", "1"])
     assert code == DatabaseUnavailable.exit_code and "init" in err, err

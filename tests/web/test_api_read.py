@@ -151,7 +151,7 @@ def test_datetime_selects_by_each_kinds_date(client, store, five):
 
 
 def test_as_of_reads_the_past_and_history_is_the_clis(client, store, five, sign_in):
-    from clearground.services.hazards import history_rows
+    from clearground.services.hazard_records import history_rows
 
     before = client.get("/api/v1/hazards/HA-000001").json()["valid_from"]
     sign_in("im_officer", "SYNTHETIC officer")

@@ -121,7 +121,7 @@ def page(
 
 def history_rows(store: Store, kind: str, record_id: str, reader: Any) -> list[dict[str, Any]]:
     """The versions of one record of ``kind`` as ``clearground history`` shows them."""
-    from clearground.services.hazards import history_rows as rows
+    from clearground.services.hazard_records import history_rows as rows
 
     if not store.history(_readable(kind), record_id):
         raise NotFound(f"{LABELS.get(kind, kind)} {record_id} not found")

@@ -84,7 +84,7 @@ def edit_body(
     state: WebState, who: Principal, hazard_id: str, raw: bytes, if_match: str | None, reason: str
 ) -> tuple[dict[str, Any], int]:
     """``hazard edit``: the hazard's new JSON and version, or 428/409/400/404/422."""
-    from clearground.services.hazards import edit
+    from clearground.services.hazard_records import edit
     from clearground.services.projections import hazard_json
     from clearground.services.read import record
 
