@@ -173,3 +173,41 @@ def account_events(conn: Any) -> list[AccountEvent]:
         "SELECT at, actor, action, subject, detail FROM account_events ORDER BY seq"
     ).fetchall()
     return [AccountEvent(a, b, c, d, json.loads(e)) for a, b, c, d, e in rows]
+
+
+class AccountWrites:
+    """The account writes of a transaction, for both engines: ``_conn`` is the transaction's
+    connection and ``_mark`` its driver's parameter mark (``?`` or ``%s``)."""
+
+    _conn: Any
+    _mark: str
+
+    def user(self, name: str) -> Any:
+        return get_user(self._conn, self._mark, name)
+
+    def add_user(self, user: Any) -> None:
+        add_user(self._conn, self._mark, user)
+
+    def disable_user(self, name: str, *, at: str, by: str) -> None:
+        disable_user(self._conn, self._mark, name, at, by)
+
+    def token(self, token_id: int) -> Any:
+        return get_token(self._conn, self._mark, token_id)
+
+    def add_token(self, name: str, user: str, token_hash: str, *, at: str, by: str) -> int:
+        return add_token(self._conn, self._mark, name, user, token_hash, at, by)
+
+    def revoke_token(self, token_id: int, *, at: str, by: str) -> None:
+        revoke_token(self._conn, self._mark, token_id, at, by)
+
+    def touch_token(self, token_id: int, at: str) -> None:
+        touch_token(self._conn, self._mark, token_id, at)
+
+    def add_session(self, token_hash: str, user: str, *, at: str, expires_at: str) -> None:
+        add_session(self._conn, self._mark, token_hash, user, at, expires_at)
+
+    def end_session(self, token_hash: str, at: str) -> None:
+        end_session(self._conn, self._mark, token_hash, at)
+
+    def add_account_event(self, event: Any) -> None:
+        add_account_event(self._conn, self._mark, event)

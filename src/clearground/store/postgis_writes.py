@@ -93,8 +93,10 @@ _COPY_TYPES = ["text", "int4", "text", "text", "text", "bool", "bool", "bytea", 
 _JSONB_V1 = b"\x01"
 
 
-class PostgisTransaction:
+class PostgisTransaction(accounts.AccountWrites):
     """Writes of one use case: one PostgreSQL transaction on the writer connection."""
+
+    _mark = "%s"
 
     def __init__(self, conn: psycopg.Connection, url: str = "") -> None:
         self._conn = conn
@@ -398,38 +400,6 @@ class PostgisTransaction:
 
     def record_import(self, entry: ledger.LedgerEntry) -> None:
         ledger.record_import(self._conn, "%s", entry)
-
-    # -- accounts (migration 14; the SQL is store/accounts.py) ---------------------------------
-
-    def user(self, name: str) -> Any:
-        return accounts.get_user(self._conn, "%s", name)
-
-    def add_user(self, user: Any) -> None:
-        accounts.add_user(self._conn, "%s", user)
-
-    def disable_user(self, name: str, *, at: str, by: str) -> None:
-        accounts.disable_user(self._conn, "%s", name, at, by)
-
-    def token(self, token_id: int) -> Any:
-        return accounts.get_token(self._conn, "%s", token_id)
-
-    def add_token(self, name: str, user: str, token_hash: str, *, at: str, by: str) -> int:
-        return accounts.add_token(self._conn, "%s", name, user, token_hash, at, by)
-
-    def revoke_token(self, token_id: int, *, at: str, by: str) -> None:
-        accounts.revoke_token(self._conn, "%s", token_id, at, by)
-
-    def touch_token(self, token_id: int, at: str) -> None:
-        accounts.touch_token(self._conn, "%s", token_id, at)
-
-    def add_session(self, token_hash: str, user: str, *, at: str, expires_at: str) -> None:
-        accounts.add_session(self._conn, "%s", token_hash, user, at, expires_at)
-
-    def end_session(self, token_hash: str, at: str) -> None:
-        accounts.end_session(self._conn, "%s", token_hash, at)
-
-    def add_account_event(self, event: Any) -> None:
-        accounts.add_account_event(self._conn, "%s", event)
 
     def commit(self) -> None:
         """COMMIT; a connection lost meanwhile leaves the outcome unknown, and says so (it is

@@ -54,8 +54,10 @@ def _versions(kind: str, rows: list[tuple]) -> list[Version]:
     return out
 
 
-class SqliteTransaction:
+class SqliteTransaction(accounts.AccountWrites):
     """Writes of one use case on the writer connection, inside ``BEGIN IMMEDIATE``."""
+
+    _mark = "?"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -323,38 +325,6 @@ class SqliteTransaction:
 
     def record_import(self, entry: ledger.LedgerEntry) -> None:
         ledger.record_import(self._conn, "?", entry)
-
-    # -- accounts (migration 14; the SQL is store/accounts.py) ---------------------------------
-
-    def user(self, name: str) -> Any:
-        return accounts.get_user(self._conn, "?", name)
-
-    def add_user(self, user: Any) -> None:
-        accounts.add_user(self._conn, "?", user)
-
-    def disable_user(self, name: str, *, at: str, by: str) -> None:
-        accounts.disable_user(self._conn, "?", name, at, by)
-
-    def token(self, token_id: int) -> Any:
-        return accounts.get_token(self._conn, "?", token_id)
-
-    def add_token(self, name: str, user: str, token_hash: str, *, at: str, by: str) -> int:
-        return accounts.add_token(self._conn, "?", name, user, token_hash, at, by)
-
-    def revoke_token(self, token_id: int, *, at: str, by: str) -> None:
-        accounts.revoke_token(self._conn, "?", token_id, at, by)
-
-    def touch_token(self, token_id: int, at: str) -> None:
-        accounts.touch_token(self._conn, "?", token_id, at)
-
-    def add_session(self, token_hash: str, user: str, *, at: str, expires_at: str) -> None:
-        accounts.add_session(self._conn, "?", token_hash, user, at, expires_at)
-
-    def end_session(self, token_hash: str, at: str) -> None:
-        accounts.end_session(self._conn, "?", token_hash, at)
-
-    def add_account_event(self, event: Any) -> None:
-        accounts.add_account_event(self._conn, "?", event)
 
     def commit(self) -> None:
         self.committing = True

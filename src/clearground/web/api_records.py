@@ -193,31 +193,25 @@ def _history_route(name: str):
 
 def _register() -> None:
     for name, kind in COLLECTIONS.items():
-        tags = [name]
-        router.add_api_route(
-            f"/{name}",
-            _list_route(name, kind),
-            methods=["GET"],
-            name=f"list_{name}",
-            summary=f"List {name}",
-            tags=tags,
+        routes = (
+            ("", _list_route(name, kind), "list", f"List {name}"),
+            ("/{record_id}", _one_route(name), "get", f"One record of {name} (ETag: its version)"),
+            (
+                "/{record_id}/history",
+                _history_route(name),
+                "history",
+                f"Every version of one record of {name}",
+            ),
         )
-        router.add_api_route(
-            f"/{name}/{{record_id}}",
-            _one_route(name),
-            methods=["GET"],
-            name=f"get_{name}",
-            summary=f"One record of {name} (ETag: its version)",
-            tags=tags,
-        )
-        router.add_api_route(
-            f"/{name}/{{record_id}}/history",
-            _history_route(name),
-            methods=["GET"],
-            name=f"history_{name}",
-            summary=f"Every version of one record of {name}",
-            tags=tags,
-        )
+        for suffix, endpoint, verb, summary in routes:
+            router.add_api_route(
+                f"/{name}{suffix}",
+                endpoint,
+                methods=["GET"],
+                name=f"{verb}_{name}",
+                summary=summary,
+                tags=[name],
+            )
 
 
 _register()
