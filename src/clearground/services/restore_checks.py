@@ -1,7 +1,7 @@
 """What ``restore`` verifies before it writes a dump: every record, and every hazard's history.
 
 A dump is a file anyone can edit. Restoring it as it is would let land be released by an edit:
-a hazard set to ``closed`` with no activity, a status no release gives (``"safe"``), a geometry
+a hazard set to ``closed`` with no activity, a status no release gives (an invented one), a geometry
 no check can read. So each row must decode to its record (JSON payload of the kind's shape, known
 status and enum values, a valid geometry of the kind's type), every record a row refers to must
 be in the dump, and each hazard's versions must follow from its activities, QC samples, evidence
