@@ -107,6 +107,13 @@ AsOf = Annotated[
 ]
 
 
+# The paging and place parameters every list shares, declared once.
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=10**9)]
+Cursor = Annotated[str | None, Query(description="next_cursor of the page before.")]
+Bbox = Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (EPSG:4326 degrees).")]
+
+
 def _list_route(name: str, kind: str):
     field = DATE_FIELDS.get(kind)
     dt_doc = (
@@ -119,12 +126,10 @@ def _list_route(name: str, kind: str):
     def list_records(
         state: StateDep,
         who: WhoDep,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-        cursor: Annotated[str | None, Query(description="next_cursor of the page before.")] = None,
-        bbox: Annotated[
-            str | None, Query(description="minlon,minlat,maxlon,maxlat (EPSG:4326 degrees).")
-        ] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: Cursor = None,
+        bbox: Bbox = None,
         datetime: str | None = Query(None, description=dt_doc),  # noqa: B008 (built per kind)
         as_of: AsOf = None,
     ) -> dict[str, Any]:
@@ -143,12 +148,10 @@ def _list_route(name: str, kind: str):
     def list_submissions(
         state: StateDep,
         who: WhoDep,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-        cursor: Annotated[str | None, Query(description="next_cursor of the page before.")] = None,
-        bbox: Annotated[
-            str | None, Query(description="minlon,minlat,maxlon,maxlat (EPSG:4326 degrees).")
-        ] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: Cursor = None,
+        bbox: Bbox = None,
         as_of: AsOf = None,
         status: Annotated[
             str | None, Query(description="pending, approved or rejected (default: all).")
