@@ -7,6 +7,10 @@ over the in-process baseline's, with the goal (within 3x); the other lines give 
 
     .venv/bin/python benchmarks/import_hazards.py            # 100,000 polygons
     .venv/bin/python benchmarks/import_hazards.py --n 2000   # small, as CI runs it
+
+Run it in the environment a user has: the one ``scripts/demo`` installs. pyogrio imports pandas
+and geopandas at start-up whenever they are installed (the ``bench`` extra brings them), which
+adds their import to every command's start; the output says whether they were there.
 """
 
 from __future__ import annotations
@@ -85,6 +89,16 @@ def clearground_import(src: Path, db: Path) -> float:
     return elapsed
 
 
+def environment() -> str:
+    """Whether pandas/geopandas are installed (pyogrio imports them at start when they are)."""
+    import importlib.util
+
+    extra = [m for m in ("pandas", "geopandas") if importlib.util.find_spec(m) is not None]
+    if extra:
+        return f"{' and '.join(extra)} installed: each command also imports them (not a user's)"
+    return "as scripts/demo installs it (no pandas or geopandas)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="number of polygons")
@@ -109,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             f"same {args.n:,} polygons; goal within {GOAL:g}x: {verdict}"
         )
         print(f"polygons                              {args.n:>10,}")
+        print(f"environment                           {environment()}")
         print(f"baseline pyogrio read+write           {b:>10.3f} s  (in process)")
         print(
             f"baseline as a command                 {bc:>10.3f} s  (python -c, with process start)"

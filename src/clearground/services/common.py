@@ -160,7 +160,11 @@ def texts(column: np.ndarray | None, n: int) -> list[str]:
         return [str(v) for v in column.tolist()]
     if column.dtype.kind in "US":
         return [str(v).strip() for v in column.tolist()]
-    return ["" if v is None else v.strip() if type(v) is str else text(v) for v in column.tolist()]
+    values = column.tolist()
+    try:  # a column of text only: map's C loop is several times faster than a comprehension
+        return list(map(str.strip, values))
+    except TypeError:  # a null or a cell that is not text: cell by cell
+        return ["" if v is None else v.strip() if type(v) is str else text(v) for v in values]
 
 
 def read_features(
@@ -192,7 +196,10 @@ def unstorable(value: str) -> str:
 
 
 def _column_unstorable(values: list[Any]) -> bool:
-    joined = "".join(v for v in values if type(v) is str)
+    try:  # text only (the usual column): one join in C
+        joined = "".join(values)
+    except TypeError:
+        joined = "".join(v for v in values if isinstance(v, str))
     return bool(unstorable(joined))
 
 
@@ -221,7 +228,7 @@ def refuse_unstorable_text(
         for i, v in enumerate(values):
             if i in table.problems:  # the reader has said why already (text not UTF-8, ...)
                 continue
-            if type(v) is str and (why := unstorable(v)):
+            if isinstance(v, str) and (why := unstorable(v)):
                 problems.append(f"{table.where(i)}: {name} {why}")
     if path is not None and not problems:
         problems = _json_escaped(table, Path(path), format_name)

@@ -7,6 +7,7 @@ JSON payload of its attributes and one geometry (WKB). Both engines use these ma
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -60,18 +61,25 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+@functools.lru_cache(maxsize=4096)
+def _iso_date(value: date) -> str:
+    """A date as ISO text, remembered: a bulk import repeats a few hundred dates many times."""
+    return value.isoformat()
+
+
 def _hazard_payload(h: HazardArea) -> dict[str, Any]:
     """Attributes as JSON; empty values are left out (bulk imports write less).
 
     Written for speed (a bulk import runs it per feature): enum values read as ``_value_``,
     fields one by one rather than in a loop of ``getattr``.
     """
+    r = h.released
     p: dict[str, Any] = {
         "name": h.name,
         "classification": h.classification._value_,
         "status": h.status._value_,
         "area_m2": h.area_m2,
-        "released": h.released.as_dict(),
+        "released": {"cancelled": r.cancelled, "reduced": r.reduced, "cleared": r.cleared},
     }
     released_geometry = h.released_geometry
     if released_geometry is not EMPTY_AREA and not released_geometry.is_empty:
@@ -84,7 +92,7 @@ def _hazard_payload(h: HazardArea) -> dict[str, Any]:
     if h.eo_types:
         p["eo_types"] = list(h.eo_types)
     if h.date_reported:
-        p["date_reported"] = h.date_reported.isoformat()
+        p["date_reported"] = _iso_date(h.date_reported)
     if h.source:
         p["source"] = h.source
     if h.admin_pcode:
