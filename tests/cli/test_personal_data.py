@@ -387,3 +387,23 @@ def test_a_csv_cell_in_the_place_of_a_coordinate_is_not_repeated(cli, tmp_path):
     path.write_text(f"date,lon,lat\n2025-04-01,{NAME},49.0\n", encoding="utf-8")
     r = cli("import", "accidents", path)
     assert r.code == 2 and "acc.csv:feature 1" in r.err and not leaks(r.err), r.err
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "why"),
+    [
+        ("49.123457", "33.987654", "likely swapped lat/lon"),
+        ("191.123457", "49.987654", "outside lon/lat range"),
+        ("33.123457", "88.987654", "reaches a latitude beyond ±85"),
+    ],
+)
+def test_an_accident_geometry_message_repeats_no_coordinate(cli, tmp_path, lon, lat, why):
+    """A CSV's lon and lat are cells of an accidents file: the geometry check's message names
+    the feature and the problem, not the coordinates."""
+    path = tmp_path / "acc.csv"
+    path.write_text(f"date,lon,lat\n2025-04-01,{lon},{lat}\n", encoding="utf-8")
+    r = cli("import", "accidents", path)
+    assert r.code == 2 and "acc.csv:feature 1" in r.err, r.err
+    assert why in r.err, r.err
+    for cell in (lon, lat, lon[:5], lat[:5]):
+        assert cell not in r.err, r.err

@@ -97,6 +97,23 @@ def _unquoted(message: str) -> str:
     return re.sub(r"'[^']*'", "(a value)", message)
 
 
+_NUMBER = r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
+_COORDINATES = (
+    (re.compile(rf"\({_NUMBER}, {_NUMBER}\)"), "(its coordinates)"),
+    (re.compile(rf"longitude {_NUMBER} is beyond"), "a longitude is beyond"),
+    (re.compile(rf"longitudes span {_NUMBER} to {_NUMBER}"), "its longitudes span"),
+    (re.compile(rf"reaches latitude {_NUMBER},"), "reaches a latitude"),
+)
+
+
+def _without_coordinates(message: str) -> str:
+    """A geometry check's message without the coordinates it quotes: in an accidents file they
+    are cells (a CSV's lon and lat), which no message repeats. The region's bounds stay."""
+    for pattern, instead in _COORDINATES:
+        message = pattern.sub(instead, message)
+    return message
+
+
 def _without_value(exc: ValueError, cell: str) -> str:
     """A parser's message without the cell it quotes."""
     return str(exc).replace(f" {cell!r}", "") if cell else str(exc)
@@ -245,7 +262,10 @@ def import_accidents(
     table, getter, used, check, n = p.table, p.get, p.used, p.check, p.n
     victims_column = getter("victims")
     counts = {c: texts(getter(c), n) for c in _COUNTS} if victims_column is not None else {}
-    problems = {**check.problems, **{i: _unquoted(m) for i, m in table.problems.items()}}
+    problems = {
+        **{i: _without_coordinates(m) for i, m in check.problems.items()},
+        **{i: _unquoted(m) for i, m in table.problems.items()},
+    }
     cols = {f: texts(getter(f), n) for f in ("date", *_FIELDS)}
     column_problems += _unknown_columns(table, used, "an accident", "non-personal field")
     parsed: dict[int, dict[str, Any]] = {}
