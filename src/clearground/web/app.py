@@ -47,4 +47,7 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
 
     app.include_router(ogc.router())  # OGC API - Features under /ogc
     auth.install(app, settings)
+    from clearground.web.logs import RequestLog
+
+    app.add_middleware(RequestLog)  # outermost: every answer has its id and its log line
     return app
