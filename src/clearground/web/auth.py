@@ -269,7 +269,10 @@ def parse_credentials(content_type: str, body: bytes) -> tuple[str, str]:
         if not isinstance(data, dict):
             raise BadInput('give {"name": ..., "password": ...}')
     elif kind == "application/x-www-form-urlencoded":
-        form = parse_qs(text, keep_blank_values=True, max_num_fields=10)
+        try:
+            form = parse_qs(text, keep_blank_values=True, max_num_fields=10)
+        except ValueError:  # more fields than a sign-in has
+            raise BadInput("the sign-in form has too many fields; give name and password") from None
         data = {k: v[0] for k, v in form.items()}
     else:
         raise BadInput("send name and password as application/json or a form")
