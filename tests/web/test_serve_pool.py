@@ -55,3 +55,15 @@ def test_a_pooled_connection_lost_while_idle_is_replaced(settings):
         assert store.schema_version() == version
     finally:
         state.close()
+
+
+def test_healthz_names_the_database_without_its_password_and_the_schema_version(client, store):
+    from clearground.store.migrations import MIGRATIONS
+    from clearground.store.secrets import mask
+
+    body = client.get("/healthz").json()
+    assert body == {
+        "status": "ok",
+        "database": mask(store.url),
+        "schema_version": MIGRATIONS[-1].number,
+    }
