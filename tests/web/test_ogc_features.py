@@ -124,7 +124,11 @@ def test_collections_with_the_extent_of_the_data(ogc_db, client, store):
         kind = COLLECTIONS[c["id"]].kind
         geoms = np.array([v.record.geometry for v in store.list(kind)], dtype=object)
         assert c["extent"]["spatial"]["bbox"] == [list(shapely.total_bounds(geoms))]
-        assert c["crs"] == ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]
+        assert c["crs"] == [
+            "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+            "http://www.opengis.net/def/crs/EPSG/0/4326",
+        ]
+        assert c["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
         assert {"self", "items", "http://www.opengis.net/def/rel/ogc/1.0/queryables"} <= {
             link["rel"] for link in c["links"]
         }

@@ -44,19 +44,18 @@ def serve(
     st.close()
     import uvicorn
 
-    from clearground.web import create_app
+    from clearground.web.logs import log_config
 
+    run = {"host": host, "port": port, "log_config": log_config(), "log_level": "warning"}
+    run["access_log"] = False  # uvicorn's access log prints query values; ours (JSON) does not
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
-        return
-    import os
+        from clearground.web import create_app
 
-    os.environ["CLEARGROUND_DB"] = settings.db
+        uvicorn.run(create_app(settings), **run)
+        return
+    from clearground.web.factory import hand_to_workers
+
+    hand_to_workers(settings)
     uvicorn.run(
-        "clearground.web.factory:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
+        "clearground.web.factory:app_from_environment", factory=True, workers=workers, **run
     )

@@ -27,7 +27,9 @@ def strip_password(url: str) -> str:
     return mask(url)
 
 
-def open_store(url: str, *, busy_timeout: float = 30.0, require_schema: bool = False) -> Store:
+def open_store(
+    url: str, *, busy_timeout: float = 30.0, require_schema: bool = False, pool_size: int = 0
+) -> Store:
     """Open the database named by ``url``; the schema is not created (see ``migrate``).
 
     A plain path ending .db, .sqlite or .sqlite3 is the SQLite file there (what a field office
@@ -37,7 +39,8 @@ def open_store(url: str, *, busy_timeout: float = 30.0, require_schema: bool = F
     write waits for another writer's lock before it is refused as busy. ``require_schema``
     refuses at once (``DatabaseUnavailable``) a database that is missing, uninitialised or made
     by a newer clearground, rather than at its first use (what the CLI wants: the database
-    before any file)."""
+    before any file). ``pool_size`` (PostGIS; the server): reads come from a pool of that
+    many connections (store/pg_pool.py); SQLite reads on a connection per thread anyway."""
     if "://" not in url and url.lower().endswith(SQLITE_ENDINGS):
         url = f"sqlite:///{url}"
     if url.startswith("sqlite:///"):
@@ -57,7 +60,7 @@ def open_store(url: str, *, busy_timeout: float = 30.0, require_schema: bool = F
                 f"{strip_password(url)}: the PostGIS engine needs psycopg: "
                 "pip install 'clearground[postgis]'"
             ) from exc
-        store = PostgisStore(url, busy_timeout=busy_timeout)
+        store = PostgisStore(url, busy_timeout=busy_timeout, pool_size=pool_size)
     else:
         raise BadInput(f"{strip_password(url)}: not a database URL; accepted forms: {ACCEPTED}")
     if require_schema:

@@ -120,7 +120,7 @@ class PostgisStore:
 
     engine = "postgis"
 
-    def __init__(self, url: str, *, busy_timeout: float = 30.0) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = 30.0, pool_size: int = 0) -> None:
         self.url = url
         self._safe_url = strip_password(url)
         self.busy_timeout = busy_timeout
@@ -142,6 +142,14 @@ class PostgisStore:
         )
         with self._read_lock:
             self._reader_conn = self._connect(autocommit=True)
+        #: Reads from a pool of autocommit connections (the server's threads), else from
+        #: ``_reader_conn`` behind a lock (a command: one thread).
+        self._pool: Any = None
+        if pool_size > 0:
+            from clearground.store.pg_pool import open_pool
+
+            self._pool = open_pool(self, pool_size, first=self._reader_conn)
+            self._reader_conn = None
 
     def _connect(self, *, autocommit: bool) -> psycopg.Connection:
         if self._closed:
@@ -163,26 +171,30 @@ class PostgisStore:
                 f"{self._safe_url}: not a usable PostgreSQL URL: {_safe(self.url, str(exc))}"
             ) from None
         try:
-            # A lock another session holds past the busy timeout is refused as busy (as SQLite's
-            # busy_timeout), instead of waiting for ever.
-            # The same round trip reads what messages name: the role, and the timeouts.
-            row = conn.execute(
-                "SELECT set_config('lock_timeout', %s, false), current_user, "
-                "current_setting('statement_timeout'), "
-                "current_setting('idle_in_transaction_session_timeout')",
-                (f"{max(0, round(self.busy_timeout * 1000))}ms",),
-            ).fetchone()
-            self._facts = {
-                "role": row[1],
-                "statement_timeout": row[2],
-                "idle_in_transaction_session_timeout": row[3],
-            }
+            self._prepare(conn)
             if not autocommit:
                 conn.commit()
         except psycopg.Error as exc:
             conn.close()
             raise self._error(exc) from None
         return conn
+
+    def _prepare(self, conn: psycopg.Connection) -> None:
+        """Set a new connection's lock timeout and note its role and timeouts."""
+        # A lock another session holds past the busy timeout is refused as busy (as SQLite's
+        # busy_timeout), instead of waiting for ever.
+        # The same round trip reads what messages name: the role, and the timeouts.
+        row = conn.execute(
+            "SELECT set_config('lock_timeout', %s, false), current_user, "
+            "current_setting('statement_timeout'), "
+            "current_setting('idle_in_transaction_session_timeout')",
+            (f"{max(0, round(self.busy_timeout * 1000))}ms",),
+        ).fetchone()
+        self._facts = {
+            "role": row[1],
+            "statement_timeout": row[2],
+            "idle_in_transaction_session_timeout": row[3],
+        }
 
     def _error(self, exc: Exception, **where: str | None) -> errors.DatabaseUnavailable:
         where.setdefault("role", self._facts.get("role"))
@@ -234,6 +246,12 @@ class PostgisStore:
     @contextmanager
     def _reader(self) -> Iterator[psycopg.Connection]:
         """The autocommit reader connection: each statement sees what is committed."""
+        if self._pool is not None:
+            from clearground.store.pg_pool import pooled
+
+            with pooled(self) as conn:
+                yield conn
+            return
         with self._read_lock:
             if not self._usable(self._reader_conn):
                 self._reader_conn = self._connect(autocommit=True)
@@ -253,7 +271,9 @@ class PostgisStore:
                 return fn(conn)
         except errors.DatabaseUnavailable as exc:
             cause = exc.__cause__
-            if cause is None or not errors.lost(cause) or self._usable(self._reader_conn):
+            if cause is None or not errors.lost(cause):
+                raise
+            if self._pool is None and self._usable(self._reader_conn):
                 raise
         with self._reader() as conn:
             return fn(conn)
@@ -556,6 +576,8 @@ class PostgisStore:
 
     def close(self) -> None:
         self._closed = True
+        if self._pool is not None:
+            self._pool.close()
         self._watcher.close()
         for conn in (self._writer, self._reader_conn):
             if conn is not None and not conn.closed:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from clearground.web.api_schemas import CHECK, HEALTH, ok
 from clearground.web.deps import Principal, principal, web_state
 from clearground.web.state import WebState
 
@@ -14,7 +15,7 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=None, responses=ok(HEALTH))
 def healthz(state: Annotated[WebState, Depends(web_state)]) -> dict[str, Any]:
     """The database this server answers from and its schema version."""
     from clearground.store.secrets import mask
@@ -23,7 +24,7 @@ def healthz(state: Annotated[WebState, Depends(web_state)]) -> dict[str, Any]:
     return {"status": "ok", "database": mask(store.url), "schema_version": store.schema_version()}
 
 
-@router.get("/api/v1/check")
+@router.get("/api/v1/check", response_model=None, responses=ok(CHECK))
 def check_point(
     state: Annotated[WebState, Depends(web_state)],
     who: Annotated[Principal, Depends(principal)],

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from clearground.domain.errors import BadInput, CleargroundError, ImportRejected
 from clearground.web.api_params import PROBLEM_RESPONSES, parse_as_of
+from clearground.web.api_schemas import CHECK, ok
 from clearground.web.deps import Principal, principal, web_state
 from clearground.web.state import WebState
 from clearground.web.uploads import read_body, receive_file
@@ -88,7 +89,7 @@ def check_file(
     )
 
 
-@router.post("/check", openapi_extra=_BODY)
+@router.post("/check", openapi_extra=_BODY, response_model=None, responses=ok(CHECK))
 async def check_route(
     request: Request,
     state: Annotated[WebState, Depends(web_state)],

@@ -204,6 +204,7 @@ def _problem(description: str) -> dict[str, Any]:
             "status": {"type": "integer"},
             "detail": {"type": "string"},
             "problems": {"type": "array"},
+            "request_id": {"type": "string"},
         },
         "required": ["type", "title", "status", "detail"],
     }
@@ -213,10 +214,13 @@ def _problem(description: str) -> dict[str, Any]:
 #: The failures every ``/api/v1`` route may answer, documented in ``/openapi.json``.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _problem("Bad input: a parameter, header or body this endpoint cannot take"),
+    401: _problem("Not signed in (the public), or a bad Bearer token: signing in may help"),
     403: _problem("The signed-in role may not do this"),
     404: _problem("No such record, collection or import"),
     409: _problem("A stale If-Match: the body holds current_version and current"),
     413: _problem("An upload or body past upload_limit_mb"),
     422: _problem("Well-formed but refused: every problem listed"),
     428: _problem("A write without If-Match"),
+    429: _problem("Past a rate limit: Retry-After says when to ask again"),
+    503: _problem("The database is unavailable or busy: try again"),
 }

@@ -22,6 +22,7 @@ from clearground.web.api_params import (
     parse_bbox,
     parse_datetime,
 )
+from clearground.web.api_schemas import ETAG, HISTORY, PAGE, RECORD, ok
 from clearground.web.deps import Principal, principal, reader_of, require_read, web_state
 from clearground.web.state import WebState
 
@@ -197,16 +198,23 @@ def _history_route(name: str):
 def _register() -> None:
     for name, kind in COLLECTIONS.items():
         routes = (
-            ("", _list_route(name, kind), "list", f"List {name}"),
-            ("/{record_id}", _one_route(name), "get", f"One record of {name} (ETag: its version)"),
+            ("", _list_route(name, kind), "list", f"List {name}", ok(PAGE)),
+            (
+                "/{record_id}",
+                _one_route(name),
+                "get",
+                f"One record of {name} (ETag: its version)",
+                ok(RECORD, headers=ETAG),
+            ),
             (
                 "/{record_id}/history",
                 _history_route(name),
                 "history",
                 f"Every version of one record of {name}",
+                ok(HISTORY),
             ),
         )
-        for suffix, endpoint, verb, summary in routes:
+        for suffix, endpoint, verb, summary, documented in routes:
             router.add_api_route(
                 f"/{name}{suffix}",
                 endpoint,
@@ -214,6 +222,8 @@ def _register() -> None:
                 name=f"{verb}_{name}",
                 summary=summary,
                 tags=[name],
+                response_model=None,
+                responses=documented,
             )
 
 

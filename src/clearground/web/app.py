@@ -17,6 +17,7 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     test may pass an open ``store``, which the app then does not close)."""
     from clearground import __version__
     from clearground.web import api, auth, errors
+    from clearground.web.api_params import PROBLEM_RESPONSES
     from clearground.web.state import WebState
     from clearground.web.tiles import router as tiles_router
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
             "ordnance."
         ),
         lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,  # every route's failures: problem+json (RFC 9457)
     )
     errors.install(app)
     app.include_router(api.router)
@@ -50,4 +52,7 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     from clearground.web import pages
 
     pages.install(app)  # the browser's pages, /static and their error pages
+    from clearground.web.logs import RequestLog
+
+    app.add_middleware(RequestLog)  # outermost: every answer has its id and its log line
     return app

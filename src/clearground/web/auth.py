@@ -3,8 +3,8 @@
 - ``POST /api/v1/login`` (JSON or a form with ``name`` and ``password``) starts a session: its
   cookie is HttpOnly, SameSite=Lax, Secure unless the request is on loopback, and signed (HMAC
   SHA-256) with a key made from the ``secret_key`` setting, or, without one (loopback or
-  ``--dev``), with a random key of this process: sessions then end when the server stops, and
-  with several ``--workers`` a session works only on the worker that made it.
+  ``--dev``), with a random key of this run (one for all ``--workers``, see web/factory.py):
+  sessions then end when the server stops.
 - A write (POST, PUT, PATCH, DELETE) authenticated by the cookie needs the header
   ``X-CSRF-Token`` with the token given at login and by ``GET /api/v1/me``; a Bearer request
   needs none (a browser cannot add that header to a cross-site request).
@@ -270,7 +270,10 @@ def parse_credentials(content_type: str, body: bytes) -> tuple[str, str]:
         if not isinstance(data, dict):
             raise BadInput('give {"name": ..., "password": ...}')
     elif kind == "application/x-www-form-urlencoded":
-        form = parse_qs(text, keep_blank_values=True, max_num_fields=10)
+        try:
+            form = parse_qs(text, keep_blank_values=True, max_num_fields=10)
+        except ValueError:  # more fields than a sign-in has
+            raise BadInput("the sign-in form has too many fields; give name and password") from None
         data = {k: v[0] for k, v in form.items()}
     else:
         raise BadInput("send name and password as application/json or a form")

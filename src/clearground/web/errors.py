@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clearground.domain.errors import CleargroundError, ImportRejected
 
-__all__ = ["install", "problem"]
+__all__ = ["install", "problem", "unexpected"]
 
 log = logging.getLogger("clearground.web")
 
@@ -42,6 +42,11 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status}
     body["detail"] = detail
     body.update(extra)
+    from clearground.web.logs import current_request_id
+
+    rid = current_request_id()
+    if rid is not None:
+        body["request_id"] = rid  # what to quote to whoever reads the server's log
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
@@ -74,10 +79,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
-        from clearground.store.errors import database_error
+        return unexpected(request.scope, exc)
 
-        mapped = database_error(exc)
-        if mapped is not None:
-            return problem(mapped.http_status, mask(mapped.message))
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(500, "the request failed; the server log has the details")
+
+def unexpected(scope: dict, exc: Exception) -> JSONResponse:
+    """The answer to an exception no other handler took: a lost or busy database is its
+    problem (503, ...), anything else a 500 that says nothing (the log has the details)."""
+    from clearground.store.errors import database_error
+    from clearground.store.secrets import mask
+
+    mapped = database_error(exc)
+    if mapped is not None:
+        return problem(mapped.http_status, mask(mapped.message))
+    log.error("unexpected error on %s %s", scope.get("method"), scope.get("path"), exc_info=exc)
+    return problem(500, "the request failed; the server log has the details")

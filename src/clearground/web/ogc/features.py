@@ -23,7 +23,7 @@ from clearground.services import read
 from clearground.services.projections import Reader
 from clearground.store.base import Store, Version, now_utc
 from clearground.web.deps import Principal, principal, reader_of, require_read, web_state
-from clearground.web.ogc import params
+from clearground.web.ogc import crs, params
 from clearground.web.ogc.collections import COLLECTIONS, CRS84, Collection, collection_of
 from clearground.web.state import WebState
 
@@ -50,6 +50,7 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    crs.CONFORMANCE,
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
@@ -82,9 +83,6 @@ Query = Mapping[str, Sequence[str]]
 def parse_format(query: Query, *, known: Sequence[str] = PLAIN_PARAMS) -> None:
     """Refuse unknown parameters, and an ``f`` other than JSON (no HTML is served)."""
     params.refuse_unknown(query, known)
-    crs = params.one(query, "crs")
-    if crs is not None and crs.strip() not in params.CRS84_NAMES:
-        raise BadInput(f"crs {crs!r}: only CRS84 is served ({CRS84})")
     f = params.one(query, "f")
     if f is not None and f.strip().lower() not in ("json", "geojson"):
         raise BadInput(f"f={f}: not served; this API answers in JSON (f=json)")
@@ -106,7 +104,7 @@ def collection_json(store: Store, c: Collection, base: str) -> dict[str, Any]:
         "title": c.title,
         "description": c.description,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(crs.SUPPORTED),
         "storageCrs": CRS84,
         "links": [
             _link(here, "self", JSON, c.title),
@@ -157,10 +155,13 @@ def queryables(collection_id: str, base: str, query: Query) -> Result:
     return 200, body, {"Content-Type": SCHEMA_JSON}
 
 
-def _geometries(versions: Sequence[Version]) -> list[orjson.Fragment]:
-    """RFC 7946 geometries: exterior rings counter-clockwise, holes clockwise."""
+def _geometries(versions: Sequence[Version], to: str = CRS84) -> list[orjson.Fragment]:
+    """RFC 7946 geometries: exterior rings counter-clockwise, holes clockwise (then, for
+    ``to`` EPSG:4326, latitude first)."""
     geoms = np.array([v.record.geometry for v in versions], dtype=object)
-    texts = shapely.to_geojson(shapely.orient_polygons(geoms)) if len(geoms) else []
+    if len(geoms):
+        geoms = crs.in_crs(shapely.orient_polygons(geoms), to)
+    texts = shapely.to_geojson(geoms) if len(geoms) else []
     return [orjson.Fragment(t if t is not None else "null") for t in texts]
 
 
@@ -199,9 +200,9 @@ def _filter(c: Collection, query: Query):
     lang = params.one(query, "filter-lang")
     if lang is not None and lang.strip().lower() != "cql2-text":
         raise BadInput(f"filter-lang {lang!r}: only cql2-text is served")
-    crs = params.one(query, "filter-crs")
-    if crs is not None and crs.strip() not in params.CRS84_NAMES:
-        raise BadInput(f"filter-crs {crs!r}: only CRS84 is served ({CRS84})")
+    given = params.one(query, "filter-crs")
+    if given is not None and given.strip() not in params.CRS84_NAMES:
+        raise BadInput(f"filter-crs {given!r}: only CRS84 is served ({CRS84})")
     text = params.one(query, "filter")
     if text is None:
         return None
@@ -215,7 +216,9 @@ def items(store: Store, collection_id: str, reader: Reader, base: str, query: Qu
     parse_format(query, known=ITEMS_PARAMS)
     limit = params.parse_limit(params.one(query, "limit"))
     offset = params.parse_offset(params.one(query, "offset"))
-    bbox = params.parse_bbox(params.one(query, "bbox"), params.one(query, "bbox-crs"))
+    out_crs = crs.parse_crs(params.one(query, "crs"))
+    bbox_crs = crs.parse_crs(params.one(query, "bbox-crs"), "bbox-crs")
+    bbox = params.parse_bbox(crs.bbox_to_crs84(params.one(query, "bbox"), bbox_crs))
     when = params.parse_datetime(params.one(query, "datetime"))
     predicate = _filter(c, query)
 
@@ -232,7 +235,7 @@ def items(store: Store, collection_id: str, reader: Reader, base: str, query: Qu
                 shown[v.id] = props
         found = kept
     page = found[offset : offset + limit]
-    geometries = _geometries(page)
+    geometries = _geometries(page, out_crs)
     features = [
         _feature(c, v, shown.get(v.id) or c.project(v, reader), g, base)
         for v, g in zip(page, geometries, strict=True)
@@ -261,7 +264,7 @@ def items(store: Store, collection_id: str, reader: Reader, base: str, query: Qu
         "links": links,
     }
     paging = [link for link in links if link["rel"] in ("self", "next", "prev")]
-    return 200, orjson.dumps(body), {"Content-Crs": f"<{CRS84}>", "Link": _link_header(paging)}
+    return 200, orjson.dumps(body), {"Content-Crs": f"<{out_crs}>", "Link": _link_header(paging)}
 
 
 def _link_header(links: list[dict[str, str]]) -> str:
@@ -275,15 +278,16 @@ def item(
     """One feature, or 404 naming it."""
     c = collection_of(collection_id)
     parse_format(query, known=ITEM_PARAMS)
+    out_crs = crs.parse_crs(params.one(query, "crs"))
     try:
         v = read.record(store, c.kind, feature_id)
     except NotFound:
         raise NotFound(f"no feature {feature_id!r} in collection {c.id}") from None
-    (g,) = _geometries([v])
+    (g,) = _geometries([v], out_crs)
     return (
         200,
         orjson.dumps(_feature(c, v, c.project(v, reader), g, base)),
-        {"Content-Crs": f"<{CRS84}>"},
+        {"Content-Crs": f"<{out_crs}>"},
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from clearground.web.ogc.collections import COLLECTIONS
+from clearground.web.ogc.crs import SUPPORTED
 from clearground.web.ogc.params import DEFAULT_LIMIT, MAX_LIMIT
 
 __all__ = ["document", "feature_paths"]
@@ -68,7 +69,15 @@ PARAMETERS: dict[str, Any] = {
         {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
     ),
     "bbox-crs": _query(
-        "bbox-crs", "the bbox's CRS: CRS84 only", {"type": "string", "format": "uri"}
+        "bbox-crs",
+        "the bbox's CRS: CRS84 (lon first, the default) or EPSG:4326 (lat first)",
+        {"type": "string", "format": "uri", "enum": list(SUPPORTED)},
+    ),
+    "crs": _query(
+        "crs",
+        "the CRS of the features' coordinates: CRS84 (lon/lat, the default) or EPSG:4326 "
+        "(lat/lon); the answer's Content-Crs header names it",
+        {"type": "string", "format": "uri", "enum": list(SUPPORTED)},
     ),
     "datetime": _query(
         "datetime",
@@ -140,7 +149,7 @@ def feature_paths() -> dict[str, Any]:
                 "summary": "a page of features (GeoJSON)",
                 "parameters": [
                     _ref("collectionId"),
-                    *(_ref(n) for n in ("limit", "offset", "bbox", "bbox-crs", "datetime")),
+                    *(_ref(n) for n in ("limit", "offset", "bbox", "bbox-crs", "crs", "datetime")),
                     *(_ref(n) for n in ("filter", "filter-lang", "filter-crs", "f")),
                 ],
                 "responses": {
@@ -154,7 +163,7 @@ def feature_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getFeature",
                 "summary": "one feature (GeoJSON)",
-                "parameters": [_ref("collectionId"), _ref("featureId"), *plain],
+                "parameters": [_ref("collectionId"), _ref("featureId"), _ref("crs"), *plain],
                 "responses": {
                     "200": _json("a GeoJSON Feature", any_object, "application/geo+json"),
                     "400": _PROBLEM,
