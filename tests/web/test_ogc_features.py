@@ -108,7 +108,18 @@ def test_landing_page_conformance_and_openapi_3_0(ogc_db, client):
     assert not any(p.startswith("/ogc") for p in client.get("/openapi.json").json()["paths"])
 
 
-def test_collections_with_the_extent_of_the_data(ogc_db, client, store):
+def test_the_public_lists_only_the_collections_it_may_read(ogc_db, client):
+    """A client that lists the collections can open each one it is shown."""
+    listed = [c["id"] for c in client.get("/ogc/collections").json()["collections"]]
+    assert listed == ["hazard_areas", "eo_items", "accidents", "admin_areas"]
+    for c in listed:
+        assert client.get(f"/ogc/collections/{c}/items", params={"limit": 1}).status_code == 200
+    for c in ("land_release_activities", "eore_sessions"):  # described, not listed
+        assert client.get(f"/ogc/collections/{c}").status_code == 200
+        assert client.get(f"/ogc/collections/{c}/items").status_code == 401
+
+
+def test_collections_with_the_extent_of_the_data(ogc_db, as_viewer, client, store):
     import numpy as np
 
     body = client.get("/ogc/collections").json()

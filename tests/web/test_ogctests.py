@@ -1,7 +1,8 @@
 """ogctests (the PyPI suite of OGC API - Features Part 1 Core checks) against a real server on a
-free loopback port, on each engine, as a GIS analyst's program reads (a viewer's Bearer token:
-land release activities and EORE sessions are not public). ogctests exits 0 even when checks
-fail, so scripts/ogctests reads its JUnit report and this test reads that summary."""
+free loopback port, on each engine, as a GIS analyst's program reads (a viewer's Bearer token)
+and as the public reads (no token: it is shown only the collections it may read). ogctests
+exits 0 even when checks fail, so scripts/ogctests reads its JUnit report and this test reads
+that summary."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def viewer_token(ogc_db) -> str:
         s.close()
 
 
-def test_every_ogctests_core_check_passes(ogc_db, viewer_token, server):
+@pytest.mark.parametrize("as_viewer", [True, False], ids=["viewer", "public"])
+def test_every_ogctests_core_check_passes(ogc_db, viewer_token, server, as_viewer):
     if not VENV_PYTHON.exists():
         if os.environ.get("CI"):
             raise AssertionError("scripts/test makes .venv-ogctests (scripts/ogctests --install)")
@@ -45,7 +47,10 @@ def test_every_ogctests_core_check_passes(ogc_db, viewer_token, server):
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "OGCTESTS_TOKEN": viewer_token},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "OGCTESTS_TOKEN"},
+            **({"OGCTESTS_TOKEN": viewer_token} if as_viewer else {}),
+        },
     )
     lines = done.stdout.strip().splitlines()
     assert lines, done.stderr[-2000:]

@@ -117,6 +117,17 @@ def require_read(who: Principal, kind: str, *, history: bool = False) -> Princip
     return who
 
 
+def may_read(who: Principal, kind: str) -> bool:
+    """Whether ``who`` may read records of ``kind`` (:func:`require_read` without raising)."""
+    from clearground.domain.errors import CleargroundError
+
+    try:
+        require_read(who, kind)
+    except CleargroundError:
+        return False
+    return True
+
+
 def require_own_organisation(
     who: Principal, record, *, organisation: str | None = None
 ) -> Principal:

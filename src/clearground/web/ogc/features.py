@@ -22,7 +22,14 @@ from clearground.domain.errors import BadInput, NotFound
 from clearground.services import read
 from clearground.services.projections import Reader
 from clearground.store.base import Store, Version, now_utc
-from clearground.web.deps import Principal, principal, reader_of, require_read, web_state
+from clearground.web.deps import (
+    Principal,
+    may_read,
+    principal,
+    reader_of,
+    require_read,
+    web_state,
+)
 from clearground.web.ogc import crs, params
 from clearground.web.ogc.collections import COLLECTIONS, CRS84, Collection, collection_of
 from clearground.web.state import WebState
@@ -125,11 +132,15 @@ def collection_json(store: Store, c: Collection, base: str) -> dict[str, Any]:
     return out
 
 
-def collections(store: Store, base: str, query: Query) -> Result:
+def collections(store: Store, base: str, query: Query, who: Principal) -> Result:
+    """The collections ``who`` may read the items of: a client that lists them (GDAL, QGIS,
+    OWSLib) can then open each one; the others' descriptions stay readable by id."""
     parse_format(query)
     body = {
         "links": [_link(f"{base}/collections", "self", JSON, "collections")],
-        "collections": [collection_json(store, c, base) for c in COLLECTIONS.values()],
+        "collections": [
+            collection_json(store, c, base) for c in COLLECTIONS.values() if may_read(who, c.kind)
+        ],
     }
     return 200, body, {}
 
@@ -347,8 +358,9 @@ def router() -> APIRouter:
     r = APIRouter()
 
     @r.get("/collections")
-    def get_collections(request: Request, state: State) -> Response:
-        return respond(collections(state.store, base_of(request), query_of(request)), request)
+    def get_collections(request: Request, state: State, who: Who) -> Response:
+        result = collections(state.store, base_of(request), query_of(request), who)
+        return respond(result, request)
 
     @r.get("/collections/{collection_id}")
     def get_collection(collection_id: str, request: Request, state: State) -> Response:
