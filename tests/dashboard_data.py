@@ -42,8 +42,7 @@ A_HALF_2 = geodesic_area(HALF_2)
 
 def build(store, tmp: Path) -> dict[str, str]:
     """Import the data; return the time (``before``) just before the activities."""
-    from clearground.services import accidents, activities, evidence, hazards, locations
-    from clearground.services import operations
+    from clearground.services import accidents, activities, evidence, hazards, locations, operations
 
     store.migrate()
     adm1 = write_layer(
