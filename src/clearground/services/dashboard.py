@@ -31,7 +31,6 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from clearground.domain.errors import BadInput
@@ -86,13 +85,6 @@ def filters(area: str | None = None, month: str | None = None, as_of: str | None
     if month is not None and not _MONTH.match(month):
         raise BadInput(f"month {month!r}: not a month as YYYY-MM, e.g. 2024-05")
     return Filters(area, month, parse_as_of((as_of or "").strip() or None))
-
-
-def month_end(month: str) -> str:
-    """The last day of ``month`` (YYYY-MM) as ISO date text: the report reads the state then."""
-    y, m = int(month[:4]), int(month[5:])
-    nxt = date(y + (m == 12), m % 12 + 1, 1)
-    return date.fromordinal(nxt.toordinal() - 1).isoformat()
 
 
 class _Areas:
