@@ -23,26 +23,17 @@ __all__ = ["router", "users_context"]
 
 router = APIRouter(include_in_schema=False)
 
-ROLE_NOTES = {
-    "admin": "Everything, and accounts and tokens.",
-    "im_officer": "Reads and edits every record; approves or rejects submissions.",
-    "operator": "Submits and edits its own organisation's records.",
-    "viewer": "Reads every record but submissions; never victims' personal data.",
-}
-
-
 def N_(message: str) -> str:
     """Mark a message for the catalogue; it is translated when shown."""
     return message
 
 
-# the catalogue's copies of ROLE_NOTES (shown translated)
-_NOTES = [
-    N_("Everything, and accounts and tokens."),
-    N_("Reads and edits every record; approves or rejects submissions."),
-    N_("Submits and edits its own organisation's records."),
-    N_("Reads every record but submissions; never victims' personal data."),
-]
+ROLE_NOTES = {
+    "admin": N_("Everything, and accounts and tokens."),
+    "im_officer": N_("Reads and edits every record; approves or rejects submissions."),
+    "operator": N_("Submits and edits its own organisation's records."),
+    "viewer": N_("Reads every record but submissions; never victims' personal data."),
+}
 
 
 def users_context(store: Any, who: Principal) -> dict[str, Any]:
