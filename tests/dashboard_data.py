@@ -22,6 +22,8 @@ from tests.helpers import write_layer
 
 AUTHOR = "tester (SYNTHETIC)"
 VICTIM_NAME = "SYNTHETIC Victim Name Ivanenko"
+#: A day before anything was recorded: the database was empty then.
+BEFORE_ANY_RECORD = "2001-01-01"
 
 
 def box(lon: float, lat: float, w: float, h: float | None = None):

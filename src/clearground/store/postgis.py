@@ -551,7 +551,7 @@ class PostgisStore:
     def tally(
         self, kind: str, by: Sequence[str], sums: Sequence[str] = (), *, as_of: str | None = None
     ) -> list[tuple]:
-        """Current (or ``as_of``) records counted by ``by`` fields with ``sums`` (store/tally.py)."""
+        """Current (or ``as_of``) records counted by ``by`` with ``sums`` (store/tally.py)."""
         query = tally.sql("postgis", kind, by, sums, as_of=as_of is not None)
         return tally.sorted_groups(self._fetch(query, () if as_of is None else (as_of,)), len(by))
 

@@ -393,7 +393,7 @@ class SqliteStore:
     def tally(
         self, kind: str, by: Sequence[str], sums: Sequence[str] = (), *, as_of: str | None = None
     ) -> list[tuple]:
-        """Current (or ``as_of``) records counted by ``by`` fields with ``sums`` (store/tally.py)."""
+        """Current (or ``as_of``) records counted by ``by`` with ``sums`` (store/tally.py)."""
         query = tally.sql("sqlite", kind, by, sums, as_of=as_of is not None)
         with self._reader() as conn:
             rows = conn.execute(query, () if as_of is None else (as_of,)).fetchall()

@@ -150,7 +150,7 @@ def figure_views(figures: dict[str, dashboard.Figure], query: dict[str, str]) ->
                 "numeric": [
                     c not in ("month", "pcode", "admin_area", "organisation", "name")
                     for c in fig.columns
-                ],  # fmt: skip
+                ],
                 "rows": [
                     [_cell(c, x) for c, x in zip(fig.columns, r, strict=True)] for r in fig.rows
                 ],

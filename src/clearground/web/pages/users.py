@@ -23,6 +23,7 @@ __all__ = ["router", "users_context"]
 
 router = APIRouter(include_in_schema=False)
 
+
 def N_(message: str) -> str:
     """Mark a message for the catalogue; it is translated when shown."""
     return message
