@@ -138,3 +138,9 @@ def expected_released() -> list[tuple]:
         ("2024-02", 0, 0, 0, 0, 0),
         ("2024-03", 0.0, A_HALF_2, A["HA-4"], A_HALF_2 + A["HA-4"], 2),
     ]
+
+
+def date_of(text: str):
+    from datetime import date
+
+    return date.fromisoformat(text)

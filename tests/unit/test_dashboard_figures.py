@@ -171,3 +171,26 @@ def test_an_empty_database_gives_empty_figures(store):
     store.migrate()
     figs = dashboard.dashboard(store)
     assert all(f.rows == [] for f in figs.values())
+
+
+def test_counts_kept_between_pages_follow_every_committed_write(store, data):
+    import shapely
+
+    from clearground.domain.records import EOCategory, EOItem
+
+    assert dashboard.figure(store, "eo").rows[1][1] == 3  # February: 3 items
+    item = EOItem(
+        id="EO-900",
+        geometry=shapely.Point(30.4, 49.4),
+        category=EOCategory.UXO,
+        date=d.date_of("2024-02-25"),
+        quantity=4,
+    )
+    with store.transaction() as tx:
+        tx.insert("eo", [item], author="t", reason="SYNTHETIC late report")
+        tx.commit()
+    assert dashboard.figure(store, "eo").rows[1][1] == 7
+    with store.transaction() as tx:
+        tx.delete("eo", "EO-900", expected_version=1, author="t", reason="duplicate")
+        tx.commit()
+    assert dashboard.figure(store, "eo").rows[1][1] == 3

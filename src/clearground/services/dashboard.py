@@ -2,7 +2,10 @@
 hazards by admin area and the operators' progress, each a table of numbers (and its CSV).
 
 Every figure is counted in the database (``read.tally``, ``Store.tally``): a national database
-holds hundreds of thousands of records, and none of them is loaded to count it. Casualties are
+holds hundreds of thousands of records, and none of them is loaded to count it. The counts of the
+current records are kept (``_counts``) until a write of their kind commits (``data_version``):
+counting 300,000 EO items takes the database seconds, and pages are read far more often than
+the records change. Casualties are
 counts by victim type and outcome only; victims' personal data is never read (``read.tally``
 refuses personal kinds and fields).
 
@@ -29,7 +32,8 @@ import csv
 import io
 import json
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +62,36 @@ CLOSED = ("closed", "handed_over")
 MAX_FILLED_MONTHS = 240
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: The counts kept: (store, kind, by, sums) -> (data version, rows); the oldest go first.
+_KEPT: OrderedDict[tuple, tuple[str, list[tuple]]] = OrderedDict()
+_KEPT_MAX = 64
+_KEPT_LOCK = threading.Lock()
+
+
+def _counts(
+    store: Store,
+    kind: str,
+    by: tuple[str, ...],
+    sums: tuple[str, ...] = (),
+    as_of: str | None = None,
+) -> list[tuple]:
+    """``read.tally``, kept for the current records until the kind's data version changes (a
+    write of that kind committed); a read ``as_of`` a time is counted afresh each time."""
+    if as_of is not None:
+        return read.tally(store, kind, by, sums, as_of=as_of)
+    key = (id(store), store.url, kind, by, sums)
+    version = store.data_version(kind)
+    with _KEPT_LOCK:
+        kept = _KEPT.get(key)
+        if kept is not None and kept[0] == version:
+            _KEPT.move_to_end(key)
+            return kept[1]
+    rows = read.tally(store, kind, by, sums)
+    with _KEPT_LOCK:
+        _KEPT[key] = (version, rows)
+        while len(_KEPT) > _KEPT_MAX:
+            _KEPT.popitem(last=False)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -91,7 +125,7 @@ class _Areas:
     """The admin areas (id, name, level, parent), read as one small tally."""
 
     def __init__(self, store: Store, as_of: str | None) -> None:
-        rows = read.tally(store, "location", ("id", "name", "level", "parent"), as_of=as_of)
+        rows = _counts(store, "location", ("id", "name", "level", "parent"), as_of=as_of)
         self.name = {r[0]: r[1] or "" for r in rows}
         self.parent = {r[0]: r[3] or "" for r in rows}
         self.children: dict[str, list[str]] = defaultdict(list)
@@ -177,7 +211,7 @@ def _dated(
     area is grouped by only when an area is chosen: hundreds of thousands of EO items over
     1,500 areas make many more groups than months and categories alone."""
     area = ("admin_pcode",) if keep.inside is not None else ()
-    rows = read.tally(store, kind, ("date:month", *area, *by), sums, as_of=f.as_of)
+    rows = _counts(store, kind, ("date:month", *area, *by), sums, f.as_of)
     if not area:
         rows = [(r[0], None, *r[1:]) for r in rows]
     return [r for r in rows if keep(r[0], r[1])]
@@ -233,7 +267,7 @@ def _hazards(store: Store, f: Filters, keep: _Keep, areas: _Areas) -> Figure:
         "released_m2",
         "remaining_m2",
     )
-    rows = read.tally(
+    rows = _counts(
         store,
         "hazard",
         ("admin_pcode", "status"),
@@ -266,7 +300,7 @@ def _operators(store: Store, activities: list[tuple]) -> Figure:
         *(f"{o}_m2" for o in OUTCOMES),
         "released_m2",
     )
-    names = {r[0]: r[1] or "" for r in read.tally(store, "organisation", ("id", "name"))}
+    names = {r[0]: r[1] or "" for r in _counts(store, "organisation", ("id", "name"))}
     sums: dict[str, list[float]] = defaultdict(lambda: [0] * (1 + len(kinds)) + [0.0] * 4)
     for _, _, kind, org, n, m2 in activities:
         row = sums[org or ""]
@@ -310,7 +344,7 @@ def dashboard(store: Store, f: Filters = Filters()) -> dict[str, Figure]:
 
 def areas(store: Store) -> list[dict[str, Any]]:
     """The admin areas a user may choose (pcode, name, level), by level then name."""
-    rows = read.tally(store, "location", ("id", "name", "level"))
+    rows = _counts(store, "location", ("id", "name", "level"))
     found = [{"pcode": r[0], "name": r[1] or "", "level": int(r[2] or 0)} for r in rows]
     return sorted(found, key=lambda a: (a["level"], a["name"], a["pcode"]))
 

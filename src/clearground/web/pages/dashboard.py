@@ -9,6 +9,7 @@ request's language, and shared with the monthly report (web/pages/report.py).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -107,15 +108,24 @@ NO_AREA = N_("(no admin area)")
 NO_ORGANISATION = N_("(no organisation)")
 
 
+@lru_cache(maxsize=4096)
+def _formatted(lang: str, kind: str, value: Any) -> str:
+    """Core's Babel formats (web/pages/i18n.py), kept: a page formats hundreds of numbers and
+    months, most of them alike (zeros), and each Babel call parses its locale afresh."""
+    if kind == "month":
+        return i18n.format_date(f"{value}-01", "LLLL y", lang=lang)
+    return i18n.format_number(value, 0 if kind == "float" else None, lang=lang)
+
+
 def _cell(column: str, value: Any) -> str:
     """A table cell in the current language: months and numbers as the language writes them."""
     _ = i18n.gettext
     if column == "month":
-        return i18n.format_date(f"{value}-01", "LLLL y")
+        return _formatted(i18n.current(), "month", value)
     if isinstance(value, float):
-        return i18n.format_number(value, 0)
+        return _formatted(i18n.current(), "float", round(value))
     if isinstance(value, int):
-        return i18n.format_number(value)
+        return _formatted(i18n.current(), "int", value)
     if column in ("admin_area", "name") and not value:
         return ""
     if column in ("pcode", "organisation") and not value:
