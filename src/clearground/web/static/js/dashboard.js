@@ -17,7 +17,8 @@
     var valueAxis = spec.horizontal ? "x" : "y";
     var scales = { x: { stacked: spec.stacked }, y: { stacked: spec.stacked } };
     scales[valueAxis].beginAtZero = true;
-    scales[valueAxis].ticks = { callback: function (v) { return number.format(v); } };
+    // whole numbers only: counts have no halves, and areas are shown to the m²
+    scales[valueAxis].ticks = { precision: 0, callback: function (v) { return number.format(v); } };
     charts.push(new window.Chart(canvas, {
       type: "bar",
       data: {
