@@ -15,6 +15,7 @@ anything. Prints the page's time, the baseline's and their ratio.
     .venv/bin/python benchmarks/dashboard.py                  # reduced size (--scale 0.05)
     .venv/bin/python benchmarks/dashboard.py --scale 1        # the full national load
     .venv/bin/python benchmarks/dashboard.py --db postgresql://...   # an empty PostGIS db
+    .venv/bin/python benchmarks/dashboard.py --postgis        # a throwaway PostGIS cluster
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.pgcluster for --postgis
 
 from national_load import load, make_files  # noqa: E402
 
@@ -103,10 +105,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=0.05, help="fraction of the full sizes")
     parser.add_argument("--repeat", type=int, default=5, help="requests per page (median)")
     parser.add_argument("--db", help="an empty database URL (default: a new SQLite file)")
+    parser.add_argument("--postgis", action="store_true", help="start a throwaway PostGIS")
     args = parser.parse_args(argv)
+    cluster = None
+    if args.postgis:
+        from tests.pgcluster import PgCluster
+
+        cluster = PgCluster().start()
+    try:
+        return run(args, cluster.url() if cluster else args.db)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def run(args: argparse.Namespace, db: str | None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
-        url = args.db or f"sqlite:///{t / 'national.db'}"
+        url = db or f"sqlite:///{t / 'national.db'}"
+        print(f"engine: {url.split(':')[0]}")
         token, counts = prepare(url, t, args.scale)
         print("records: " + ", ".join(f"{k} {n:,}" for k, n in counts.items()))
         pages = page_times(url, token, args.repeat)
