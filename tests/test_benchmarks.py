@@ -33,6 +33,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
             ],
         ),
         ("prioritise.py", ["--small"]),
+        ("dashboard.py", ["--scale", "0.005", "--repeat", "1"]),
     ],
 )
 def test_benchmark_runs_small_and_prints_a_ratio(script, args):

@@ -333,3 +333,45 @@ def test_data_version_changes_with_every_committed_write_of_its_kind_only(store)
     seen.append(store.data_version("hazard"))
     assert len(set(seen)) == len(seen), seen
     assert store.data_version("eo") == eo_before  # another kind's writes leave it alone
+
+
+def test_tally_groups_and_sums_in_the_database_current_or_as_of(store):
+    from clearground.domain.records import HazardStatus, Released
+
+    _insert(
+        store,
+        hazard("HA-1", admin_pcode="UA01", date_reported=_day("2024-01-05")),
+        hazard("HA-2", admin_pcode="UA01", date_reported=_day("2024-01-20"), lon=31),
+        hazard("HA-3", admin_pcode="UA02", date_reported=_day("2024-02-01"), lon=32),
+        hazard("HA-4", lon=33),  # no admin area, no date
+    )
+    t1 = _now(store)
+    time.sleep(0.01)
+    h = store.get("hazard", "HA-2").record
+    h.status, h.released = HazardStatus.IN_PROGRESS, Released(cancelled=100.0, cleared=20.5)
+    with store.transaction() as tx:
+        tx.update("hazard", h, expected_version=1, author="a", reason="survey")
+        tx.delete("hazard", "HA-3", expected_version=1, author="a", reason="duplicate")
+        tx.commit()
+    rows = store.tally(
+        "hazard", ("date_reported:month", "admin_pcode"), ("released.cancelled", "released.cleared")
+    )
+    assert rows == [(None, None, 1, 0.0, 0.0), ("2024-01", "UA01", 2, 100.0, 20.5)]
+    past = store.tally("hazard", ("admin_pcode", "status"), ("released.cancelled",), as_of=t1)
+    assert past == [
+        (None, "active", 1, 0.0),
+        ("UA01", "active", 2, 0.0),
+        ("UA02", "active", 1, 0.0),
+    ]
+    assert store.tally("hazard", ("id",))[0] == ("HA-1", 1)
+    assert store.tally("hazard", ()) == [(3,)]
+    assert store.tally("eo", ("date:month",)) == []
+    for bad in ("x'); DROP TABLE hazard_area_versions; --", "Released", "a..b"):
+        with pytest.raises(BadInput, match="tally field"):
+            store.tally("hazard", (bad,))
+
+
+def _day(text: str):
+    from datetime import date
+
+    return date.fromisoformat(text)

@@ -116,6 +116,16 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # vector tiles: hazard areas, EO items and admin areas, for everyone
     ("/tiles/{collection}.json", "GET"): ALL_200,
     ("/tiles/{collection}/{z}/{x}/{y}.mvt", "GET"): ALL_200,
+    # pages (web/pages): the public is sent to sign in (303); Users is for admins only; its
+    # form posts are refused after the role check (400: empty fields; 404: no such user/token)
+    ("/dashboard", "GET"): _roles(303, 200, 200),
+    ("/dashboard/{figure}.csv", "GET"): _roles(303, 200, 200),
+    ("/report", "GET"): _roles(303, 200, 200),
+    ("/users", "GET"): {**_roles(303, 403, 403), "admin": 200},
+    ("/users", "POST"): {**_roles(303, 403, 403), "admin": 400},
+    ("/users/{name}/disable", "POST"): {**_roles(303, 403, 403), "admin": 404},
+    ("/users/tokens", "POST"): {**_roles(303, 403, 403), "admin": 400},
+    ("/users/tokens/{token_id}/revoke", "POST"): {**_roles(303, 403, 403), "admin": 404},
 }
 
 _POINT = {"type": "Point", "coordinates": [30.005, 50.005]}
@@ -160,6 +170,19 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/tiles/{collection}.json", "GET"): {"url": "/tiles/hazard_areas.json"},
     ("/tiles/{collection}/{z}/{x}/{y}.mvt", "GET"): {"url": "/tiles/hazard_areas/0/0/0.mvt"},
+    **{
+        (path, method): {"url": url, "follow_redirects": False}
+        for path, method, url in (
+            ("/dashboard", "GET", "/dashboard"),
+            ("/dashboard/{figure}.csv", "GET", "/dashboard/eo.csv"),
+            ("/report", "GET", "/report"),
+            ("/users", "GET", "/users"),
+            ("/users", "POST", "/users"),
+            ("/users/{name}/disable", "POST", "/users/nobody/disable"),
+            ("/users/tokens", "POST", "/users/tokens"),
+            ("/users/tokens/{token_id}/revoke", "POST", "/users/tokens/999999/revoke"),
+        )
+    },
 }
 
 #: More requests of routes above, with other arguments: every OGC collection's items and

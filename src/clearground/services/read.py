@@ -21,6 +21,7 @@ __all__ = [
     "page",
     "record",
     "records",
+    "tally",
 ]
 
 #: What a kind's record is called in a "not found" message.
@@ -45,6 +46,26 @@ def record(store: Store, kind: str, record_id: str, *, as_of: str | None = None)
     if v is None or v.record is None:
         raise NotFound(f"{LABELS.get(kind, kind)} {record_id} not found")
     return v
+
+
+def tally(
+    store: Store,
+    kind: str,
+    by: tuple[str, ...],
+    sums: tuple[str, ...] = (),
+    *,
+    as_of: str | None = None,
+) -> list[tuple]:
+    """Counts and sums of ``kind``'s current (or ``as_of``) records grouped by fields, done in
+    the database (``Store.tally``). Neither a personal kind nor a personal field
+    (``projections.PERSONAL_FIELDS``) can be named: a count of them could tell what they hold."""
+    from clearground.services.projections import PERSONAL_FIELDS
+
+    personal = set(PERSONAL_FIELDS.get(_readable(kind), ()))
+    for f in (*by, *sums):
+        if f.split(":")[0].split(".")[0] in personal:
+            raise BadInput(f"{kind} field {f!r} may hold personal data: it is never counted")
+    return store.tally(kind, by, sums, as_of=as_of)
 
 
 def minefields_with_hazards(store: Store) -> list[tuple[Version, Version | None]]:

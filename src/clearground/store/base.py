@@ -239,6 +239,14 @@ class Store(Protocol):
 
     def count(self, kind: str) -> int: ...
 
+    def tally(
+        self, kind: str, by: Sequence[str], sums: Sequence[str] = (), *, as_of: str | None = None
+    ) -> list[tuple]:
+        """The current (or ``as_of``) records of ``kind`` grouped in the database by payload
+        fields ``by`` (``date:month``: YYYY-MM; ``id``): rows (by values as text or None,
+        count, sums of the numeric fields ``sums`` as floats), in group order (store/tally.py)."""
+        ...
+
     def data_version(self, kind: str) -> str:
         """Cheap text that changes whenever a write of ``kind`` commits (tile ETags, the check
         index): equal texts mean the kind's current records are unchanged."""

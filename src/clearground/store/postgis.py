@@ -25,7 +25,7 @@ import psycopg
 import shapely
 
 from clearground.domain.errors import StoreError
-from clearground.store import accounts, errors, ledger, strip_password, waits
+from clearground.store import accounts, errors, ledger, strip_password, tally, waits
 from clearground.store.base import Event, Version, nearest
 from clearground.store.mapping import mapping_for
 from clearground.store.migrations import MIGRATIONS, apply_pending
@@ -567,6 +567,13 @@ class PostgisStore:
             f"WHERE fid > (SELECT coalesce(max(fid), 0) - 1000 FROM {table}_versions)"
         )[0]
         return f"{top or 0}.{recent}"
+
+    def tally(
+        self, kind: str, by: Sequence[str], sums: Sequence[str] = (), *, as_of: str | None = None
+    ) -> list[tuple]:
+        """Current (or ``as_of``) records counted by ``by`` with ``sums`` (store/tally.py)."""
+        query = tally.sql("postgis", kind, by, sums, as_of=as_of is not None)
+        return tally.sorted_groups(self._fetch(query, () if as_of is None else (as_of,)), len(by))
 
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table

@@ -12,14 +12,14 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from clearground.domain.errors import DatabaseUnavailable
-from clearground.store import accounts, errors, gpkg, grid, ledger, waits
+from clearground.store import accounts, errors, gpkg, grid, ledger, tally, waits
 from clearground.store.base import Event, Version, nearest
 from clearground.store.mapping import mapping_for
 from clearground.store.migrations import MIGRATIONS, apply_pending
@@ -389,6 +389,15 @@ class SqliteStore:
         with self._reader() as conn:
             (top,) = conn.execute(f"SELECT max(fid) FROM {table}_versions").fetchone()
         return str(top or 0)
+
+    def tally(
+        self, kind: str, by: Sequence[str], sums: Sequence[str] = (), *, as_of: str | None = None
+    ) -> list[tuple]:
+        """Current (or ``as_of``) records counted by ``by`` with ``sums`` (store/tally.py)."""
+        query = tally.sql("sqlite", kind, by, sums, as_of=as_of is not None)
+        with self._reader() as conn:
+            rows = conn.execute(query, () if as_of is None else (as_of,)).fetchall()
+        return tally.sorted_groups(rows, len(by))
 
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table

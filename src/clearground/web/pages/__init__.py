@@ -20,6 +20,9 @@ MODULES = [
     "login",
     "map",
     "records",
+    "dashboard",
+    "report",
+    "users",
 ]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
