@@ -118,6 +118,16 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("/tiles/{collection}/{z}/{x}/{y}.mvt", "GET"): ALL_200,
     # pages (web/pages): the public is sent to sign in (303); Users is for admins only; its
     # form posts are refused after the role check (400: empty fields; 404: no such user/token)
+    # the sign-in, map and records pages: the map for everyone (its layers are the public
+    # ones for the public), the records and their history signed in
+    ("/", "GET"): dict.fromkeys(ROLES, 303),  # to /map
+    ("/static", "GET"): ALL_200,
+    ("/login", "GET"): ALL_200,
+    ("/login", "POST"): dict.fromkeys(ROLES, 400),  # no name or password given
+    ("/logout", "POST"): dict.fromkeys(ROLES, 303),  # to /login
+    ("/map", "GET"): ALL_200,
+    ("/records", "GET"): _roles(303, 200, 200),
+    ("/records/{kind}/{record_id}", "GET"): _roles(303, 200, 200),
     ("/dashboard", "GET"): _roles(303, 200, 200),
     ("/dashboard/{figure}.csv", "GET"): _roles(303, 200, 200),
     ("/report", "GET"): _roles(303, 200, 200),
@@ -168,11 +178,19 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("/ogc/collections/{collection_id}/items/{feature_id}", "GET"): {
         "url": "/ogc/collections/eore_sessions/items/ER-999999"
     },
+    ("/login", "POST"): {"data": {"name": "", "password": ""}, "follow_redirects": False},
     ("/tiles/{collection}.json", "GET"): {"url": "/tiles/hazard_areas.json"},
     ("/tiles/{collection}/{z}/{x}/{y}.mvt", "GET"): {"url": "/tiles/hazard_areas/0/0/0.mvt"},
     **{
         (path, method): {"url": url, "follow_redirects": False}
         for path, method, url in (
+            ("/", "GET", "/"),
+            ("/static", "GET", "/static/css/base.css"),
+            ("/login", "GET", "/login"),
+            ("/logout", "POST", "/logout"),
+            ("/map", "GET", "/map"),
+            ("/records", "GET", "/records"),
+            ("/records/{kind}/{record_id}", "GET", "/records/hazard/HA-000001"),
             ("/dashboard", "GET", "/dashboard"),
             ("/dashboard/{figure}.csv", "GET", "/dashboard/eo.csv"),
             ("/report", "GET", "/report"),
