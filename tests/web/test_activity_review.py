@@ -95,7 +95,10 @@ def test_an_activity_said_to_close_a_hazard_says_what_land_is_left_and_where(sto
     assert "within lon 30.00500..30.01000, lat 50.00000..50.01000" in problem
     assert snapshot(store) == before
     done = import_activities(
-        store, _activity(tmp_path, hid, "clearance", HAZARD, "b.geojson"), author="x", completes=True
+        store,
+        _activity(tmp_path, hid, "clearance", HAZARD, "b.geojson"),
+        author="x",
+        completes=True,
     )
     assert done.count == 1
     assert store.get("hazard", hid).record.status == "closed"

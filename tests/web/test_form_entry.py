@@ -53,9 +53,10 @@ def test_forms_take_their_fields_from_the_shipped_xlsforms_and_the_activities_im
 
 def test_problems_go_to_the_field_they_concern():
     nts = form_def("nts")
-    assert field_of(nts, "Non-technical survey:feature 1: date '2099-01-01' is in the future")[
-        0
-    ] == "date"
+    assert (
+        field_of(nts, "Non-technical survey:feature 1: date '2099-01-01' is in the future")[0]
+        == "date"
+    )
     assert field_of(nts, "X:feature 1: hazard 'HA-9' not found") == (
         "hazard_id",
         "hazard 'HA-9' not found",
@@ -151,7 +152,13 @@ def test_eo_eore_and_accident_forms(store, tmp_path):
     from clearground.services.operations import import_records
 
     _hazard(store, tmp_path)
-    eo = {"category": "uxo", "quantity": "2", "date": "2024-05-02", "lon": "30.002", "lat": "50.002"}
+    eo = {
+        "category": "uxo",
+        "quantity": "2",
+        "date": "2024-05-02",
+        "lon": "30.002",
+        "lat": "50.002",
+    }
     done = _enter(store, "eo", eo)
     assert not done.pending and store.get("eo", done.ids[0]).record.quantity == 2
     queued = _enter(store, "eo", {**eo, "instance": "b"}, role="operator")

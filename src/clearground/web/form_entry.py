@@ -274,9 +274,11 @@ def _by_field(form: FormDef, exc: CleargroundError) -> dict[str, list[str]]:
     for line in lines:
         name, text = field_of(form, line)
         if "already imported at" in text:
-            name, text = "", "this form was sent already and is recorded once: " + text.split(
-                "; add ?again=true"
-            )[0].split(": ", 1)[-1]
+            name, text = (
+                "",
+                "this form was sent already and is recorded once: "
+                + text.split("; add ?again=true")[0].split(": ", 1)[-1],
+            )
         out.setdefault(name, []).append(text)
     return out
 
