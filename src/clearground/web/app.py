@@ -47,4 +47,7 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
 
     app.include_router(ogc.router())  # OGC API - Features under /ogc
     auth.install(app, settings)
+    from clearground.web import pages
+
+    pages.install(app)  # the browser's pages, /static and their error pages
     return app

@@ -210,7 +210,8 @@ def identify(request: Request, background: BackgroundTasks | None = None) -> Pri
         except Unauthorized:
             return PUBLIC_PRINCIPAL  # an ended session: the public, who may sign in again
         if request.method in UNSAFE:
-            sent = request.headers.get(CSRF_HEADER, "")
+            # the header, or (web/pages: an HTML form) its ``csrf_token`` field
+            sent = request.headers.get(CSRF_HEADER) or getattr(request.state, "csrf_form", "")
             if not hmac.compare_digest(sent.encode(), auth.signer.csrf(secret).encode()):
                 raise Forbidden(
                     f"a write with a session cookie needs the {CSRF_HEADER} header with the "
@@ -314,12 +315,20 @@ async def login(request: Request) -> JSONResponse:
     user = await run_in_threadpool(authenticate_password, state.store, name, password)
     hours = state.settings.session_hours
     secret = await run_in_threadpool(start_session, state.store, user, hours=hours)
-    max_age = int(hours * 3600)
-    expires = int(time.time()) + max_age
     who = principal_of(user)
     request.state.via = "session"
     request.state.session_secret = secret
     response = JSONResponse(who_json(who, request))
+    set_session_cookie(request, response, secret)
+    return response
+
+
+def set_session_cookie(request: Request, response: Response, secret: str) -> None:
+    """Give ``response`` the signed cookie of session ``secret`` (the JSON and the page
+    sign-in share it)."""
+    auth = _auth(request)
+    max_age = int(request.app.state.web.settings.session_hours * 3600)
+    expires = int(time.time()) + max_age
     response.set_cookie(
         SESSION_COOKIE,
         auth.signer.sign(secret, expires),
@@ -329,7 +338,6 @@ async def login(request: Request) -> JSONResponse:
         samesite="lax",
         secure=not on_loopback(request),
     )
-    return response
 
 
 @router.post("/api/v1/logout", status_code=204)
