@@ -20,6 +20,8 @@ MODULES = [
     "login",
     "map",
     "records",
+    "forms",
+    "review",
 ]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
