@@ -112,6 +112,14 @@ class Settings(BaseSettings):
             "gets 429 (counted per server process; signed-in users are not limited)."
         ),
     )
+    basemap_style_url: str | None = Field(
+        None,
+        description=(
+            "A MapLibre style URL drawn under the browser map's layers (an online basemap); "
+            "none by default: the map then needs nothing but this server (admin areas are "
+            "its background)."
+        ),
+    )
 
     @field_validator("secret_key")
     @classmethod

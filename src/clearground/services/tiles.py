@@ -76,6 +76,18 @@ COLLECTIONS: dict[str, Collection] = {
             },
         ),
         Collection(
+            "accidents",
+            "accident",
+            "Accidents recorded (no personal data: victims are counted, never named)",
+            {
+                "id": "String: the accident's id",
+                "date": "String: ISO 8601 date",
+                "eo_type": "String",
+                "killed": "Number",
+                "injured": "Number",
+            },
+        ),
+        Collection(
             "admin_areas",
             "location",
             "Administrative areas (COD-AB P-codes)",
@@ -125,17 +137,19 @@ def _properties(c: Collection):
     return properties
 
 
-def tile(store: Store, collection_id: str, z: int, x: int, y: int) -> bytes:
-    """The MVT of tile (z, x, y): one layer named as the collection, every current record of its
-    kind that meets the tile (or its buffer)."""
+def tile(
+    store: Store, collection_id: str, z: int, x: int, y: int, *, as_of: str | None = None
+) -> bytes:
+    """The MVT of tile (z, x, y): one layer named as the collection, every record of its kind
+    that meets the tile (or its buffer): current, or as it was at ``as_of`` (ISO time)."""
     from clearground.analysis.tiles import BUFFER
 
     c = collection(collection_id)
     properties = _properties(c)
     native = getattr(store, "mvt", None)
-    if native is not None:
+    if native is not None and as_of is None:
         return native(c.kind, z, x, y, layer=c.id, properties=properties)
-    found = store.in_bbox(c.kind, lonlat_bounds(z, x, y, BUFFER))
+    found = store.in_bbox(c.kind, lonlat_bounds(z, x, y, BUFFER), as_of=as_of)
     return encode_tile(
         c.id, [v.record.geometry for v in found], [properties(v) for v in found], z, x, y
     )
@@ -156,17 +170,27 @@ def _matches(if_none_match: str | None, tag: str) -> bool:
 
 
 def tile_answer(
-    store: Store, collection_id: str, z: str, x: str, y: str, *, if_none_match: str | None = None
+    store: Store,
+    collection_id: str,
+    z: str,
+    x: str,
+    y: str,
+    *,
+    if_none_match: str | None = None,
+    as_of: str | None = None,
 ) -> TileAnswer:
-    """What ``GET /tiles/{collection}/{z}/{x}/{y}.mvt`` answers: the tile, or 304 if the client's
-    ETag is current (no record is read then)."""
+    """What ``GET /tiles/{collection}/{z}/{x}/{y}.mvt`` answers: the tile (of the records as
+    they were at ``as_of``, an ISO time already parsed, if given), or 304 if the client's ETag
+    is current (no record is read then)."""
     c = collection(collection_id)
     zi, xi, yi = parse_tile(z, x, y)
     tag = etag(store, c.id)
+    if as_of is not None:  # a past state: its own tag (later writes may still change it)
+        tag = f'"{hashlib.sha256(f"{tag}:{as_of}".encode()).hexdigest()[:24]}"'
     headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
     if _matches(if_none_match, tag):
         return TileAnswer(304, b"", headers)
-    return TileAnswer(200, tile(store, c.id, zi, xi, yi), headers)
+    return TileAnswer(200, tile(store, c.id, zi, xi, yi, as_of=as_of), headers)
 
 
 def tilejson(collection_id: str, base_url: str, region: Region) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request, Response
 
 from clearground.web.deps import web_state
 from clearground.web.state import WebState
@@ -19,7 +19,8 @@ router = APIRouter(tags=["tiles"])
 def tilejson(
     collection: str, request: Request, state: Annotated[WebState, Depends(web_state)]
 ) -> dict[str, Any]:
-    """The TileJSON of a tiled collection: ``hazard_areas``, ``eo_items`` or ``admin_areas``."""
+    """The TileJSON of a tiled collection: ``hazard_areas``, ``eo_items``, ``accidents`` or
+    ``admin_areas``."""
     from clearground.services.tiles import tilejson as build
 
     return build(collection, str(request.base_url), state.settings.operating_region)
@@ -35,14 +36,27 @@ def vector_tile(
     z: str,
     x: str,
     y: str,
+    request: Request,
+    background: BackgroundTasks,
     state: Annotated[WebState, Depends(web_state)],
     if_none_match: Annotated[str | None, Header()] = None,
+    as_of: Annotated[str | None, Query()] = None,
 ) -> Response:
     """One Mapbox vector tile (web mercator XYZ) of the collection's current records, with an
-    ETag that changes when they do (``If-None-Match`` is answered 304)."""
+    ETag that changes when they do (``If-None-Match`` is answered 304). With ``as_of`` (an ISO
+    date or time) the records as they were then: a past state is history, so it needs a
+    signed-in reader (401 for the public)."""
     from clearground.services.tiles import MEDIA_TYPE, tile_answer
+    from clearground.services.tiles import collection as tiled
 
-    answer = tile_answer(state.store, collection, z, x, y, if_none_match=if_none_match)
+    when = None
+    if as_of is not None:
+        from clearground.web.api_params import parse_as_of
+        from clearground.web.deps import principal, require_read
+
+        when = parse_as_of(as_of)
+        require_read(principal(request, background), tiled(collection).kind, history=True)
+    answer = tile_answer(state.store, collection, z, x, y, if_none_match=if_none_match, as_of=when)
     media = MEDIA_TYPE if answer.status == 200 else None
     return Response(
         answer.body, status_code=answer.status, headers=answer.headers, media_type=media

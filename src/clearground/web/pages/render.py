@@ -93,8 +93,23 @@ def csrf_token(request: Request) -> str:
     return request.app.state.auth.signer.csrf(secret) if secret else ""
 
 
+@lru_cache(maxsize=1)
+def page_paths() -> frozenset[str]:
+    """The paths of every page module's routes (``pages.MODULES``)."""
+    from importlib import import_module
+
+    from clearground.web.pages import MODULES
+
+    found = set()
+    for name in MODULES:
+        found |= {
+            getattr(r, "path", "") for r in import_module(f"{__package__}.{name}").router.routes
+        }
+    return frozenset(found)
+
+
 def _nav(request: Request, who: Principal) -> list[dict[str, Any]]:
-    paths = {getattr(r, "path", None) for r in request.app.routes}
+    paths = page_paths()
     here = request.url.path
     return [
         {
