@@ -101,13 +101,17 @@ def _typed_geometry(data: Mapping[str, Any], form: FormDef) -> tuple[BaseGeometr
         try:
             return shapely.from_geojson(raw), ""
         except (shapely.errors.GEOSException, ValueError) as exc:
-            return None, f"the drawn shape is not GeoJSON ({exc})"
+            return None, _("the drawn shape is not GeoJSON (%(why)s)", why=exc)
     lon, lat = _one(data, "lon"), _one(data, "lat")
     if form.geometry == "point" and (lon or lat):
         try:
             return shapely.Point(float(lon), float(lat)), ""
         except ValueError:
-            return None, f"lon {lon!r}, lat {lat!r}: give decimal degrees (30.5234, 50.4501)"
+            return None, _(
+                "lon %(lon)s, lat %(lat)s: give decimal degrees (30.5234, 50.4501)",
+                lon=repr(lon),
+                lat=repr(lat),
+            )
     return None, ""
 
 
@@ -119,7 +123,7 @@ def geometry_from_upload(form: FormDef, filename: str, content: bytes) -> BaseGe
 
     name = Path(filename or "upload").name
     if not name.lower().endswith((".geojson", ".json", ".gpx", ".kml", ".kmz")):
-        raise BadInput(f"{name}: upload a GeoJSON, GPX or KML file")
+        raise BadInput(_("%(name)s: upload a GeoJSON, GPX or KML file", name=name))
     with tempfile.TemporaryDirectory(prefix="clearground-form-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
@@ -129,11 +133,13 @@ def geometry_from_upload(form: FormDef, filename: str, content: bytes) -> BaseGe
             raise BadInput(exc.message.replace(str(path), name).replace(tmp, "")) from None
     geoms = [g for g in table.geometries if g is not None and not g.is_empty]
     if not geoms:
-        raise BadInput(f"{name}: the file holds no shape")
+        raise BadInput(_("%(name)s: the file holds no shape", name=name))
     if form.geometry == "point":
         points = [g for g in geoms if g.geom_type == "Point"]
         if len(points) != 1 or len(geoms) != 1:
-            raise BadInput(f"{name}: give one point; the file holds {len(geoms)} shape(s)")
+            raise BadInput(
+                _("%(name)s: give one point; the file holds %(n)s", name=name, n=len(geoms))
+            )
         return points[0]
     parts = []
     for g in geoms:
@@ -143,7 +149,9 @@ def geometry_from_upload(form: FormDef, filename: str, content: bytes) -> BaseGe
             elif p.geom_type == "LineString" and len(p.coords) >= 4:
                 parts.append(shapely.Polygon(p.coords))  # a walked boundary: closed
     if not parts:
-        raise BadInput(f"{name}: the file holds no polygon (nor a closed boundary line)")
+        raise BadInput(
+            _("%(name)s: the file holds no polygon (nor a closed boundary line)", name=name)
+        )
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
 
 
@@ -165,7 +173,7 @@ def parse_entry(
         for p in form.personal:
             if row.get(p) and not victim_data:
                 problems.setdefault(f"victim-{k}-{p}", []).append(
-                    f"{p}: victims' personal data needs the victim_data permission"
+                    _("%(field)s: victims' personal data needs the victim_data permission", field=p)
                 )
         victims.append(row)
     if form.repeat:
@@ -179,11 +187,21 @@ def parse_entry(
     elif why:
         problems.setdefault(GEOMETRY, []).append(why)
     if geometry is None and GEOMETRY not in problems:
-        what = "the polygon" if form.geometry == "polygon" else "the point"
-        problems[GEOMETRY] = [f"draw {what} on the map, or upload a file that holds it"]
+        problems[GEOMETRY] = [
+            _("draw the polygon on the map, or upload a file that holds it")
+            if form.geometry == "polygon"
+            else _("place the point on the map or type it, or upload a file that holds it")
+        ]
     if problems:
         raise FormRejected(problems)
     return Entry(values, victims, geometry, _one(data, "instance") or uuid.uuid4().hex)
+
+
+def _(message: str, **variables: Any) -> str:
+    """``message`` in the language of the page being answered (``web.pages.i18n``)."""
+    from clearground.web.pages.i18n import gettext
+
+    return gettext(message, **variables)
 
 
 # --- the document each form is written as ------------------------------------------------
@@ -274,10 +292,10 @@ def _by_field(form: FormDef, exc: CleargroundError) -> dict[str, list[str]]:
     for line in lines:
         name, text = field_of(form, line)
         if "already imported at" in text:
+            when = text.split("; add ?again=true")[0].split(": ", 1)[-1]
             name, text = (
                 "",
-                "this form was sent already and is recorded once: "
-                + text.split("; add ?again=true")[0].split(": ", 1)[-1],
+                _("this form was sent already and is recorded once: %(when)s", when=when),
             )
         out.setdefault(name, []).append(text)
     return out

@@ -87,6 +87,8 @@ def test_the_servers_message_is_next_to_the_field_and_nothing_is_written(web, st
     r = web.post("/forms/nts", data={**_nts(hid, geometry=""), "csrf_token": token})
     assert r.status_code == 400
     assert 'id="err-geometry"' in r.text and "draw the polygon on the map" in r.text
+    uk = web.post("/forms/nts?lang=uk", data={**_nts(hid, geometry=""), "csrf_token": token})
+    assert "накресліть полігон на карті" in uk.text  # the form's own message, in Ukrainian
     outside = shapely.box(30.02, 50.02, 30.03, 50.03)
     r = web.post(
         "/forms/nts",

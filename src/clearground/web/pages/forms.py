@@ -26,7 +26,8 @@ from clearground.web.form_entry import (
     parse_entry,
     victim_rows,
 )
-from clearground.web.pages.render import form_principal, render
+from clearground.web.pages import i18n
+from clearground.web.pages.render import form_principal, language, render
 
 __all__ = ["router"]
 
@@ -147,6 +148,7 @@ async def form_submit(request: Request, who: FormWhoDep, name: str) -> Response:
     if isinstance(file, UploadFile) and file.filename:
         upload = (file.filename, await file.read())
     state = request.app.state.web
+    token = i18n.use(language(request))  # the form's own messages in the page's language
     try:
         entry = parse_entry(form, data, victim_data=_may_see_personal(who), upload=upload)
         done = await run_in_threadpool(
@@ -161,4 +163,6 @@ async def form_submit(request: Request, who: FormWhoDep, name: str) -> Response:
     except FormRejected as exc:
         ctx = _context(request, form, who, values, exc.by_field, n)
         return render(request, "forms/form.html", status_code=400, **ctx)
+    finally:
+        i18n._current.reset(token)
     return render(request, "forms/done.html", status_code=201, form=form, done=done)
