@@ -226,6 +226,20 @@ def test_a_polygon_uploaded_as_gpx_kml_or_geojson(store, tmp_path):
     assert g.geom_type == "Polygon" and g.equals_exact(WEST, 1e-9) or g.buffer(0).equals(WEST)
     gj = write_layer(tmp_path / "area.geojson", [WEST])
     assert geometry_from_upload(nts, "area.geojson", gj.read_bytes()).equals(WEST)
+    coords = " ".join(f"{x},{y}" for x, y in WEST.exterior.coords)
+    kml = (
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        "<Document><Placemark><name>SYNTHETIC area</name><Polygon><outerBoundaryIs>"
+        f"<LinearRing><coordinates>{coords}</coordinates></LinearRing>"
+        "</outerBoundaryIs></Polygon></Placemark></Document></kml>"
+    )
+    assert geometry_from_upload(nts, "area.kml", kml.encode()).equals(WEST)
+    point = geometry_from_upload(
+        form_def("eo"),
+        "p.geojson",
+        write_layer(tmp_path / "p.geojson", [shapely.Point(30.1, 50.1)]).read_bytes(),
+    )
+    assert point.equals(shapely.Point(30.1, 50.1))
     from clearground.domain.errors import BadInput
 
     with pytest.raises(BadInput, match="upload a GeoJSON, GPX or KML"):
