@@ -146,6 +146,10 @@ def test_an_uploaded_polygon_is_read_by_the_format_readers(web, store, tmp_path)
     assert h.status == "in_progress" and h.released.reduced > 0
     r = web.post("/forms/ts", data=data, files={"geometry_file": ("x.csv", b"a\n1\n")})
     assert r.status_code == 400 and "upload a GeoJSON, GPX or KML file" in r.text
+    big = b" " * int(1.1 * 1024 * 1024)
+    web.app.state.web.settings.upload_limit_mb = 1
+    r = web.post("/forms/ts", data=data, files={"geometry_file": ("big.geojson", big)})
+    assert r.status_code == 413 and "upload_limit_mb" in r.text
 
 
 def _accident(**over):

@@ -131,7 +131,15 @@ def _posted(data) -> dict[str, Any]:
     return out
 
 
-@router.post("/forms/{name}")
+def _within_limit(request: Request) -> None:
+    """Refuse (413) a form declared larger than ``upload_limit_mb`` before it is read."""
+    from clearground.web.uploads import _ENVELOPE, _refuse_declared, limit_bytes
+
+    limit = limit_bytes(request)
+    _refuse_declared(request, limit + _ENVELOPE, limit)
+
+
+@router.post("/forms/{name}", dependencies=[Depends(_within_limit)])
 async def form_submit(request: Request, who: FormWhoDep, name: str) -> Response:
     """Enter the form; its problems are shown next to their fields (400), nothing written."""
     require_role(who, *WRITERS)
@@ -146,6 +154,10 @@ async def form_submit(request: Request, who: FormWhoDep, name: str) -> Response:
     file = data.get(UPLOAD)
     upload = None
     if isinstance(file, UploadFile) and file.filename:
+        from clearground.web.uploads import _too_large, limit_bytes
+
+        if (file.size or 0) > limit_bytes(request):  # sent without a declared length
+            raise _too_large(limit_bytes(request))
         upload = (file.filename, await file.read())
     state = request.app.state.web
     token = i18n.use(language(request))  # the form's own messages in the page's language
