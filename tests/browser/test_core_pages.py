@@ -67,7 +67,8 @@ def test_map_cards_route_check_as_of_and_ukrainian(page, demo):
 
     # a click on an EO item's dot opens its card
     eo = page.evaluate(
-        "() => { const f = window.clearground.map.queryRenderedFeatures({layers: ['eo-points']})[0];"
+        "() => { const m = window.clearground.map;"
+        " const f = m.queryRenderedFeatures({layers: ['eo-points']})[0];"
         " return {id: f.properties.id, c: f.geometry.coordinates}; }"
     )
     _click_lonlat(page, *eo["c"])

@@ -239,7 +239,7 @@
     draw.start();
     draw.on("finish", function (id) {
       var feature = draw.getSnapshot().find(function (f) { return f.id === id; });
-      drawing = false;
+      setTimeout(function () { drawing = false; }, 0);  /* the finishing click opens no card */
       draw.setMode("static");
       hint.hidden = true;
       if (feature) {
