@@ -124,3 +124,35 @@ def test_an_operators_drawn_survey_is_approved_and_changes_the_hazard(page, demo
         hid,
     )
     assert statuses and set(statuses) == {"in_progress"}
+
+
+def test_every_form_passes_axe_and_a_point_is_placed_by_a_click(page, demo):
+    _, logins = demo
+    login(page, "demo-imo", logins["demo-imo"], next="/forms")
+    for name in ("ts", "clearance", "eo", "accident", "eore"):
+        page.goto(f"/forms/{name}")
+        page.wait_for_function("document.getElementById('form-map').dataset.ready === 'yes'")
+        _no_serious(page, f"forms-{name}")
+        shoot(page, f"forms-{name}")
+    # the IM officer has victim_data: the accident form shows the personal section
+    page.goto("/forms/accident")
+    assert page.locator("#f-victim-1-name").count() == 1
+    # a point form: a click on the map places the point and fills lon/lat
+    page.goto("/forms/eo")
+    page.wait_for_function("document.getElementById('form-map').dataset.ready === 'yes'")
+    frame = page.locator("#form-map").bounding_box()
+    page.mouse.click(frame["x"] + frame["width"] / 2, frame["y"] + frame["height"] / 2)
+    page.wait_for_function("document.getElementById('f-geometry').value !== ''")
+    point = shapely.from_geojson(page.locator("#f-geometry").input_value())
+    assert point.geom_type == "Point"
+    assert abs(float(page.locator("#f-lon").input_value()) - point.x) < 1e-5
+    # sent without its required fields: the messages are next to the fields, nothing recorded
+    with page.expect_navigation():
+        page.click("#send")
+    assert "nothing was recorded" in page.locator("#error-summary").inner_text()
+    assert page.locator("#err-category, #err-date").count() >= 1
+    _no_serious(page, "forms-eo-refused")
+    shoot(page, "forms-eo-refused")
+    page.goto("/forms/eo?lang=uk")
+    assert page.locator("h1").inner_text() == "Повідомлення про вибухонебезпечний предмет"
+    _no_serious(page, "forms-eo-uk")

@@ -167,6 +167,9 @@ def parse_entry(
     rule is the import's (``enter``)."""
     problems: dict[str, list[str]] = {}
     values = {f.name: _one(data, f.name) for f in form.fields}
+    for f in form.fields:  # every empty required field at once (the import names the first)
+        if f.required and not values[f.name]:
+            problems[f.name] = [_("%(field)s is empty (the form requires it)", field=f.name)]
     victims = []
     for k in range(1, victim_rows(form, data) + 1):
         row = {f.name: _one(data, f"victim-{k}-{f.name}") for f in form.repeat_fields}
@@ -175,6 +178,12 @@ def parse_entry(
                 problems.setdefault(f"victim-{k}-{p}", []).append(
                     _("%(field)s: victims' personal data needs the victim_data permission", field=p)
                 )
+        if any(row.values()):
+            for f in form.repeat_fields:
+                if f.required and not row[f.name]:
+                    problems.setdefault(f"victim-{k}-{f.name}", []).append(
+                        _("%(field)s is empty (the form requires it)", field=f.name)
+                    )
         victims.append(row)
     if form.repeat:
         victims = [v for v in victims if any(v.values())] or victims[:0]
@@ -234,7 +243,7 @@ def _odk_json(form: FormDef, entry: Entry) -> bytes:
 def document(form: FormDef, entry: Entry, role: str) -> tuple[str, str, bytes, dict[str, Any]]:
     """(import name, file name, content, options) that record ``entry`` as ``role`` sends it."""
     queued = role in QUEUED_ROLES
-    stem = f"{form.name}-form"
+    stem = f"web-form-{form.name}"  # the source a submission names
     if form.kind == "activity":
         props = {**entry.values, "kind": form.activity_kind, "form_instance": entry.instance}
         options: dict[str, Any] = {"as_submission": queued} if queued else {}

@@ -211,6 +211,12 @@ def test_eo_and_eore_forms(web, store, tmp_path):
     eo = {"category": "uxo", "quantity": "1", "date": "2024-05-02", "lon": "30.002"}
     r = web.post("/forms/eo", data={**eo, "lat": "", "csrf_token": token})
     assert r.status_code == 400 and 'id="err-geometry"' in r.text
+    r = web.post(
+        "/forms/eo", data={"quantity": "", "lon": "30.002", "lat": "50.002", "csrf_token": token}
+    )
+    assert r.status_code == 400  # every empty required field at once, each next to its input
+    for name in ("category", "quantity", "date"):
+        assert "is empty (the form requires it)" in field_html(r.text, name), name
     r = web.post("/forms/eo", data={**eo, "lat": "50.002", "csrf_token": token})
     assert r.status_code == 201 and "SB-000001" in r.text
     r = web.post(

@@ -32,6 +32,13 @@
   }
 
   map.on("load", function () {
+    map.addSource("admin_areas", {
+      type: "vector", tiles: [location.origin + "/tiles/admin_areas/{z}/{x}/{y}.mvt"],
+      minzoom: 0, maxzoom: 22
+    });
+    map.addLayer({ id: "admin-line", type: "line", source: "admin_areas",
+      "source-layer": "admin_areas", paint: { "line-color": "#5f6b76",
+        "line-width": ["match", ["get", "level"], 0, 2.5, 1, 1.6, 0.7] } });
     map.addSource("hazard_areas", {
       type: "vector", tiles: [location.origin + "/tiles/hazard_areas/{z}/{x}/{y}.mvt"],
       minzoom: 0, maxzoom: 22
