@@ -243,6 +243,43 @@ MORE: list[tuple[tuple[str, str], dict[str, Any], dict[str, int]]] = [
     ),
 ]
 
+#: The forms and review queue pages: the public is sent to sign in (303), a role that may not
+#: gets the 403 page; a form without a place (400) and a submission of none (404) let the role
+#: through and change nothing.
+_PAGE_WRITE = _roles(303, 403, 0)
+_PAGE_DECIDE = {**_roles(303, 403, 0), "operator": 403}
+MATRIX.update(
+    {
+        ("/forms", "GET"): _writes(_PAGE_WRITE, 200),
+        ("/forms/{name}", "GET"): _writes(_PAGE_WRITE, 200),
+        ("/forms/{name}", "POST"): _writes(_PAGE_WRITE, 400),
+        ("/review", "GET"): _writes(_PAGE_DECIDE, 200),
+        ("/review/{sub_id}", "GET"): _writes(_PAGE_DECIDE, 404),
+        ("/review/{sub_id}/approve", "POST"): _writes(_PAGE_DECIDE, 404),
+        ("/review/{sub_id}/reject", "POST"): _writes(_PAGE_DECIDE, 404),
+    }
+)
+_NO_REDIRECT = {"follow_redirects": False}
+REQUESTS.update(
+    {
+        ("/forms", "GET"): _NO_REDIRECT,
+        ("/forms/{name}", "GET"): {"url": "/forms/nts", **_NO_REDIRECT},
+        ("/forms/{name}", "POST"): {"url": "/forms/nts", "data": {"x": "1"}, **_NO_REDIRECT},
+        ("/review", "GET"): _NO_REDIRECT,
+        ("/review/{sub_id}", "GET"): {"url": "/review/SB-999999", **_NO_REDIRECT},
+        ("/review/{sub_id}/approve", "POST"): {
+            "url": "/review/SB-999999/approve",
+            "data": {"reason": ""},
+            **_NO_REDIRECT,
+        },
+        ("/review/{sub_id}/reject", "POST"): {
+            "url": "/review/SB-999999/reject",
+            "data": {"reason": "SYNTHETIC matrix"},
+            **_NO_REDIRECT,
+        },
+    }
+)
+
 #: (path, method, request, role, status): MATRIX with REQUESTS, then MORE. The write rows
 #: change nothing, so the order of the rows does not matter.
 ROWS = [

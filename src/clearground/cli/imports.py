@@ -167,7 +167,7 @@ IMPORTS: tuple[ImportCommand, ...] = (
         "clearground.services.activities:import_activities",
         "Polygons with hazard_id, kind (nts|ts|clearance), date, organisation.",
         "Record land release activities: NTS cancels, TS reduces, clearance clears; all or none.",
-        (*_FILE_OPTIONS, "repair"),
+        (*_FILE_OPTIONS, "repair", "as_submission"),
     ),
     ImportCommand(
         "eo",

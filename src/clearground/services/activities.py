@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from clearground.domain.completion import require_completion
 from clearground.domain.errors import BadInput, CleargroundError
 from clearground.domain.evidence import parse_devices_found, parse_methods
 from clearground.domain.landrelease import apply_activity, parse_activity_kind, polygonal
@@ -81,13 +83,17 @@ def import_activities(
     region: Region = UKRAINE,
     format_name: str | None = None,
     today: date | None = None,
+    as_submission: bool = False,
+    completes: bool = False,
 ) -> ImportReport:
     """Record every activity of a polygon layer and release the land it worked, or none of them.
 
     Activities apply in date order (file order within a day). Each releases the geodesic area of
     its polygon within the hazard that was not released before; the hazard moves active ->
     in_progress -> closed, and each change is a new hazard version with an event citing the
-    activity.
+    activity. ``completes``: each must close its hazard, else the refusal says what land is left
+    and where (``domain.completion``). ``as_submission``: every rule is checked as for a write,
+    and the activities wait in the review queue instead; their land is released on approval.
     """
     path = Path(path)
     today = today or date.today()
@@ -139,7 +145,8 @@ def import_activities(
         hazards = tx.get_many("hazard", [r[2] for r in rows])
         given = [r[5] for r in rows if r[5]]
         clash = tx.existing_ids("activity", given)
-        new_ids = iter(tx.next_ids("activity", sum(1 for r in rows if not r[5])))
+        unnamed = 0 if as_submission else sum(1 for r in rows if not r[5])
+        new_ids = iter(tx.next_ids("activity", unnamed) if unnamed else ())
         state = {k: (v.record, v.version) for k, v in hazards.items()}
         activities = []
         for when, i, hazard_id, kind, organisation, given_id in rows:
@@ -160,7 +167,7 @@ def import_activities(
                     problems[i] = f"task {task_id!r} is for hazard {task.record.hazard_id}"
                     continue
             activity = LandReleaseActivity(
-                id=given_id or next(new_ids),
+                id=given_id or ("" if as_submission else next(new_ids)),
                 hazard_id=hazard_id,
                 kind=kind,
                 date=when,
@@ -173,10 +180,17 @@ def import_activities(
                 attributes=attributes_of(table, extra, i),
             )
             try:
-                new_hazard, activity, events = apply_activity(hazard, activity)
+                probe = activity if activity.id else replace(activity, id="the submitted activity")
+                new_hazard, released, events = apply_activity(hazard, probe)
+                if completes:
+                    require_completion(new_hazard, probe.id)
             except BadInput as exc:
                 problems[i] = exc.message
                 continue
+            if as_submission:  # the hazard changes on approval, as it stands then
+                activities.append(activity)
+                continue
+            activity = released
             new_version = tx.update(
                 "hazard",
                 new_hazard,
@@ -191,6 +205,8 @@ def import_activities(
             tx.add_events(events, author=author)
             activities.append(activity)
         refuse(table, problems)
+        if as_submission:
+            return _queue(store, tx, path, activities, author, completes, dry_run)
         tx.insert("activity", activities, author=author, reason=f"imported from {path.name}")
         if not dry_run:
             tx.commit()
@@ -206,4 +222,26 @@ def import_activities(
         dry_run,
         repaired=repaired,
         notes=notes,
+    )
+
+
+def _queue(store, tx, path: Path, activities: list, author: str, completes: bool, dry_run: bool):
+    """Activities into the review queue as pending submissions (``services.queue``)."""
+    from clearground.services.queue import submit
+
+    queued = submit(
+        store,
+        tx,
+        "activity",
+        activities,
+        author=author,
+        sources=[path.name] * len(activities),
+        attributes=[{"completes": True} if completes else {} for _ in activities],
+    )
+    if not dry_run:
+        tx.commit()
+    notes = [f"{s.id}: {s.record.kind} on {s.record.hazard_id}, pending review" for s in queued]
+    notes += [f"{s.id}: may duplicate {', '.join(s.duplicates)}" for s in queued if s.duplicates]
+    return ImportReport(
+        str(path), "submission", len(queued), [s.id for s in queued], dry_run, notes=notes
     )

@@ -319,7 +319,13 @@ def json_of(kind: str) -> Callable[[Version, Reader], dict[str, Any]]:
 def _record_json(kind: str, record: Any, reader: Reader, version: Version | None = None):
     """A record as its kind shows it: never with victims' personal data."""
     v = version or Version(kind, record.id, 0, "", "", "", False, record)
-    show = {"hazard": hazard_json, "eo": eo_json, "accident": accident_json, "eore": record_json}
+    show = {
+        "hazard": hazard_json,
+        "eo": eo_json,
+        "accident": accident_json,
+        "eore": record_json,
+        "activity": record_json,
+    }
     return show[kind](v, reader)
 
 

@@ -2,10 +2,10 @@
 
 ``submit`` puts records (not yet in the database) in the queue, each with the recorded data and
 pending submissions it may duplicate (an EO item of the same type within 25 m and 3 days; a
-hazard overlapping an existing one by more than half; an accident within 100 m and 3 days; an
-EORE session of the same organisation on the same day within 100 m). Victims' personal data
-never enters a submission: it waits apart in the ``victim_personal`` kind under
-``SUBMISSION/N``. Deciding on a submission is ``services.review``.
+hazard or a land release activity overlapping an existing one by more than half; an accident
+within 100 m and 3 days; an EORE session of the same organisation on the same day within
+100 m). Victims' personal data never enters a submission: it waits apart in the
+``victim_personal`` kind under ``SUBMISSION/N``. Deciding on a submission is ``services.review``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ __all__ = ["KIND", "PERSONAL", "REVIEWABLE", "pending_submissions", "submit"]
 
 KIND = "submission"
 PERSONAL = "victim_personal"
-REVIEWABLE = ("hazard", "eo", "accident", "eore")
+REVIEWABLE = ("hazard", "eo", "accident", "eore", "activity")
 #: Kinds matched by place: within (metres, days) of each other, two records of the same EO type
 #: (EO), any two (accidents) or two of the same organisation (EORE) may be duplicates.
 _NEAR = {"eo": (25.0, 3), "accident": (100.0, 3), "eore": (100.0, 0)}

@@ -22,7 +22,12 @@ from clearground.services.common import iso_date
 
 __all__ = ["recheck"]
 
-_TYPES = {"hazard": ((3, 6), "a polygon"), "eo": ((0,), "a point"), "accident": ((0,), "a point")}
+_TYPES = {
+    "hazard": ((3, 6), "a polygon"),
+    "activity": ((3, 6), "a polygon"),
+    "eo": ((0,), "a point"),
+    "accident": ((0,), "a point"),
+}
 
 
 def _text(value: Any) -> str:
@@ -142,7 +147,26 @@ def _run(checks) -> list[str]:
     return out
 
 
-_RULES = {"hazard": _hazard, "eo": _eo, "accident": _accident, "eore": _eore}
+def _activity(a: Any, today: date) -> list[str]:
+    from clearground.domain.landrelease import parse_activity_kind
+
+    checks = [
+        lambda: parse_activity_kind(_text(a.kind)),
+        lambda: iso_date(_text(a.date), field_name="date", today=today),
+    ]
+    out = _run(checks)
+    if not a.organisation.strip():
+        out.append("organisation is empty")
+    return out
+
+
+_RULES = {
+    "hazard": _hazard,
+    "eo": _eo,
+    "accident": _accident,
+    "eore": _eore,
+    "activity": _activity,
+}
 
 
 def recheck(

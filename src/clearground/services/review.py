@@ -116,6 +116,17 @@ def approve(
             links.reopen_around(0, record.id, what, record.date, author, found_by=found_by)
             if sub.kind == "accident":
                 _move_personal(tx, sub_id, record, author)
+        elif sub.kind == "activity":  # its land is released now, on the hazard as it stands
+            from clearground.services.activity_review import approve_activity
+
+            record = approve_activity(
+                tx,
+                sub_id,
+                record,
+                author=author,
+                why=why,
+                completes=bool(sub.attributes.get("completes")),
+            )
         elif sub.kind == "eore":
             org = record.organisation_id
             if not tx.existing_ids("organisation", [org]):

@@ -37,7 +37,7 @@ IMPORTS: dict[str, ImportKind] = {
         _FILE | {"repair", "crs", "as_submission"},
     ),
     "activities": ImportKind(
-        "clearground.services.activities:import_activities", _FILE | {"repair"}
+        "clearground.services.activities:import_activities", _FILE | {"repair", "as_submission"}
     ),
     "eo": ImportKind("clearground.services.evidence:import_eo", _FILE | {"as_submission"}),
     "accidents": ImportKind("clearground.services.accidents:import_accidents"),

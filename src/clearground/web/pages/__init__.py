@@ -23,6 +23,8 @@ MODULES = [
     "dashboard",
     "report",
     "users",
+    "forms",
+    "review",
 ]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
