@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from clearground.web.deps import Principal
 from clearground.web.pages.i18n import gettext as _
-from clearground.web.pages.render import form_principal, language, render
+from clearground.web.pages.render import bounded_form, form_principal, language, render
 
 __all__ = ["router", "safe_next"]
 
@@ -32,13 +32,16 @@ def login_page(request: Request, next: str = "/map") -> Response:
 
 
 @router.post("/login")
-async def login_submit(
-    request: Request,
-    name: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/map",
-) -> Response:
-    """Sign in; a wrong name or password shows the form again with one message for both."""
+async def login_submit(request: Request) -> Response:
+    """Sign in; a wrong name or password shows the form again with one message for both. The
+    form is read within ``upload_limit_mb`` (:func:`bounded_form`): nobody is known yet."""
+    form = await bounded_form(request)
+
+    def field(key: str, default: str = "") -> str:
+        value = form.get(key)
+        return value if isinstance(value, str) else default  # a file is no name or password
+
+    name, password, next = field("name"), field("password"), field("next", "/map")
     from clearground.domain.errors import Unauthorized
     from clearground.services.accounts import authenticate_password, start_session
     from clearground.web.auth import client_address, set_session_cookie

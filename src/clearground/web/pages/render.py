@@ -165,6 +165,19 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return response
 
 
+async def bounded_form(request: Request) -> Any:
+    """The request's form, read only within ``upload_limit_mb``: it is read before anyone is
+    known (the sign-in and sign-out forms are open to all), so a body declared past the limit
+    is refused unread (413) and one sent without a length is cut there (413)."""
+    from clearground.web.uploads import _ENVELOPE, _refuse_declared, limit_bytes, read_body
+
+    limit = limit_bytes(request)
+    _refuse_declared(request, limit + _ENVELOPE, limit)
+    if not request.headers.get("content-length", "").isdigit():
+        request._body = await read_body(request)  # what Request.form() then parses
+    return await request.form()
+
+
 async def form_principal(request: Request, background: BackgroundTasks) -> Principal:
     """``Depends(form_principal)`` for a page's form POST: the CSRF token may come as the
     form's ``csrf_token`` field (an HTML form cannot send the header); then as ``principal``."""
@@ -172,7 +185,7 @@ async def form_principal(request: Request, background: BackgroundTasks) -> Princ
 
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()
+        form = await bounded_form(request)
         sent = form.get("csrf_token")
         if isinstance(sent, str):
             request.state.csrf_form = sent
