@@ -1,14 +1,17 @@
-"""The forms and the review queue in a real Chromium: an operator draws a non-technical
-survey's polygon on the form's map (Terra Draw on MapLibre) and sends it; it waits in the
-review queue; an IM officer sees it with its hazard on the review map and approves it; the
-hazard's status has changed (in the JSON API and in the map's rendered tiles). axe-core on
-each page; screenshots into build/screenshots/."""
+"""The issue's scenario end to end in a real Chromium: an operator signs in and sees the demo's
+hazards rendered on the map (counted by MapLibre), draws a non-technical survey's polygon on
+the form's map (Terra Draw on MapLibre) and sends it; it waits in the review queue; an IM
+officer sees it with its hazard on the review map and approves it; the hazard's status has
+changed (in the JSON API and in the map's rendered tiles); its history shows both versions, the
+map as of before the approval shows it as it was, a drawn route's check names it, and the page
+switches to Ukrainian. axe-core on each page; screenshots into build/screenshots/."""
 
 from __future__ import annotations
 
 import shapely
 
 from tests.browser.conftest import axe_violations, login, shoot
+from tests.browser.test_core_pages import N_HAZARDS, _click_lonlat, _map_ready, _rendered_ids
 
 
 def _active_hazard(url: str):
@@ -63,7 +66,10 @@ def test_an_operators_drawn_survey_is_approved_and_changes_the_hazard(page, demo
     url, logins = demo
     hid, box = _active_hazard(url)
 
-    login(page, "demo-operator", logins["demo-operator"], next="/forms")
+    login(page, "demo-operator", logins["demo-operator"], next="/map")
+    _map_ready(page)
+    assert len(_rendered_ids(page, ["hazards-fill", "hazards-point"])) == N_HAZARDS
+    page.goto("/forms")
     assert page.locator("h1").inner_text() == "Forms"
     _no_serious(page, "forms")
     shoot(page, "forms")
@@ -124,6 +130,53 @@ def test_an_operators_drawn_survey_is_approved_and_changes_the_hazard(page, demo
         hid,
     )
     assert statuses and set(statuses) == {"in_progress"}
+
+    # its history: the version the import made and the one the approved survey made
+    history = page.request.get(f"/api/v1/hazards/{hid}/history").json()
+    assert len(history) >= 2
+    page.goto(f"/records/hazard/{hid}")
+    assert page.locator(".timeline .version").count() == len(history)
+    page.wait_for_function("window.clearground.smallMaps.every(m => m.loaded())")
+
+    # the whole map as of the first version: the hazard as it was, active
+    first = min(history, key=lambda v: v["version"])
+    page.goto(f"/map?as_of={first['valid_from']}")
+    _map_ready(page)
+    page.evaluate(
+        "(b) => window.clearground.map.fitBounds(b, {padding: 40, animate: false})",
+        [[x0, y0], [x1, y1]],
+    )
+    _map_ready(page)
+    before = page.evaluate(
+        "(id) => window.clearground.map.queryRenderedFeatures({layers: ['hazards-fill']})"
+        ".filter(f => f.properties.id === id).map(f => f.properties.status)",
+        hid,
+    )
+    assert before and set(before) == {"active"}
+
+    # a route drawn across the hazard: the check names it, in the server's own words
+    page.goto("/map")
+    _map_ready(page)
+    lon, lat = box.centroid.x, box.centroid.y
+    page.evaluate("(c) => window.clearground.map.jumpTo({center: c, zoom: 15})", [lon, lat])
+    _map_ready(page)
+    page.click("#draw-route")
+    half = (x1 - x0) * 2
+    _click_lonlat(page, lon - half, lat)
+    page.wait_for_timeout(200)
+    _click_lonlat(page, lon + half, lat)
+    page.wait_for_timeout(200)
+    _click_lonlat(page, lon + half, lat)  # the last point again finishes the line
+    page.wait_for_function("window.clearground.lastCheck !== undefined")
+    answer = page.evaluate("window.clearground.lastCheck")
+    assert hid in [h["id"] for h in answer["hazards"]]
+    assert page.locator("#check-message").inner_text() == answer["message"]
+
+    # Ukrainian
+    page.click(".lang-switch a[hreflang=uk]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "uk"
+    assert page.locator(".site-nav a[href='/map']").inner_text() == "Карта"
 
 
 def test_every_form_passes_axe_and_a_point_is_placed_by_a_click(page, demo):
