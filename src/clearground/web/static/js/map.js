@@ -92,6 +92,16 @@
       paint: { "circle-radius": 6, "circle-color": "#0d47a1" } });
     window.clearground.ready = true;
     setupDraw();
+    performance.mark("clearground:map-load");
+    /* the performance timeline's "first rendered hazard" (benchmarks/browser_map.py reads it) */
+    var firstHazard = function () {
+      if (!map.queryRenderedFeatures({ layers: ["hazards-fill", "hazards-point"] }).length) return;
+      performance.mark("clearground:first-hazard");
+      map.off("render", firstHazard);
+      map.off("idle", firstHazard);
+    };
+    map.on("render", firstHazard);
+    map.on("idle", firstHazard);
   });
 
   /* -- layer toggles ------------------------------------------------------------------------ */
