@@ -144,9 +144,24 @@ def _geojson(geometry: Any) -> dict[str, Any] | None:
     return json.loads(shapely.to_geojson(geometry))
 
 
+def _drawn(kind: str, record: Any) -> Any:
+    """The shape a version's small map draws: a hazard's polygon less the land released from
+    it (what remains recorded as hazardous: a survey or clearance changes it, its outline never
+    changes); any other record's geometry."""
+    if record is None:
+        return None
+    released = getattr(record, "released_geometry", None) if kind == "hazard" else None
+    if released is None or released.is_empty:
+        return record.geometry
+    import shapely
+
+    return shapely.difference(record.geometry, released)
+
+
 def timeline(store: Store, kind: str, record_id: str, reader: Any) -> dict[str, Any]:
     """The record as it is and every version of it, oldest first: who, when, why, the fields
-    that changed (before and after), and its geometry before and after when it moved."""
+    that changed (before and after), and its shape before and after when it changed (for a
+    hazard: the area that remains after land released, see ``_drawn``)."""
     project = json_of(_kind(kind))
     current = record(store, kind, record_id)
     versions = []
@@ -154,7 +169,7 @@ def timeline(store: Store, kind: str, record_id: str, reader: Any) -> dict[str, 
     previous_geometry = None
     for v in store.history(kind, record_id):
         row = project(v, reader) if v.record is not None else {}
-        geometry = v.record.geometry if v.record is not None else None
+        geometry = _drawn(kind, v.record)
         changed = [
             {"field": k, "before": previous.get(k), "after": row.get(k)}
             for k in sorted(set(row) | set(previous))

@@ -299,13 +299,23 @@
     return doc && doc.type ? doc : null;
   }
 
+  function fitTo(geometry) {  /* an uploaded route may lie anywhere: show it */
+    var b = [180, 90, -180, -90];
+    JSON.stringify(geometry.coordinates).match(/-?\d+(\.\d+)?(e-?\d+)?/g).map(Number)
+      .forEach(function (v, i) {
+        var k = i % 2;
+        b[k] = Math.min(b[k], v); b[k + 2] = Math.max(b[k + 2], v);
+      });
+    if (b[0] <= b[2]) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, maxZoom: 15, duration: 0 });
+  }
+
   document.getElementById("route-file").addEventListener("change", function (e) {
     var file = e.target.files[0];
     if (!file) return;
     file.text().then(function (text) {
       if (/\.gpx$/i.test(file.name) || /^\s*<\?xml|<gpx/i.test(text.slice(0, 200))) {
         var g = gpxGeometry(text);
-        if (g) showRoute(g);
+        if (g) { showRoute(g); fitTo(g); }
         var form = new FormData();
         form.append("file", file, file.name);
         return send(form, null);
@@ -313,6 +323,7 @@
       var geometry;
       try { geometry = geojsonGeometry(JSON.parse(text)); } catch (err) { geometry = null; }
       if (!geometry) { message.textContent = T.check_failed + " " + T.no_route; return; }
+      fitTo(geometry);
       return checkGeometry(geometry);
     });
   });
