@@ -10,7 +10,10 @@ reads from the page's performance timeline:
   ``idle`` event after which ``queryRenderedFeatures`` of the hazard layers returns a feature
   (milliseconds from navigation start);
 - ``clearground:map-load``: MapLibre's ``load`` (the style is in: the baseline of the page itself);
-- the resource timing entries of ``/tiles/``: how many, per zoom, their durations and bytes.
+- the tile requests (MapLibre makes them in its web workers; Playwright reports them with
+  their resource timing): how many, per zoom, their durations and bytes;
+- the same page opened again in the same browser (its HTTP cache holds the tiles; the server
+  answers 304 by ETag while no record changed).
 
 Baseline, in the same run: the same page over a database of ``--baseline`` hazards (default 200,
 the demo's size), so the ratio says what the 100,000 hazards cost. Each page is opened
@@ -161,6 +164,20 @@ def open_map(browser, base: str, timeout_s: float) -> dict:
             "window.clearground.map.queryRenderedFeatures({layers: "
             "['hazards-fill', 'hazards-point']}).length"
         )
+        # the same page again in the same browser: its HTTP cache holds the tiles, which the
+        # server confirms by ETag (304, no record read) as long as no record changed
+        finished.clear()
+        page.goto(base + "/map")
+        page.wait_for_function(
+            "performance.getEntriesByName('clearground:first-hazard').length > 0",
+            timeout=timeout_s * 1000,
+        )
+        again = page.evaluate(READ)
+        result["warm_first_hazard"] = again["first_hazard"]
+        result["warm_tiles"] = len(finished)
+        result["warm_revalidated"] = sum(
+            1 for r in finished if r.all_headers().get("if-none-match")
+        )
     finally:
         context.close()
     if errors:
@@ -209,6 +226,12 @@ def report(label: str, runs: list[dict]) -> float:
     print(f"{label}:")
     print(f"  first rendered hazard      {first:>9.0f} ms from navigation start (median)")
     print(f"  map load (style in)        {load:>9.0f} ms")
+    warm = statistics.median(r["warm_first_hazard"] for r in runs)
+    last = runs[-1]
+    print(
+        f"  again, same browser        {warm:>9.0f} ms ({last['warm_revalidated']} of "
+        f"{last['warm_tiles']} tiles revalidated by ETag: If-None-Match sent)"
+    )
     if done:
         print(f"  every tile of the view in  {statistics.median(done):>9.0f} ms")
     each = ", ".join(f"{r['first_hazard']:.0f}" for r in runs)

@@ -57,9 +57,15 @@
 
   map.on("load", function () {
     map.addImage("sha-hatch", hatch());
-    var opts = { type: "vector", minzoom: 0, maxzoom: 22 };
+    /* Tiles past z16 (a tile ~500 m a side, 0.1 m a tile unit) add no detail a hazard map
+       needs: deeper zooms draw the z16 tile larger (overzoom) instead of asking the server for
+       ever more tiles; admin areas stop at z14. Records lie in the operating region (every
+       import checks it): no tile outside it is asked for. */
+    var MAXZOOM = { admin_areas: 14, hazard_areas: 16, eo_items: 16, accidents: 16 };
     ["admin_areas", "hazard_areas", "eo_items", "accidents"].forEach(function (c) {
-      map.addSource(c, Object.assign({ tiles: tiles(c) }, opts));
+      var source = { type: "vector", tiles: tiles(c), minzoom: 0, maxzoom: MAXZOOM[c] };
+      if (c !== "admin_areas" && cfg.region) source.bounds = cfg.region;
+      map.addSource(c, source);
     });
     map.addSource("route", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
     map.addLayer({ id: "admin-fill", type: "fill", source: "admin_areas", "source-layer": "admin_areas",
