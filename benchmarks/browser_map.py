@@ -237,7 +237,7 @@ def report(label: str, runs: list[dict]) -> float:
     each = ", ".join(f"{r['first_hazard']:.0f}" for r in runs)
     print(f"  runs: {each} ms")
     print(f"  hazard features rendered in the first view: {runs[-1]['rendered']}")
-    print(f"  {tile_summary(runs[-1]['tiles'])}")
+    print(f"  last run: {tile_summary(runs[-1]['tiles'])}")
     return first
 
 
