@@ -375,3 +375,67 @@ def _day(text: str):
     from datetime import date
 
     return date.fromisoformat(text)
+
+
+def test_list_where_filters_in_the_store_and_agrees_with_python(store):
+    from datetime import date
+
+    from clearground.domain.records import Classification, HazardStatus
+    from clearground.store.where import Where
+
+    statuses = [HazardStatus.ACTIVE, HazardStatus.CLOSED, HazardStatus.IN_PROGRESS]
+    ids = ["HA-b", "HA-B", "HA-a", "HA-_1", "HA-10", "HA-9", "HA-A2", "HA-a1", "HA-Ж"]
+    made = [
+        hazard(
+            i,
+            lon=30 + k * 0.01,
+            status=statuses[k % 3],
+            classification=Classification.CHA if k % 2 else Classification.SHA,
+            admin_pcode=("UA05" if k % 4 else "UA0512") + str(k),
+            date_reported=date(2024, 1 + k, 10) if k != 4 else None,
+        )
+        for k, i in enumerate(ids)
+    ]
+    _insert(store, *made)
+    t1 = _now(store)
+    with store.transaction() as tx:
+        tx.delete("hazard", "HA-9", expected_version=1, author="a", reason="duplicate")
+        tx.commit()
+    every = sorted(store.list("hazard"), key=lambda v: v.id)
+
+    def python(keep):
+        return [v.id for v in every if keep(v.record)]
+
+    cases = [
+        (Where(), lambda h: True),
+        (Where(equal=(("status", "closed"),)), lambda h: h.status == HazardStatus.CLOSED),
+        (
+            Where(equal=(("status", "active"), ("classification", "SHA"))),
+            lambda h: h.status == HazardStatus.ACTIVE and h.classification == Classification.SHA,
+        ),
+        (Where(prefix=(("admin_pcode", "UA0512"),)), lambda h: h.admin_pcode.startswith("UA0512")),
+        (
+            Where(days=("date_reported", date(2024, 3, 1), date(2024, 6, 10))),
+            lambda h: h.date_reported and date(2024, 3, 1) <= h.date_reported <= date(2024, 6, 10),
+        ),
+        (Where(days=("date_reported", None, None)), lambda h: h.date_reported is not None),
+        (
+            Where(ids=frozenset({"HA-a", "HA-9", "HA-Ж", "HA-x"})),
+            lambda h: h.id in {"HA-a", "HA-Ж"},
+        ),
+        (Where(after="HA-a"), lambda h: h.id > "HA-a"),
+    ]
+    for where, keep in cases:
+        expected = python(keep)
+        for limit, offset in ((None, 0), (2, 0), (2, 3), (50, 1)):
+            got, matched = store.list_where("hazard", where, limit=limit, offset=offset)
+            assert matched == len(expected), where
+            end = None if limit is None else offset + limit
+            assert [v.id for v in got] == expected[offset:end], (where, limit, offset)
+    (first,), _ = store.list_where("hazard", Where(), limit=1)
+    assert first == store.get("hazard", first.id)
+    # a past state: HA-9 was there before its tombstone
+    past, matched = store.list_where("hazard", Where(ids=frozenset({"HA-9"})), limit=5, as_of=t1)
+    assert [v.id for v in past] == ["HA-9"] and matched == 1
+    assert store.list_where("hazard", Where(ids=frozenset({"HA-9"})), limit=5) == ([], 0)
+    assert store.list_where("hazard", Where(ids=frozenset()), limit=5) == ([], 0)

@@ -235,6 +235,19 @@ class Store(Protocol):
         self, kind: str, geometry: Any, metres: float, *, as_of: str | None = None
     ) -> list[tuple[Version, float]]: ...
 
+    def list_where(
+        self,
+        kind: str,
+        where: Any,
+        *,
+        limit: int | None,
+        offset: int = 0,
+        as_of: str | None = None,
+    ) -> tuple[list[Version], int]:
+        """One page of the records of ``kind`` that meet ``where`` (``store.where.Where``), in
+        id order as Python orders ids, and how many meet it: filtered by the engine."""
+        ...
+
     def events(self, hazard_id: str) -> list[Event]: ...
 
     def count(self, kind: str) -> int: ...

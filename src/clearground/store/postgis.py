@@ -30,6 +30,7 @@ from clearground.store.base import Event, Version, nearest
 from clearground.store.mapping import mapping_for
 from clearground.store.migrations import MIGRATIONS, apply_pending
 from clearground.store.postgis_writes import _COLUMNS, PostgisTransaction, _versions
+from clearground.store.where import Where, where_sql
 
 __all__ = ["PostgisStore"]
 
@@ -475,6 +476,34 @@ class PostgisStore:
             (wkb, *box, MAX_SEGMENT_DEG, float(metres) * 1.002 + 1.0),
         )
         return nearest(_versions(kind, rows), geometry, metres)
+
+    def list_where(
+        self,
+        kind: str,
+        where: Where,
+        *,
+        limit: int | None,
+        offset: int = 0,
+        as_of: str | None = None,
+    ) -> tuple[list[Version], int]:
+        """One page (``limit`` from ``offset``, in id order by code point) of the current (or
+        ``as_of``) records of ``kind`` that meet ``where``, and how many meet it."""
+        table = mapping_for(kind).table
+        cond, args = where_sql("postgis", where)
+        if as_of is None:
+            base = f"FROM {table}_versions WHERE is_current AND NOT deleted AND {cond}"
+        else:
+            base = (
+                f"FROM (SELECT DISTINCT ON (id) * FROM {table}_versions WHERE valid_from <= %s "
+                f"ORDER BY id, version DESC) v WHERE NOT deleted AND {cond}"
+            )
+            args = [as_of, *args]
+        ((matched,),) = self._fetch(f"SELECT count(*) {base}", args)
+        rows = self._fetch(
+            f'SELECT {_COLUMNS} {base} ORDER BY id COLLATE "C" LIMIT %s OFFSET %s',
+            [*args, limit, offset],
+        )
+        return _versions(kind, rows), matched
 
     def events(self, hazard_id: str) -> list[Event]:
         rows = self._fetch(

@@ -24,6 +24,7 @@ from clearground.store.base import Event, Version, nearest
 from clearground.store.mapping import mapping_for
 from clearground.store.migrations import MIGRATIONS, apply_pending
 from clearground.store.sqlite_writes import _COLUMNS, SqliteTransaction, _version, _versions
+from clearground.store.where import Where, where_sql
 
 __all__ = ["SqliteStore"]
 
@@ -304,6 +305,37 @@ class SqliteStore:
 
         margin = degree_margin(geometry.bounds, metres)
         return nearest(self.in_bbox(kind, margin, as_of=as_of), geometry, metres)
+
+    def list_where(
+        self,
+        kind: str,
+        where: Where,
+        *,
+        limit: int | None,
+        offset: int = 0,
+        as_of: str | None = None,
+    ) -> tuple[list[Version], int]:
+        """One page (``limit`` from ``offset``, in id order) of the current (or ``as_of``)
+        records of ``kind`` that meet ``where``, and how many meet it: filtered in SQL, only
+        the page's rows decoded."""
+        table = mapping_for(kind).table
+        cond, args = where_sql("sqlite", where)
+        if as_of is None:
+            base = f"FROM {table}_versions WHERE is_current = 1 AND deleted = 0 AND {cond}"
+        else:
+            base = (
+                f"FROM {table}_versions v WHERE valid_from <= ? AND version = (SELECT "
+                f"max(version) FROM {table}_versions w WHERE w.id = v.id AND w.valid_from <= ?) "
+                f"AND deleted = 0 AND {cond}"
+            )
+            args = [as_of, as_of, *args]
+        with self._reader() as conn:
+            (matched,) = conn.execute(f"SELECT count(*) {base}", args).fetchone()
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} {base} ORDER BY id LIMIT ? OFFSET ?",
+                [*args, -1 if limit is None else limit, offset],
+            ).fetchall()
+        return _versions(kind, rows), matched
 
     def events(self, hazard_id: str) -> list[Event]:
         with self._reader() as conn:

@@ -53,6 +53,9 @@ def map_config(request: Request, as_of: str | None) -> dict[str, Any]:
     who = who_of(request)
     return {
         "bounds": _bounds(request),
+        # records lie in the operating region (every import checks it): no tile is asked for
+        # outside it
+        "region": [float(b) for b in request.app.state.web.settings.operating_region.bounds],
         "basemap_style_url": request.app.state.web.settings.basemap_style_url,
         "as_of": as_of,
         "signed_in": who.role != "public",

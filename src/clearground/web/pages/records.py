@@ -43,7 +43,7 @@ def records_page(
     as_of: str = "",
     page: int = 1,
 ) -> Response:
-    from clearground.services.browse import Filters, list_rows
+    from clearground.services.browse import FILTERS, Filters, list_rows, organisations
     from clearground.web.api_params import parse_as_of
 
     if who.role == "public":
@@ -90,6 +90,10 @@ def records_page(
         page=page,
         pages=max(1, -(-matched // PAGE)),
         query=query,
+        filters=FILTERS.get(kind, ()),
+        organisations=organisations(request.app.state.web.store)
+        if "organisation" in FILTERS.get(kind, ())
+        else [],
     )
 
 

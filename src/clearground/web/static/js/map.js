@@ -57,9 +57,15 @@
 
   map.on("load", function () {
     map.addImage("sha-hatch", hatch());
-    var opts = { type: "vector", minzoom: 0, maxzoom: 22 };
+    /* Tiles past z16 (a tile ~500 m a side, 0.1 m a tile unit) add no detail a hazard map
+       needs: deeper zooms draw the z16 tile larger (overzoom) instead of asking the server for
+       ever more tiles; admin areas stop at z14. Records lie in the operating region (every
+       import checks it): no tile outside it is asked for. */
+    var MAXZOOM = { admin_areas: 14, hazard_areas: 16, eo_items: 16, accidents: 16 };
     ["admin_areas", "hazard_areas", "eo_items", "accidents"].forEach(function (c) {
-      map.addSource(c, Object.assign({ tiles: tiles(c) }, opts));
+      var source = { type: "vector", tiles: tiles(c), minzoom: 0, maxzoom: MAXZOOM[c] };
+      if (c !== "admin_areas" && cfg.region) source.bounds = cfg.region;
+      map.addSource(c, source);
     });
     map.addSource("route", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
     map.addLayer({ id: "admin-fill", type: "fill", source: "admin_areas", "source-layer": "admin_areas",
@@ -92,6 +98,16 @@
       paint: { "circle-radius": 6, "circle-color": "#0d47a1" } });
     window.clearground.ready = true;
     setupDraw();
+    performance.mark("clearground:map-load");
+    /* the performance timeline's "first rendered hazard" (benchmarks/browser_map.py reads it) */
+    var firstHazard = function () {
+      if (!map.queryRenderedFeatures({ layers: ["hazards-fill", "hazards-point"] }).length) return;
+      performance.mark("clearground:first-hazard");
+      map.off("render", firstHazard);
+      map.off("idle", firstHazard);
+    };
+    map.on("render", firstHazard);
+    map.on("idle", firstHazard);
   });
 
   /* -- layer toggles ------------------------------------------------------------------------ */
@@ -289,13 +305,23 @@
     return doc && doc.type ? doc : null;
   }
 
+  function fitTo(geometry) {  /* an uploaded route may lie anywhere: show it */
+    var b = [180, 90, -180, -90];
+    JSON.stringify(geometry.coordinates).match(/-?\d+(\.\d+)?(e-?\d+)?/g).map(Number)
+      .forEach(function (v, i) {
+        var k = i % 2;
+        b[k] = Math.min(b[k], v); b[k + 2] = Math.max(b[k + 2], v);
+      });
+    if (b[0] <= b[2]) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, maxZoom: 15, duration: 0 });
+  }
+
   document.getElementById("route-file").addEventListener("change", function (e) {
     var file = e.target.files[0];
     if (!file) return;
     file.text().then(function (text) {
       if (/\.gpx$/i.test(file.name) || /^\s*<\?xml|<gpx/i.test(text.slice(0, 200))) {
         var g = gpxGeometry(text);
-        if (g) showRoute(g);
+        if (g) { showRoute(g); fitTo(g); }
         var form = new FormData();
         form.append("file", file, file.name);
         return send(form, null);
@@ -303,6 +329,7 @@
       var geometry;
       try { geometry = geojsonGeometry(JSON.parse(text)); } catch (err) { geometry = null; }
       if (!geometry) { message.textContent = T.check_failed + " " + T.no_route; return; }
+      fitTo(geometry);
       return checkGeometry(geometry);
     });
   });

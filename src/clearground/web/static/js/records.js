@@ -43,6 +43,6 @@
     maps.push(small(el, [
       { geometry: JSON.parse(el.dataset.before), colour: "#5f6b76", dash: true },
       { geometry: JSON.parse(el.dataset.after), colour: "#c62828" }
-    ]));
+    ].filter(function (l) { return l.geometry; })));  /* after: none when nothing remains */
   });
 })();
