@@ -25,33 +25,65 @@ from clearground.services.common import refuse
 from clearground.services.coverage import CoverageAnswer, coverage_of
 from clearground.store.base import Store
 
-__all__ = ["check", "read_route", "parse_point", "no_hazard_message", "not_covered_message"]
+__all__ = [
+    "MESSAGES",
+    "UNRECORDED",
+    "check",
+    "no_hazard_message",
+    "not_covered_message",
+    "parse_point",
+    "read_route",
+]
 
 DEFAULT_BUFFER_M = 200.0
 
 
+#: The sentence every answer about recorded hazards carries.
+UNRECORDED = "Unrecorded hazards may exist."
+
+#: Every sentence a check answers with, as ``str.format`` templates: the CLI, the server and
+#: the published static site (``metadata.json`` ``messages``) word answers from these alone.
+MESSAGES: dict[str, str] = {
+    "no_hazard": "No recorded hazard within {buffer_m:g} m. " + UNRECORDED,
+    "found_one": "{n} recorded hazard within {buffer_m:g} m ({crossed} crossed). "
+    "Unrecorded hazards may exist as well.",
+    "found_many": "{n} recorded hazards within {buffer_m:g} m ({crossed} crossed). "
+    "Unrecorded hazards may exist as well.",
+    "not_covered": "This database holds no records for {place}: it covers {what}. "
+    "Nothing can be said about hazards here.",
+    "no_hazards": "This database holds no records for this place: it holds no hazard records "
+    "at all. Nothing can be said about hazards here.",
+    "found_outside": "{found} But {place} lies outside what this database covers ({what}): "
+    "nothing more can be said about hazards here.",
+    "partly": "This database holds no records for part of this route: it covers {what}. "
+    "{gone_km:,.2f} km of {total_km:,.2f} km lie outside it ({pieces}); nothing can be said "
+    "about hazards there.",
+    "piece": "from ({from_lon:.5f}, {from_lat:.5f}) to ({to_lon:.5f}, {to_lat:.5f})",
+    "pieces_more": "; and {more} more",
+    "partly_found": "{partly} On the covered part: {found}",
+    "partly_none": "{partly} On the covered part, no hazard is recorded within {buffer_m:g} m; "
+    "unrecorded hazards may exist.",
+    "place_point": "this place",
+    "place_route": "this route",
+}
+#: How many parts outside the coverage a message names (the rest are counted).
+PIECES_NAMED = 3
+
+
 def no_hazard_message(buffer_m: float) -> str:
-    return f"No recorded hazard within {buffer_m:g} m. Unrecorded hazards may exist."
+    return MESSAGES["no_hazard"].format(buffer_m=buffer_m)
 
 
 def not_covered_message(what: str, *, place: str = "this place") -> str:
-    return (
-        f"This database holds no records for {place}: it covers {what}. "
-        "Nothing can be said about hazards here."
-    )
+    return MESSAGES["not_covered"].format(place=place, what=what)
 
 
-NO_HAZARDS_MESSAGE = (
-    "This database holds no records for this place: it holds no hazard records at all. "
-    "Nothing can be said about hazards here."
-)
+NO_HAZARDS_MESSAGE = MESSAGES["no_hazards"]
 
 
 def _found_message(n: int, crossed: int, buffer_m: float) -> str:
-    return (
-        f"{n} recorded hazard{'s' if n != 1 else ''} within "
-        f"{buffer_m:g} m ({crossed} crossed). Unrecorded hazards may exist as well."
-    )
+    key = "found_one" if n == 1 else "found_many"
+    return MESSAGES[key].format(n=n, crossed=crossed, buffer_m=buffer_m)
 
 
 def _message(cov: CoverageAnswer, query: BaseGeometry, n: int, crossed: int, buffer_m: float):
@@ -64,28 +96,27 @@ def _message(cov: CoverageAnswer, query: BaseGeometry, n: int, crossed: int, buf
     total = 0.0 if is_point else geodesic_length(query)
     gone = sum(u.length_m for u in cov.uncovered)
     if is_point or gone >= total * (1 - 1e-9):  # all of it outside
-        place = "this place" if is_point else "this route"
+        place = MESSAGES["place_point" if is_point else "place_route"]
         if not n:
             return not_covered_message(cov.what, place=place)
-        return (
-            f"{_found_message(n, crossed, buffer_m)} But {place} lies outside what this database "
-            f"covers ({cov.what}): nothing more can be said about hazards here."
-        )
+        found = _found_message(n, crossed, buffer_m)
+        return MESSAGES["found_outside"].format(found=found, place=place, what=cov.what)
     pieces = "; ".join(
-        f"from ({u.start[0]:.5f}, {u.start[1]:.5f}) to ({u.end[0]:.5f}, {u.end[1]:.5f})"
-        for u in cov.uncovered[:3]
-    ) + (f"; and {len(cov.uncovered) - 3} more" if len(cov.uncovered) > 3 else "")
-    text = (
-        f"This database holds no records for part of this route: it covers {cov.what}. "
-        f"{gone / 1000:,.2f} km of {total / 1000:,.2f} km lie outside it ({pieces}); nothing can "
-        "be said about hazards there."
+        MESSAGES["piece"].format(
+            from_lon=u.start[0], from_lat=u.start[1], to_lon=u.end[0], to_lat=u.end[1]
+        )
+        for u in cov.uncovered[:PIECES_NAMED]
+    )
+    if len(cov.uncovered) > PIECES_NAMED:
+        pieces += MESSAGES["pieces_more"].format(more=len(cov.uncovered) - PIECES_NAMED)
+    text = MESSAGES["partly"].format(
+        what=cov.what, gone_km=gone / 1000, total_km=total / 1000, pieces=pieces
     )
     if n:
-        return f"{text} On the covered part: {_found_message(n, crossed, buffer_m)}"
-    return (
-        f"{text} On the covered part, no hazard is recorded within {buffer_m:g} m; unrecorded "
-        "hazards may exist."
-    )
+        return MESSAGES["partly_found"].format(
+            partly=text, found=_found_message(n, crossed, buffer_m)
+        )
+    return MESSAGES["partly_none"].format(partly=text, buffer_m=buffer_m)
 
 
 def parse_point(text: str) -> BaseGeometry:

@@ -12,7 +12,14 @@ import numpy as np
 from clearground.domain.errors import BadInput, NotFound
 from clearground.domain.landrelease import edit_hazard, hand_over
 from clearground.formats import FeatureTable, format_for_path
-from clearground.services.projections import EXPORTABLE, PUBLIC, Reader, hazard_json
+from clearground.services.projections import (
+    EXPORTABLE,
+    PUBLIC,
+    PUBLISHED_OMITS,
+    Reader,
+    hazard_json,
+    published_hazard_json,
+)
 from clearground.store.base import Store, Version
 from clearground.store.retry import retrying
 
@@ -26,6 +33,7 @@ __all__ = [
     "list_hazards",
     "parse_changes",
     "show",
+    "write_hazards",
 ]
 
 KIND = "hazard"
@@ -180,12 +188,27 @@ def export(
     hxl: bool = True,
 ) -> int:
     """Write the hazards (now, or as of a time) to a file GDAL and QGIS open; return the count."""
+    versions = list_hazards(store, as_of=as_of)
+    return write_hazards(versions, path, format_name=format_name, hxl=hxl)
+
+
+def write_hazards(
+    versions: list[Version],
+    path: str | Path,
+    *,
+    format_name: str | None = None,
+    hxl: bool = True,
+    published: bool = False,
+) -> int:
+    """Write hazard versions to a file; ``published`` writes what a public static site shows
+    (``projections.published_hazard_json``: no notes, free attributes, author or reason)."""
     path = Path(path)
     fmt = format_for_path(path, format_name, hxl=hxl)
-    versions = list_hazards(store, as_of=as_of)
-    rows = [hazard_json(v, PUBLIC) for v in versions]
+    project = published_hazard_json if published else hazard_json
+    rows = [project(v, PUBLIC) for v in versions]
+    omitted = PUBLISHED_OMITS if published else ()
     columns: dict[str, np.ndarray] = {}
-    for name in EXPORT_COLUMNS:
+    for name in (n for n in EXPORT_COLUMNS if n not in omitted):
         if name == "released_m2":
             vals = [sum(r["released_m2"].values()) for r in rows]
         elif name in ("cancelled_m2", "reduced_m2", "cleared_m2"):
@@ -208,7 +231,7 @@ def export(
 
     keys: list[str] = []
     for r in rows:
-        keys += [k for k in r["attributes"] if k not in keys and k not in columns]
+        keys += [k for k in r.get("attributes", ()) if k not in keys and k not in columns]
     for key in keys:
         columns[key] = table_column([r["attributes"].get(key) for r in rows])
     table = FeatureTable(

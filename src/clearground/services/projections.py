@@ -33,6 +33,7 @@ __all__ = [
     "OUTSIDE_MESSAGE",
     "PERSONAL_FIELDS",
     "PUBLIC",
+    "PUBLISHED_OMITS",
     "VICTIM_DATA",
     "Reader",
     "accident_json",
@@ -42,6 +43,7 @@ __all__ = [
     "location_json",
     "minefield_json",
     "priority_run_json",
+    "published_hazard_json",
     "record_json",
     "redact_payload",
     "refuse_personal_kind",
@@ -115,6 +117,20 @@ def hazard_json(v: Version, reader: Reader) -> dict[str, Any]:
         "author": v.author,
         "reason": v.reason,
     }
+
+
+#: What a published static site (``clearground publish``) leaves out of a hazard: internal notes,
+#: the free attributes a file brought (they may hold anything), and who changed it and why.
+PUBLISHED_OMITS = ("notes", "attributes", "author", "reason")
+
+
+def published_hazard_json(v: Version, reader: Reader = PUBLIC) -> dict[str, Any]:
+    """A hazard as a public static site shows it: its public JSON without internal notes, free
+    attributes, author or reason (the site is read by anyone, anywhere, without a server)."""
+    row = hazard_json(v, PUBLIC)
+    for key in PUBLISHED_OMITS:
+        row.pop(key, None)
+    return row
 
 
 def eo_json(v: Version, reader: Reader) -> dict[str, Any]:
