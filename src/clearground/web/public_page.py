@@ -119,7 +119,6 @@ def render_index(
             default_language=default,
             as_of=as_of,
             title=title,
-            t=every[default],
             strings=every,
         )
     finally:

@@ -471,7 +471,7 @@ export async function check(geometry, { base, metadata, buffer_m, deserialize, g
     if (what === undefined && f.properties && f.properties.what) what = f.properties.what;
   });
   const uncovered = uncoveredParts(geod, q, polygons);
-  const noHazards = !hazards.length && Number(metadata.hazards) === 0;
+  const noHazards = !hazards.length && (metadata.no_hazards === true || Number(metadata.hazards) === 0);
   const covered = !uncovered.length && !noHazards;
   const total = isPoint ? 0 : q.lines.reduce((s, l) => s + geodesicLength(geod, l), 0);
   const M = metadata.messages;
@@ -481,7 +481,7 @@ export async function check(geometry, { base, metadata, buffer_m, deserialize, g
     message: message(M, { covered, noHazards, isPoint, what, n: hazards.length, crossed, buffer,
       uncovered, total }),
     as_of: metadata.as_of ?? null,
-    distance_method: metadata.distance_method,
+    distance_method: metadata.check_distance_method ?? metadata.distance_method,
     covered,
     coverage: noHazards ? (M.coverage_no_hazards || "no hazard records at all") : what,
     uncovered: uncovered.map((u) => ({

@@ -31,21 +31,23 @@
   /* The hazard layers over a vector source: fill by status, hatch for SHA, outline solid for
      CHA and dashed otherwise, a dot for points; `points` names the source layer of the dots
      when they come in a layer of their own (the public map's hazard_points). */
+  var POLY = ["match", ["geometry-type"], ["Polygon", "MultiPolygon"], true, false];
+  var POINT = ["match", ["geometry-type"], ["Point", "MultiPoint"], true, false];
   function hazardLayers(source, sourceLayer, points) {
     var layers = [
       { id: "hazards-fill", type: "fill", source: source, "source-layer": sourceLayer,
-        filter: ["==", ["geometry-type"], "Polygon"],
+        filter: POLY,
         paint: { "fill-color": statusColour(), "fill-opacity": 0.45 } },
       { id: "hazards-hatch", type: "fill", source: source, "source-layer": sourceLayer,
-        filter: ["all", ["==", ["geometry-type"], "Polygon"], ["==", ["get", "classification"], "SHA"]],
+        filter: ["all", POLY, ["==", ["get", "classification"], "SHA"]],
         paint: { "fill-pattern": "sha-hatch" } },
       { id: "hazards-line", type: "line", source: source, "source-layer": sourceLayer,
-        filter: ["==", ["geometry-type"], "Polygon"],
+        filter: POLY,
         paint: { "line-color": statusColour(),
           "line-width": ["case", ["==", ["get", "classification"], "CHA"], 2.5, 1.5],
           "line-dasharray": ["case", ["==", ["get", "classification"], "CHA"], ["literal", [1, 0]], ["literal", [3, 2]]] } },
       { id: "hazards-point", type: "circle", source: source, "source-layer": points || sourceLayer,
-        filter: ["==", ["geometry-type"], "Point"],
+        filter: POINT,
         paint: { "circle-radius": 4, "circle-color": statusColour(), "circle-stroke-color": "#000000", "circle-stroke-width": 1 } }
     ];
     return layers;

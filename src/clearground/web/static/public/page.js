@@ -322,7 +322,9 @@ async function start() {
   }
   startMap();
   try {
-    areas = await (await fetch(BASE + "admin.json")).json();
+    let r = await fetch(BASE + "admin_index.json");
+    if (!r.ok) r = await fetch(BASE + "admin.json");
+    areas = await r.json();
     const dl = $("search-list");
     areas.slice(0, 500).forEach((a) => { const o = el("option"); o.value = a.pcode; o.label = a.name; dl.appendChild(o); });
   } catch (e) { areas = []; }
