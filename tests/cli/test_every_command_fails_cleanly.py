@@ -78,6 +78,8 @@ def _value(param_name: str, files: dict[str, Path], *, bad: bool, output: bool) 
         return str(files["empty"].parent / ("out.unknown-ending" if bad else "out.gpkg"))
     if param_name == "file":
         return str(files["bad" if bad else "empty"])
+    if param_name == "directory":  # publish DIR: a file is no folder to publish into
+        return str(files["bad"] if bad else files["empty"].parent / "site")
     if param_name.endswith("_id"):
         return "NO-SUCH-000001" if bad else "HA-000001"
     return {
@@ -190,6 +192,7 @@ def _good(tmp_path: Path) -> dict[str, list[str]]:
         "review show": ["review", "show", "SB-000001"],
         "export": ["export", str(tmp_path / "out" / "x.geojson")],
         "dump": ["dump", "--without-personal-data", str(tmp_path / "out" / "x.gpkg")],
+        "publish": ["publish", str(tmp_path / "out" / "site")],
     }
 
 
@@ -251,7 +254,7 @@ def test_a_locked_database_stops_writers_with_a_message_and_readers_go_on(
         if name in good:
             assert baseline == OK, (name, err)
         for out in (tmp_path / "out").iterdir():
-            out.unlink()
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
         other = sqlite3.connect(held, isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")
         try:
@@ -286,7 +289,7 @@ def test_bad_input_to_every_command_is_refused_and_changes_nothing(tmp_path, run
         if not required or name in CREATES:
             continue
         code, err = run(url, _argv(path, cmd, files, bad=True))
-        takes_file = any(p.name == "file" for p in required)
+        takes_file = any(p.name in ("file", "directory") for p in required)
         bad_value = takes_file or name in NOT_IDS
         expected = BadInput.exit_code if bad_value else NotFound.exit_code
         assert code == expected, (name, code, err)

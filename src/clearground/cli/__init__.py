@@ -22,6 +22,7 @@ from clearground.cli import (  # noqa: F401  (each registers its commands)
     imports,
     ledger,
     prioritise,
+    publish,
     review,
     serve,
 )

@@ -28,7 +28,7 @@ from clearground.services.prologue import read_for_import
 from clearground.store.base import Store
 from clearground.store.retry import retrying
 
-__all__ = ["CoverageAnswer", "coverage_of", "import_coverage"]
+__all__ = ["CoverageAnswer", "coverage_of", "covered_area", "import_coverage"]
 
 KIND = "coverage"
 
@@ -49,6 +49,36 @@ def _has_any(store: Store, kind: str, as_of: str | None) -> bool:
     return bool(store.list(kind, as_of=as_of))  # a past state: read it (rare, forensic use)
 
 
+_ADMIN_WHAT = "the administrative areas imported into it, within {region}"
+
+
+def _imported_what(areas: list[CoverageArea], region: Region) -> str:
+    names = sorted({a.name for a in areas})
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"the coverage area imported into it ({shown}), within {region.describe()}"
+
+
+def covered_area(
+    store: Store, region: Region, *, as_of: str | None = None
+) -> tuple[str, BaseGeometry, bool]:
+    """What the database covers as a whole, by the rule of :func:`coverage_of`: its text (the
+    check's ``coverage``), the covered land (lon/lat), and whether it holds no hazard at all
+    (then nothing is covered). For a published site, whose page answers the check itself."""
+    box = shapely.box(*region.bounds)
+    areas = [v.record for v in store.list(KIND, as_of=as_of)]
+    if areas:
+        what = _imported_what(areas, region)
+        covered = shapely.intersection(shapely.union_all([a.geometry for a in areas]), box)
+    else:
+        places = [v.record.geometry for v in store.list("location", as_of=as_of)]
+        if places:
+            what = _ADMIN_WHAT.format(region=region.describe())
+            covered = shapely.intersection(shapely.union_all(places), box)
+        else:
+            what, covered = region.describe(), box
+    return what, covered, not _has_any(store, "hazard", as_of)
+
+
 def coverage_of(
     store: Store,
     query: BaseGeometry,
@@ -61,14 +91,12 @@ def coverage_of(
     box = shapely.box(*region.bounds)
     areas = [v.record for v in store.list(KIND, as_of=as_of)]
     if areas:
-        names = sorted({a.name for a in areas})
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        what = f"the coverage area imported into it ({shown}), within {region.describe()}"
+        what = _imported_what(areas, region)
         covered = shapely.intersection(shapely.union_all([a.geometry for a in areas]), box)
     else:
         near = store.in_bbox("location", query.bounds, as_of=as_of)
         if near or _has_any(store, "location", as_of):
-            what = f"the administrative areas imported into it, within {region.describe()}"
+            what = _ADMIN_WHAT.format(region=region.describe())
             geoms = [v.record.geometry for v in near]
             covered = (
                 shapely.intersection(shapely.union_all(geoms), box) if geoms else shapely.Polygon()
