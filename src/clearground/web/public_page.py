@@ -19,9 +19,11 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's marker name, which pybabe
     return message
 
 
+#: Each language's name in itself (the switch's buttons).
+LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
+
 #: Every word the page shows, by key (the JavaScript reads them by key).
 TEXT: dict[str, str] = {
-    "lang_name": N_("English"),
     "language": N_("Language"),
     "skip": N_("Skip to the map tools"),
     "map_label": N_("Map of recorded hazards"),
@@ -94,6 +96,7 @@ def strings(lang: str) -> dict[str, Any]:
     try:
         words = {key: i18n.gettext(msg) for key, msg in TEXT.items()}
         words["statuses"] = {s: status_label(s) for s in STATUSES}
+        words["lang_name"] = LANGUAGE_NAMES.get(lang, lang)
     finally:
         i18n._current.reset(token)
     return words
