@@ -12,6 +12,7 @@ the same order, distances within metadata.json's ``distance_tolerance_m``, the s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from collections.abc import Iterator
@@ -108,12 +109,12 @@ def test_map_draws_every_hazard_in_view(page, published):
     view = shapely.box(bounds[0][0], bounds[0][1], bounds[1][0], bounds[1][1])
     in_view = {i for i, g in hazards.items() if view.contains(g)}
     assert in_view, "the map opens on the hazards"
-    try:  # the tiles come in one by one: wait (bounded) until all are drawn
+    # the tiles come in one by one: wait (bounded) until all are drawn; the assertion below
+    # names what is missing if they never are
+    with contextlib.suppress(Exception):
         page.wait_for_function(
             f"window.clearground.renderedHazards().length >= {len(in_view)}", timeout=30000
         )
-    except Exception:
-        pass  # the assertion below names what is missing
     drawn = page.evaluate("window.clearground.renderedHazards().map(p => p.id)")
     assert set(drawn) <= set(hazards)
     assert in_view <= set(drawn), f"not drawn: {sorted(in_view - set(drawn))}"
@@ -127,9 +128,11 @@ def test_card_opens_by_click_and_by_keyboard(page, published):
     page.evaluate(f"window.clearground.map.jumpTo({{center: [{c.x}, {c.y}], zoom: 13}})")
     page.wait_for_function("window.clearground.map.areTilesLoaded()")
     page.wait_for_timeout(300)
-    xy = page.evaluate(f"(() => {{ const p = window.clearground.map.project([{c.x}, {c.y}]); "
-                       "const r = document.getElementById('map').getBoundingClientRect(); "
-                       "return [r.left + p.x, r.top + p.y]; })()")
+    xy = page.evaluate(
+        f"(() => {{ const p = window.clearground.map.project([{c.x}, {c.y}]); "
+        "const r = document.getElementById('map').getBoundingClientRect(); "
+        "return [r.left + p.x, r.top + p.y]; })()"
+    )
     page.mouse.click(*xy)
     page.wait_for_selector("#card:not([hidden])")
     assert page.get_attribute("#card", "data-id") == big
@@ -199,7 +202,10 @@ def test_check_in_the_browser_equals_the_cli(page, published):
         for a, b in zip(js["hazards"], cli["hazards"], strict=True):
             assert abs(a["distance_m"] - b["distance_m"]) <= tolerance, (where, a, b)
             assert (a["name"], a["status"], a["classification"]) == (
-                b["name"], b["status"], b["classification"])
+                b["name"],
+                b["status"],
+                b["classification"],
+            )
         for key in ("message", "covered", "coverage", "uncovered", "buffer_m"):
             assert js[key] == cli[key], (where, key, js[key], cli[key])
         assert "safe" not in js["message"].lower()
@@ -213,7 +219,8 @@ def test_works_with_only_the_site_reachable(browser, site, published):
     p = open_page(browser, site)
     try:
         answer = p.evaluate(
-            "window.clearground.check({type: 'LineString', coordinates: [[30.4, 50.4], [30.7, 50.5]]}, 500)"
+            "window.clearground.check("
+            "{type: 'LineString', coordinates: [[30.4, 50.4], [30.7, 50.5]]}, 500)"
         )
         assert "message" in answer, answer
         assert p.outside == [], p.outside

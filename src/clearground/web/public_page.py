@@ -117,12 +117,16 @@ def render_index(
     every = {lang: strings(lang) for lang in langs}
     token = i18n.use(default)
     try:
-        return templates().get_template("public/index.html").render(
-            languages=langs,
-            default_language=default,
-            as_of=as_of,
-            title=title,
-            strings=every,
+        return (
+            templates()
+            .get_template("public/index.html")
+            .render(
+                languages=langs,
+                default_language=default,
+                as_of=as_of,
+                title=title,
+                strings=every,
+            )
         )
     finally:
         i18n._current.reset(token)
