@@ -59,8 +59,16 @@ def templates():
         format_datetime=i18n.format_datetime,
         format_number=i18n.format_number,
         LANGUAGES=i18n.LANGUAGES,
+        public_strings=_public_strings,
     )
     return env
+
+
+def _public_strings(languages):
+    """The public map's words in each of ``languages`` (templates/public/index.html)."""
+    from clearground.web.public_page import strings
+
+    return {lang: strings(lang) for lang in languages}
 
 
 def language(request: Request) -> str:

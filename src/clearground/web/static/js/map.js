@@ -5,10 +5,7 @@
   "use strict";
   var cfg = JSON.parse(document.getElementById("map-config").textContent);
   var T = cfg.text;
-  var STATUS_COLOURS = {
-    active: "#c62828", in_progress: "#ef6c00", reopened: "#6a1b9a",
-    closed: "#1565c0", handed_over: "#78909c"
-  };
+  var STYLE = window.cleargroundStyle;  /* static/public/hazard_style.js: shared with the public map */
   var HAZARD_LAYERS = ["hazards-fill", "hazards-hatch", "hazards-line", "hazards-point"];
   var TOGGLES = {
     hazards: HAZARD_LAYERS, eo: ["eo-points"], accidents: ["accident-points"],
@@ -35,25 +32,7 @@
   map.addControl(new maplibregl.NavigationControl(), "top-right");
   map.addControl(new maplibregl.ScaleControl(), "bottom-left");
 
-  function hatch() {  /* an 8x8 diagonal line, the pattern of suspected (SHA) areas */
-    var size = 8, data = new Uint8Array(size * size * 4);
-    for (var y = 0; y < size; y++) {
-      for (var x = 0; x < size; x++) {
-        if ((x + y) % size === 0 || (x + y) % size === 1) {
-          var i = (y * size + x) * 4;
-          data[i] = 33; data[i + 1] = 33; data[i + 2] = 33; data[i + 3] = 170;
-        }
-      }
-    }
-    return { width: size, height: size, data: data };
-  }
-
-  function statusColour() {
-    var expr = ["match", ["get", "status"]];
-    Object.keys(STATUS_COLOURS).forEach(function (s) { expr.push(s, STATUS_COLOURS[s]); });
-    expr.push("#424242");
-    return expr;
-  }
+  var hatch = STYLE.hatch, statusColour = STYLE.statusColour;
 
   map.on("load", function () {
     map.addImage("sha-hatch", hatch());
