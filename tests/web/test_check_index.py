@@ -114,3 +114,66 @@ def test_as_of_is_read_from_the_store(store):
         store, q, buffer_m=50_000, region=REGION, as_of=as_of
     )
     assert index.rebuilds == 0
+
+
+_WRITER = """
+import sys, shapely
+from clearground.domain.areas import geodesic_area
+from clearground.domain.records import HazardArea
+from clearground.store import open_store
+url, x, y = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+g = shapely.MultiPolygon([shapely.box(x - 0.001, y - 0.001, x + 0.001, y + 0.001)])
+h = HazardArea(id="HA-000900", name="SYNTHETIC hazard from another process", geometry=g,
+               area_m2=geodesic_area(g))
+store = open_store(url)
+with store.transaction() as tx:
+    tx.insert("hazard", [h], author="other process", reason="SYNTHETIC test data")
+    tx.commit()
+store.close()
+"""
+
+
+def _write_in_another_process(url: str, p) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    subprocess.run(
+        [sys.executable, "-c", _WRITER, url, str(p.x), str(p.y)], check=True, env=env, timeout=120
+    )
+
+
+def test_a_write_committed_by_another_process_is_seen_by_the_next_check(store, store_url):
+    _insert(store, "hazard", _hazards(20))
+    index = CheckIndex(store)
+    p = shapely.Point(30.37, 50.02)
+    before = index.check(p, buffer_m=0.0, region=REGION)
+    assert "HA-000900" not in [h["id"] for h in before["hazards"]]
+    versions = store.data_versions(("hazard", "coverage", "location"))
+    assert versions == {k: store.data_version(k) for k in versions}
+    built = index.rebuilds
+    _write_in_another_process(store_url, p)
+    # no wait, no sleep: the very next check reads the new data version and rebuilds
+    after = index.check(p, buffer_m=0.0, region=REGION)
+    assert "HA-000900" in [h["id"] for h in after["hazards"]]
+    assert after == check(store, p, buffer_m=0.0, region=REGION)
+    assert index.rebuilds == built + 1
+    assert store.data_versions(("hazard",))["hazard"] == store.data_version("hazard")
+    assert store.data_versions(("hazard",))["hazard"] != versions["hazard"]
+
+
+def test_data_versions_change_with_each_commit_of_the_kind_only(store):
+    kinds = ("hazard", "location")
+    first = store.data_versions(kinds)
+    assert store.data_versions(kinds) == first  # reading changes nothing
+    _insert(store, "hazard", _hazards(2))
+    second = store.data_versions(kinds)
+    assert second["hazard"] != first["hazard"] and second["location"] == first["location"]
+    oblast = shapely.MultiPolygon([shapely.box(30.0, 50.0, 30.25, 50.35)])
+    _insert(store, "location", [Location("UA98", "SYNTHETIC oblast", 1, "", oblast)])
+    third = store.data_versions(kinds)
+    assert third["hazard"] == second["hazard"] and third["location"] != second["location"]
+    assert third == {k: store.data_version(k) for k in kinds}

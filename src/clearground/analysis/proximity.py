@@ -14,13 +14,14 @@ GPS and digitising error for a buffer of metres to kilometres.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from clearground.domain.areas import densify, metres_per_degree
+from clearground.domain.areas import _E2, WGS84_A, densify
 
 __all__ = ["degree_margin", "hazards_near"]
 
@@ -28,12 +29,21 @@ __all__ = ["degree_margin", "hazards_near"]
 def degree_margin(bounds: tuple[float, float, float, float], metres: float) -> tuple[float, ...]:
     """``bounds`` (lon/lat) grown by at least ``metres`` on every side: a bounding-box prefilter."""
     minx, miny, maxx, maxy = bounds
-    _, m_lat = metres_per_degree(0.0)  # metres per degree of latitude are fewest at the equator
-    dy = metres / m_lat * 1.01 + 1e-9
+    dy = metres / _M_LAT_EQUATOR * 1.01 + 1e-9
     worst_lat = min(89.9, max(abs(miny), abs(maxy)) + dy)
-    m_lon, _ = metres_per_degree(worst_lat)
-    dx = min(360.0, metres / m_lon * 1.01 + 1e-9)
+    dx = min(360.0, metres / _m_lon(worst_lat) * 1.01 + 1e-9)
     return (minx - dx, max(-90.0, miny - dy), maxx + dx, min(90.0, maxy + dy))
+
+
+def _m_lon(lat: float) -> float:
+    """Metres per degree of longitude at ``lat`` (``domain.areas.metres_per_degree`` in plain
+    floats: a check calls this once, where numpy's scalar overhead would cost microseconds)."""
+    phi = math.radians(lat)
+    return math.pi / 180 * WGS84_A * math.cos(phi) / math.sqrt(1 - _E2 * math.sin(phi) ** 2)
+
+
+#: Metres per degree of latitude are fewest at the equator.
+_M_LAT_EQUATOR = math.pi / 180 * WGS84_A * (1 - _E2)
 
 
 @lru_cache(maxsize=512)

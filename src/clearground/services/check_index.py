@@ -7,9 +7,10 @@ gives, because it *is* that function: it runs it over a :class:`_Snapshot` of th
 in-memory stand-in answering the few reads a check makes (``within_distance`` and ``in_bbox`` by
 an STRtree over the records' bounding boxes, then the same exact shapely step ``nearest`` as
 both engines; ``count``; ``list``), so the hazards, distances, wording and coverage answer cannot
-differ. Before each check it reads the data version (``Store.data_version``) of the three kinds
-a check reads; when one changed (a write by this or any other process), the snapshot is rebuilt
-from the store before answering. A past state (``as_of``) is read from the store itself.
+differ. Before each check it reads the data versions (``Store.data_versions``, cheap: on SQLite a
+``PRAGMA data_version``, see ``store.versions``) of the three kinds a check reads; when one
+changed (a write by this or any other process), the snapshot is rebuilt from the store before
+answering. A past state (``as_of``) is read from the store itself.
 """
 
 from __future__ import annotations
@@ -39,15 +40,18 @@ class _Kind:
         self.versions = versions  # in id order, as the stores list them
         self.tree = None
         if versions:
-            bounds = np.array([v.record.geometry.bounds for v in versions], dtype=float)
-            self.tree = shapely.STRtree(shapely.box(*bounds.T))
+            geoms = np.array([v.record.geometry for v in versions], dtype=object)
+            self.tree = shapely.STRtree(shapely.box(*shapely.bounds(geoms).T))
 
     def in_bbox(self, bounds: tuple[float, float, float, float]) -> list[Version]:
         """Records whose bounding box meets ``bounds`` (edges included, as the stores)."""
         if self.tree is None:
             return []
-        idx = np.sort(self.tree.query(shapely.box(*bounds)))
-        return [self.versions[i] for i in idx.tolist()]
+        idx = self.tree.query(shapely.box(*bounds))
+        if len(idx) > 1:
+            idx.sort()
+        versions = self.versions
+        return [versions[i] for i in idx.tolist()]
 
 
 class _Snapshot:
@@ -92,6 +96,9 @@ class CheckIndex:
         self.rebuilds = 0
 
     def _versions(self) -> dict[str, str]:
+        many = getattr(self.store, "data_versions", None)
+        if many is not None:
+            return many(KINDS)
         return {k: self.store.data_version(k) for k in KINDS}
 
     def current(self) -> _Snapshot:

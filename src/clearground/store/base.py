@@ -244,6 +244,11 @@ class Store(Protocol):
         index): equal texts mean the kind's current records are unchanged."""
         ...
 
+    def data_versions(self, kinds: Sequence[str]) -> dict[str, str]:
+        """``data_version`` of each of ``kinds``, as cheaply as the engine can while still
+        seeing every commit (``store.versions``): what a server asks before each check."""
+        ...
+
     # What dump reads: every version as stored, every event, the id sequences.
     def raw_versions(self, kind: str) -> list[tuple]: ...
 
@@ -280,6 +285,8 @@ class Store(Protocol):
 def nearest(candidates: list[Version], geometry: Any, metres: float) -> list[tuple[Version, float]]:
     """The candidates within ``metres`` of ``geometry`` with their distance, nearest first,
     measured by shapely (see analysis.proximity): the engine-independent exact step."""
+    if not candidates:  # most places: nothing near (and no numpy overhead for it)
+        return []
     import numpy as np
 
     from clearground.analysis.proximity import hazards_near

@@ -548,6 +548,12 @@ class PostgisStore:
         )[0]
         return f"{top or 0}.{recent}"
 
+    def data_versions(self, kinds: Sequence[str]) -> dict[str, str]:
+        """``data_version`` of each kind in one round trip (``store.versions``)."""
+        from clearground.store.versions import postgis_versions, postgis_versions_sql
+
+        return postgis_versions(self._fetch(postgis_versions_sql(kinds))[0], kinds)
+
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table
         return self._fetch(

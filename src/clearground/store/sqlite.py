@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from clearground.store.base import Event, Version, nearest
 from clearground.store.mapping import mapping_for
 from clearground.store.migrations import MIGRATIONS, apply_pending
 from clearground.store.sqlite_writes import _COLUMNS, SqliteTransaction, _version, _versions
+from clearground.store.versions import SqliteVersions
 
 __all__ = ["SqliteStore"]
 
@@ -46,6 +47,7 @@ class SqliteStore:
         self._readers: list[sqlite3.Connection] = []
         self._writer: sqlite3.Connection | None = None
         self._schema_ok = False
+        self._versions = SqliteVersions(self._connect, self.data_version)
         #: Transactions committed, and whether the last one ended inside COMMIT (Ctrl-C).
         self.commits = 0
         self.commit_unknown = False
@@ -390,6 +392,11 @@ class SqliteStore:
             (top,) = conn.execute(f"SELECT max(fid) FROM {table}_versions").fetchone()
         return str(top or 0)
 
+    def data_versions(self, kinds: Sequence[str]) -> dict[str, str]:
+        """``data_version`` of each kind, cheaply (``store.versions``): re-read only after a
+        commit by another connection."""
+        return self._versions.versions(kinds)
+
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table
         with self._reader() as conn:
@@ -398,6 +405,7 @@ class SqliteStore:
             ).fetchone()[0]
 
     def close(self) -> None:
+        self._versions.close()
         for conn in self._readers:
             conn.close()
         self._readers.clear()
