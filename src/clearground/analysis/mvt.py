@@ -30,7 +30,7 @@ _TYPE = {"Point": _POINT, "MultiPoint": _POINT, "LineString": _LINE}
 _TYPE |= {"MultiLineString": _LINE, "Polygon": _POLYGON, "MultiPolygon": _POLYGON}
 
 
-def _varint(value: int) -> bytes:
+def _varint_slow(value: int) -> bytes:
     out = bytearray()
     while True:
         byte = value & 0x7F
@@ -40,6 +40,13 @@ def _varint(value: int) -> bytes:
         else:
             out.append(byte)
             return bytes(out)
+
+
+_SMALL = [_varint_slow(i) for i in range(1 << 14)]
+
+
+def _varint(value: int) -> bytes:
+    return _SMALL[value] if value < 16384 else _varint_slow(value)
 
 
 def _field(number: int, payload: bytes) -> bytes:
@@ -73,6 +80,63 @@ def _zigzag(d: np.ndarray) -> np.ndarray:
 
 def _command(cmd: int, count: int) -> int:
     return (count << 3) | cmd
+
+
+def _polygon_ints(geoms: list, extent: int) -> list[np.ndarray | None] | None:
+    """The command integers of many valid polygonal geometries at once (None where a ring would
+    degenerate: the caller then takes the one-by-one path for all of them)."""
+    parts, owner = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    multi = shapely.multipolygons(parts, indices=owner)
+    _, coords, (ring_off, poly_off, feat_off) = shapely.to_ragged_array(multi)
+    xy = np.rint(coords).astype(np.int64)
+    xy[:, 1] = extent - xy[:, 1]
+    ring_of = np.repeat(np.arange(len(ring_off) - 1), np.diff(ring_off))
+    keep = np.ones(len(xy), dtype=bool)
+    keep[ring_off[1:] - 1] = False  # each ring's closing point (ClosePath implies it)
+    same = np.zeros(len(xy), dtype=bool)
+    same[1:] = (xy[1:] == xy[:-1]).all(axis=1) & (ring_of[1:] == ring_of[:-1])
+    keep &= ~same
+    xy, ring_of = xy[keep], ring_of[keep]
+    n_rings = len(ring_off) - 1
+    size = np.bincount(ring_of, minlength=n_rings)
+    if (size < 3).any():
+        return None
+    start = np.zeros(n_rings + 1, dtype=np.int64)
+    np.cumsum(size, out=start[1:])
+    nxt = np.arange(len(xy)) + 1
+    nxt[start[1:] - 1] = start[:-1]  # the point after a ring's last is its first
+    cross = xy[:, 0] * xy[nxt, 1] - xy[nxt, 0] * xy[:, 1]
+    area2 = np.add.reduceat(cross, start[:-1]) if len(xy) else np.zeros(0, dtype=np.int64)
+    if (area2 == 0).any():
+        return None
+    exterior = np.zeros(n_rings, dtype=bool)
+    exterior[poly_off[:-1]] = True
+    flip = (area2 > 0) != exterior  # exterior positive, holes negative (y down)
+    if flip.any():
+        pos = np.arange(len(xy)) - start[:-1][ring_of]
+        rev = np.where(
+            flip[ring_of], start[:-1][ring_of] + size[ring_of] - 1 - pos, np.arange(len(xy))
+        )
+        xy = xy[rev]
+    # deltas from the previous point of the same feature (the cursor), from 0,0 at its start
+    feat_ring = poly_off[feat_off]  # first ring of each feature
+    feat_first = start[feat_ring[:-1]]
+    d = np.diff(xy, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    d[feat_first] = xy[feat_first]
+    zz = _zigzag(d)
+    out_size = 2 * size + 3  # MoveTo, x, y, LineTo, 2 (n - 1), ClosePath
+    o = np.zeros(n_rings + 1, dtype=np.int64)
+    np.cumsum(out_size, out=o[1:])
+    ints = np.zeros(int(o[-1]), dtype=np.uint64)
+    ints[o[:-1]] = _command(1, 1)
+    ints[o[:-1] + 3] = (((size - 1) << 3) | 2).astype(np.uint64)
+    ints[o[1:] - 1] = _command(7, 1)
+    k = np.arange(len(xy)) - start[:-1][ring_of]
+    at = o[:-1][ring_of] + np.where(k == 0, 1, 2 * k + 2)
+    ints[at] = zz[:, 0]
+    ints[at + 1] = zz[:, 1]
+    bounds = o[feat_ring]
+    return [ints[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
 
 
 def _geometry_ints(kind: int, geom: Any, extent: int) -> np.ndarray | None:
@@ -153,13 +217,22 @@ def encode_layer(
     values: dict[tuple[type, Any], int] = {}
     ints: list[np.ndarray] = []
     heads: list[tuple[int, list[int]]] = []
-    for geom, props in zip(geometries, properties, strict=True):
-        if geom is None or shapely.is_empty(geom):
-            continue
-        kind = _TYPE.get(geom.geom_type)
+    geoms = np.asarray(geometries, dtype=object)
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    if present.any():
+        present[present] = ~shapely.is_empty(geoms[present])
+    types = [_TYPE.get(g.geom_type) if ok else None for g, ok in zip(geoms, present, strict=True)]
+    polygons = [i for i, t in enumerate(types) if t == _POLYGON]
+    fast: dict[int, np.ndarray | None] = {}
+    if polygons:
+        many = _polygon_ints([geoms[i] for i in polygons], extent)
+        if many is not None:
+            fast = dict(zip(polygons, many, strict=True))
+    for i, (geom, props) in enumerate(zip(geoms, properties, strict=True)):
+        kind = types[i]
         if kind is None:
             continue
-        g = _geometry_ints(kind, geom, extent)
+        g = fast[i] if i in fast else _geometry_ints(kind, geom, extent)
         if g is None:
             continue
         tags: list[int] = []
