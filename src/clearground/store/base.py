@@ -239,6 +239,13 @@ class Store(Protocol):
 
     def count(self, kind: str) -> int: ...
 
+    def list_page(
+        self, kind: str, *, limit: int, offset: int = 0, after: str | None = None
+    ) -> list[Version]:
+        """``limit`` current records of ``kind`` in id order (as Python orders the ids), from
+        ``offset`` or after the id ``after``: one page, without reading the others."""
+        ...
+
     def data_version(self, kind: str) -> str:
         """Cheap text that changes whenever a write of ``kind`` commits (tile ETags, the check
         index): equal texts mean the kind's current records are unchanged."""

@@ -392,6 +392,24 @@ class PostgisStore:
             )
         return _versions(kind, rows)
 
+    def list_page(
+        self, kind: str, *, limit: int, offset: int = 0, after: str | None = None
+    ) -> list[Version]:
+        """``limit`` current records of ``kind`` in id order, from ``offset`` or after id
+        ``after``: a page without reading the others (ids compare by code point, ``COLLATE
+        "C"``, as Python strings do, whatever the database's collation)."""
+        table = mapping_for(kind).table
+        where = "is_current AND NOT deleted" + (
+            ' AND id COLLATE "C" > %s' if after is not None else ""
+        )
+        args = ([after] if after is not None else []) + [limit, offset]
+        rows = self._fetch(
+            f'SELECT {_COLUMNS} FROM {table}_versions WHERE {where} ORDER BY id COLLATE "C" '
+            "LIMIT %s OFFSET %s",
+            args,
+        )
+        return _versions(kind, rows)
+
     def history(self, kind: str, record_id: str) -> list[Version]:
         table = mapping_for(kind).table
         rows = self._fetch(

@@ -250,6 +250,22 @@ class SqliteStore:
                 ).fetchall()
         return _versions(kind, rows)
 
+    def list_page(
+        self, kind: str, *, limit: int, offset: int = 0, after: str | None = None
+    ) -> list[Version]:
+        """``limit`` current records of ``kind`` in id order, from ``offset`` or after id
+        ``after``: a page without reading the others (ids compare as Python strings do)."""
+        table = mapping_for(kind).table
+        where = "is_current = 1 AND deleted = 0" + (" AND id > ?" if after is not None else "")
+        args = ([after] if after is not None else []) + [limit, offset]
+        with self._reader() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM {table}_versions WHERE {where} ORDER BY id "
+                "LIMIT ? OFFSET ?",
+                args,
+            ).fetchall()
+        return _versions(kind, rows)
+
     def history(self, kind: str, record_id: str) -> list[Version]:
         table = mapping_for(kind).table
         with self._reader() as conn:
