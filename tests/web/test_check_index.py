@@ -177,3 +177,18 @@ def test_data_versions_change_with_each_commit_of_the_kind_only(store):
     third = store.data_versions(kinds)
     assert third["hazard"] == second["hazard"] and third["location"] != second["location"]
     assert third == {k: store.data_version(k) for k in kinds}
+
+
+def test_check_if_warm_answers_only_without_a_wait(store):
+    _insert(store, "hazard", _hazards(20))
+    index = CheckIndex(store)
+    p = shapely.Point(30.2, 50.15)
+    assert index.check_if_warm(p, buffer_m=2_000.0, region=REGION) is None  # nothing built yet
+    answer = index.check(p, buffer_m=2_000.0, region=REGION)
+    warm = index.check_if_warm(p, buffer_m=2_000.0, region=REGION)
+    if store.engine == "sqlite":  # the pragma is local: a warm answer, the service's answer
+        assert warm == answer == check(store, p, buffer_m=2_000.0, region=REGION)
+        _insert(store, "hazard", _hazards(1, seed=8, start=700))
+        assert index.check_if_warm(p, buffer_m=2_000.0, region=REGION) is None  # stale now
+    else:  # reading PostGIS's versions is a round trip: never on the caller's event loop
+        assert warm is None

@@ -117,6 +117,21 @@ class CheckIndex:
                 self.rebuilds += 1
         return snap
 
+    def check_if_warm(
+        self, query: BaseGeometry, *, buffer_m: float = DEFAULT_BUFFER_M, region: Region = UKRAINE
+    ) -> dict[str, Any] | None:
+        """The answer of :meth:`check` if it costs no wait: the store's data versions are read
+        locally (``local_versions``: SQLite's pragma, no network) and the snapshot is current.
+        None otherwise (a rebuild, or a database round trip): the caller then runs
+        :meth:`check` where waiting is harmless (a server: a worker thread, not its event
+        loop)."""
+        if not getattr(self.store, "local_versions", False):
+            return None
+        snap = self._snapshot
+        if snap is None or snap.versions != self._versions():
+            return None
+        return check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
+
     def check(
         self,
         query: BaseGeometry,

@@ -33,6 +33,8 @@ class SqliteStore:
     """A clearground database in one SQLite file."""
 
     engine = "sqlite"
+    #: ``data_versions`` reads a pragma of the local file: no network, microseconds.
+    local_versions = True
 
     def __init__(
         self, path: str | Path, *, url: str | None = None, busy_timeout: float = 30.0
