@@ -275,3 +275,24 @@ def test_a_kept_tile_is_drawn_anew_after_a_write(tiles_client, store, records):
     after = tiles_client.get(url)  # no If-None-Match: the kept copy must not be served
     assert after.headers["etag"] != first.headers["etag"]
     assert {f["properties"]["id"] for f in _decode(after.content, "hazard_areas")} == ids - {gone}
+
+
+def test_kept_properties_read_a_record_committed_after_them(store, records):
+    import json
+
+    from clearground.services.tile_cache import Properties
+    from clearground.services.tiles import COLLECTIONS, _properties
+
+    kept = Properties(store, "hazard", _properties(COLLECTIONS["hazard_areas"]), "v")
+    new = shapely.MultiPolygon([shapely.box(30.21, 50.11, 30.22, 50.12)])
+    with store.transaction() as tx:
+        tx.insert(
+            "hazard",
+            [HazardArea("HA-000778", "SYNTHETIC later", new, geodesic_area(new))],
+            author="tester",
+            reason="SYNTHETIC",
+        )
+        tx.commit()
+    first, later = (json.loads(t) for t in kept(["HA-000001", "HA-000778"]))
+    assert first["id"] == "HA-000001" and later["name"] == "SYNTHETIC later"
+    assert set(later) == FIELDS["hazard_areas"]

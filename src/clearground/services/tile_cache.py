@@ -4,6 +4,9 @@ engine's path) each kind's current records already projected.
 - :class:`TileCache`: encoded tiles by (collection, z, x, y, data version), least recently used
   dropped past a byte budget. The data version is in the key, so a write makes every cached
   tile of its kind unreachable at once: a hazard map never shows a tile older than the data.
+- :class:`Properties` (the PostGIS path): each current record's tile properties as JSON text
+  by id, made once per data version by the projections, so that ``ST_AsMVT``'s query reads
+  ids and drawn geometries only, never a record's payload.
 - :class:`Projected`: the current records of a kind with their geometries densified and
   projected to web mercator (``analysis.tiles.to_mercator``), their tile properties and an
   STRtree, built once per data version; a tile is then a tree query and the per-tile steps
@@ -13,6 +16,7 @@ engine's path) each kind's current records already projected.
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from collections import OrderedDict
@@ -22,7 +26,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["Projected", "TileCache", "cache_of", "projected_of"]
+__all__ = ["Projected", "Properties", "TileCache", "cache_of", "projected_of", "properties_of"]
 
 #: Bytes of encoded tiles one server process keeps (a z8 tile of 100,000 hazards is ~100 kB).
 CACHE_BYTES = 64 * 1024 * 1024
@@ -86,8 +90,29 @@ class Projected:
         return encode_drawn(layer, drawn, [self.properties[i] for i in idx.tolist()])
 
 
+class Properties:
+    """Tile properties (JSON text) of a kind's current records by id, for one data version."""
+
+    def __init__(
+        self, store: Any, kind: str, properties: Callable[[Any], dict[str, Any]], version: str
+    ):
+        self.store, self.kind, self._properties, self.version = store, kind, properties, version
+        self._text = {v.id: self._json(v) for v in store.list(kind)}
+
+    def _json(self, v: Any) -> str:
+        return json.dumps({k: x for k, x in self._properties(v).items() if x is not None})
+
+    def __call__(self, ids: list[str]) -> list[str]:
+        text = self._text
+        missing = [i for i in ids if i not in text]
+        if missing:  # committed after this version was read: read those few records
+            found = [self.store.get(self.kind, i) for i in missing]
+            text = {**text, **{v.id: self._json(v) for v in found if v and v.record is not None}}
+        return [text.get(i, "{}") for i in ids]
+
+
 _CACHES: weakref.WeakKeyDictionary[Any, TileCache] = weakref.WeakKeyDictionary()
-_PROJECTED: weakref.WeakKeyDictionary[Any, dict[str, Projected]] = weakref.WeakKeyDictionary()
+_PROJECTED: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 _BUILD = threading.Lock()
 
@@ -101,22 +126,41 @@ def cache_of(store: Any) -> TileCache:
         return cache
 
 
-def projected_of(
-    store: Any, kind: str, version: str, properties: Callable[[Any], dict[str, Any]]
-) -> Projected:
-    """The kind's records projected, as of data version ``version`` (read before the records:
-    a write committing in between changes the next version, which rebuilds again)."""
+def _kept(store: Any, key: str, version: str, build: Callable[[], Any]) -> Any:
+    """What ``build`` makes for ``store`` and ``key`` at data version ``version``, built once
+    (the version was read before the records: a write committing in between changes the
+    next version, which builds again)."""
     with _LOCK:
-        per = _PROJECTED.setdefault(store, {})
-        kept = per.get(kind)
+        kept = _PROJECTED.setdefault(store, {}).get(key)
     if kept is not None and kept.version == version:
         return kept
     with _BUILD:  # one build at a time; a thread that waited finds it built
         with _LOCK:
-            kept = _PROJECTED.setdefault(store, {}).get(kind)
+            kept = _PROJECTED.setdefault(store, {}).get(key)
         if kept is not None and kept.version == version:
             return kept
-        built = Projected(store.list(kind), properties, version)
+        built = build()
         with _LOCK:
-            _PROJECTED.setdefault(store, {})[kind] = built
+            _PROJECTED.setdefault(store, {})[key] = built
         return built
+
+
+def properties_of(
+    store: Any, kind: str, version: str, properties: Callable[[Any], dict[str, Any]]
+) -> Properties:
+    """The kind's tile properties by id, as of data version ``version``."""
+    return _kept(
+        store, f"properties:{kind}", version, lambda: Properties(store, kind, properties, version)
+    )
+
+
+def projected_of(
+    store: Any, kind: str, version: str, properties: Callable[[Any], dict[str, Any]]
+) -> Projected:
+    """The kind's records projected, as of data version ``version``."""
+    return _kept(
+        store,
+        f"projected:{kind}",
+        version,
+        lambda: Projected(store.list(kind), properties, version),
+    )

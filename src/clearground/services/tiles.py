@@ -136,15 +136,21 @@ def tile(
 ) -> bytes:
     """The MVT of tile (z, x, y): one layer named as the collection, every current record of its
     kind that meets the tile (or its buffer). With the kind's data ``version`` (a server), the
-    SQLite path draws from the records kept projected for that version
-    (``services.tile_cache``) instead of reading and projecting them for each tile."""
+    SQLite path draws from the records kept projected for that version, the PostGIS path takes
+    the properties kept for it (``services.tile_cache``), instead of reading and projecting
+    the records for each tile."""
     from clearground.analysis.tiles import BUFFER
 
     c = collection(collection_id)
     properties = _properties(c)
     native = getattr(store, "mvt", None)
     if native is not None:
-        return native(c.kind, z, x, y, layer=c.id, properties=properties)
+        by_id = None
+        if version is not None:
+            from clearground.services.tile_cache import properties_of
+
+            by_id = properties_of(store, c.kind, version, properties)
+        return native(c.kind, z, x, y, layer=c.id, properties=properties, by_id=by_id)
     if version is not None:
         from clearground.services.tile_cache import projected_of
 

@@ -548,11 +548,13 @@ class PostgisStore:
                     conn.rollback()  # it wrote nothing
             conn.close()
 
-    def mvt(self, kind: str, z: int, x: int, y: int, *, layer: str, properties: Any) -> bytes:
+    def mvt(
+        self, kind: str, z: int, x: int, y: int, *, layer: str, properties: Any, by_id: Any = None
+    ) -> bytes:
         """One vector tile by ``ST_AsMVT`` (see ``store.pg_tiles``)."""
         from clearground.store.pg_tiles import mvt
 
-        return mvt(self, kind, z, x, y, layer=layer, properties=properties)
+        return mvt(self, kind, z, x, y, layer=layer, properties=properties, by_id=by_id)
 
     def data_version(self, kind: str) -> str:
         """Text that changes whenever a write of ``kind`` commits: the highest row id and how
