@@ -192,3 +192,38 @@ def test_check_if_warm_answers_only_without_a_wait(store):
         assert index.check_if_warm(p, buffer_m=2_000.0, region=REGION) is None  # stale now
     else:  # reading PostGIS's versions is a round trip: never on the caller's event loop
         assert warm is None
+
+
+def test_places_with_nothing_near_get_the_service_answer(store):
+    """Most places have no hazard near: the index answers them from one STRtree query and the
+    answer the service gave the first such place; it must be the service's answer at each."""
+    rng = np.random.default_rng(21)
+    places = [
+        shapely.Point(x, y)
+        for x, y in zip(
+            rng.uniform(REGION.min_lon, REGION.max_lon, 60),
+            rng.uniform(REGION.min_lat, REGION.max_lat, 60),
+            strict=True,
+        )
+    ]
+    edges = [shapely.Point(REGION.min_lon, REGION.min_lat), shapely.Point(REGION.max_lon, 48.0)]
+    index = CheckIndex(store)
+    for stage in ("empty database", "hazards"):
+        for p in places + edges:
+            for b in (0.0, 200, 200.0, 5_000.0):
+                got = index.check(p, buffer_m=b, region=REGION)
+                assert got == check(store, p, buffer_m=b, region=REGION), (stage, p.wkt, b)
+                assert type(got["buffer_m"]) is type(b)
+        if stage == "empty database":
+            assert index.current().templates  # the place-free answers were used
+            _insert(store, "hazard", _hazards(50))
+    snap = index.current()
+    assert snap.templates and all(not a["hazards"] for a in snap.templates.values())
+    # administrative areas make the coverage depend on the place: no template then
+    oblast = shapely.MultiPolygon([shapely.box(30.0, 50.0, 30.25, 50.35)])
+    _insert(store, "location", [Location("UA97", "SYNTHETIC oblast", 1, "", oblast)])
+    for p in places[:20]:
+        assert index.check(p, buffer_m=200.0, region=REGION) == check(
+            store, p, buffer_m=200.0, region=REGION
+        )
+    assert not index.current().templates

@@ -15,6 +15,7 @@ answering. A past state (``as_of``) is read from the store itself.
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from typing import Any
@@ -61,6 +62,12 @@ class _Snapshot:
         self.url = store.url
         self.versions = versions
         self._kinds = {k: _Kind(store.list(k)) for k in KINDS}
+        #: No coverage area and no administrative area: the coverage is the region's box.
+        self.region_only = not self._kinds["coverage"].versions and not (
+            self._kinds["location"].versions
+        )
+        #: Answers that do not depend on the place (see ``CheckIndex._nothing_near``).
+        self.templates: dict[tuple, dict[str, Any]] = {}
 
     def count(self, kind: str) -> int:
         return len(self._kinds[kind].versions)
@@ -130,7 +137,7 @@ class CheckIndex:
         snap = self._snapshot
         if snap is None or snap.versions != self._versions():
             return None
-        return check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
+        return self._answer(snap, query, buffer_m, region)
 
     def check(
         self,
@@ -143,7 +150,45 @@ class CheckIndex:
         """The answer of ``services.check.check`` for the same arguments."""
         if as_of is not None:
             return check(self.store, query, buffer_m=buffer_m, as_of=as_of, region=region)
-        return check(self.current(), query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
+        return self._answer(self.current(), query, buffer_m, region)
+
+    def _answer(
+        self, snap: _Snapshot, query: BaseGeometry, buffer_m: float, region: Region
+    ) -> dict[str, Any]:
+        quick = _nothing_near(snap, query, buffer_m, region)
+        if quick is not None:
+            return quick
+        return check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
+
+
+def _nothing_near(
+    snap: _Snapshot, query: BaseGeometry, buffer_m: float, region: Region
+) -> dict[str, Any] | None:
+    """The answer for a place with no hazard's bounding box within reach, inside the region,
+    on a database whose coverage is the region (no coverage or administrative areas): then
+    every step of ``services.check.check`` gives the same answer whatever the place (nothing
+    found, covered by the region's box, not swapped), so the answer ``check`` gave for the
+    first such place is given again (a copy) after one STRtree query. None otherwise: the
+    caller runs ``check``."""
+    if not snap.region_only or type(query) is not shapely.Point or query.is_empty:
+        return None
+    if not (math.isfinite(buffer_m) and buffer_m >= 0):
+        return None  # check() refuses it, with its message
+    x, y = shapely.get_coordinates(query)[0].tolist()
+    if not (region.min_lon <= x <= region.max_lon and region.min_lat <= y <= region.max_lat):
+        return None  # outside (or NaN): check() says what it must
+    from clearground.analysis.proximity import degree_margin
+
+    if snap.in_bbox("hazard", degree_margin((x, y, x, y), buffer_m)):
+        return None
+    key = (type(buffer_m), repr(buffer_m), region)  # 200 and 200.0 are written apart
+    answer = snap.templates.get(key)
+    if answer is None:
+        answer = check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
+        if answer["hazards"] or answer["uncovered"]:
+            return answer  # not the case described above: never kept as a template
+        snap.templates[key] = answer
+    return {**answer, "hazards": [], "uncovered": []}
 
 
 _SHARED: weakref.WeakKeyDictionary[Any, CheckIndex] = weakref.WeakKeyDictionary()
