@@ -48,20 +48,27 @@ _M_LAT_EQUATOR = math.pi / 180 * WGS84_A * (1 - _E2)
 
 @lru_cache(maxsize=512)
 def _aeqd_at(lon0: float, lat0: float):
+    """The transformer from lon/lat (WGS 84) to the azimuthal equidistant projection at (lon0,
+    lat0), built from its PROJ pipeline: the very pipeline ``Transformer.from_crs("EPSG:4326",
+    "+proj=aeqd ... +datum=WGS84", always_xy=True)`` resolves to (the same numbers, bit for
+    bit: tests/unit/test_proximity.py), without the CRS database look-up that costs ~40 ms."""
     from pyproj import Transformer
 
-    return Transformer.from_crs(
-        "EPSG:4326",
-        f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m",
-        always_xy=True,
-    )
+    return Transformer.from_pipeline(_AEQD_PIPELINE.format(lat0=lat0, lon0=lon0))
+
+
+_AEQD_PIPELINE = (
+    "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+    "+step +proj=aeqd +lat_0={lat0} +lon_0={lon0} +x_0=0 +y_0=0 +ellps=WGS84"
+)
 
 
 def _aeqd(query: BaseGeometry):
     """The projection for ``query``: centred on the whole degree nearest its centre.
 
-    Building a pyproj transformer costs milliseconds, far more than the query; centres rounded
-    to whole degrees let the few hundred a country needs be reused. The centre moves by at most
+    Building a pyproj transformer costs a fraction of a millisecond (from its pipeline), more
+    than the query; centres rounded to whole degrees let the few hundred a country needs be
+    reused. The centre moves by at most
     about 80 km, which keeps the scale error under 0.02 % for routes up to 300 km long.
     """
     c = query.centroid if not query.is_empty else query
