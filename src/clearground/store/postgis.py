@@ -16,6 +16,7 @@ psycopg is imported only here; ``open_store`` imports this module only for ``pos
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -399,16 +400,28 @@ class PostgisStore:
         ``after``: a page without reading the others (ids compare by code point, ``COLLATE
         "C"``, as Python strings do, whatever the database's collation)."""
         table = mapping_for(kind).table
-        where = "is_current AND NOT deleted" + (
-            ' AND id COLLATE "C" > %s' if after is not None else ""
-        )
+        # in a database whose collation is C the index on id is already in that order
+        key = "id" if self._ids_in_code_point_order() else 'id COLLATE "C"'
+        where = "is_current AND NOT deleted" + (f" AND {key} > %s" if after is not None else "")
         args = ([after] if after is not None else []) + [limit, offset]
         rows = self._fetch(
-            f'SELECT {_COLUMNS} FROM {table}_versions WHERE {where} ORDER BY id COLLATE "C" '
+            f"SELECT {_COLUMNS} FROM {table}_versions WHERE {where} ORDER BY {key} "
             "LIMIT %s OFFSET %s",
             args,
         )
         return _versions(kind, rows)
+
+    def _ids_in_code_point_order(self) -> bool:
+        """Whether the database's own collation is C (libc, not ICU): text sorts by code point."""
+        known = getattr(self, "_code_point_order", None)
+        if known is None:
+            (d,) = self._fetch(
+                "SELECT to_jsonb(d) FROM pg_database d WHERE datname = current_database()"
+            )[0]
+            d = d if isinstance(d, dict) else json.loads(d)
+            known = d.get("datlocprovider", "c") == "c" and d.get("datcollate") in ("C", "POSIX")
+            self._code_point_order = known
+        return known
 
     def history(self, kind: str, record_id: str) -> list[Version]:
         table = mapping_for(kind).table
