@@ -66,7 +66,8 @@ class _Snapshot:
         self.region_only = not self._kinds["coverage"].versions and not (
             self._kinds["location"].versions
         )
-        #: Answers that do not depend on the place (see ``CheckIndex._nothing_near``).
+        self.hazard_tree = self._kinds["hazard"].tree
+        #: Answers that do not depend on the place (see ``_nothing_near``).
         self.templates: dict[tuple, dict[str, Any]] = {}
 
     def count(self, kind: str) -> int:
@@ -174,13 +175,14 @@ def _nothing_near(
         return None
     if not (math.isfinite(buffer_m) and buffer_m >= 0):
         return None  # check() refuses it, with its message
-    x, y = shapely.get_coordinates(query)[0].tolist()
+    x, y = query.x, query.y
     if not (region.min_lon <= x <= region.max_lon and region.min_lat <= y <= region.max_lat):
         return None  # outside (or NaN): check() says what it must
     from clearground.analysis.proximity import degree_margin
 
-    if snap.in_bbox("hazard", degree_margin((x, y, x, y), buffer_m)):
-        return None
+    tree = snap.hazard_tree
+    if tree is not None and len(tree.query(shapely.box(*degree_margin((x, y, x, y), buffer_m)))):
+        return None  # a hazard's box within reach: what in_bbox("hazard", ...) would find
     key = (type(buffer_m), repr(buffer_m), region)  # 200 and 200.0 are written apart
     answer = snap.templates.get(key)
     if answer is None:

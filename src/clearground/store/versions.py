@@ -33,6 +33,7 @@ class SqliteVersions:
         self._lock = threading.Lock()
         self._seen: int | None = None
         self._known: dict[str, str] = {}
+        self._answers: dict[tuple[str, ...], dict[str, str]] = {}  # by kinds, since ``_seen``
 
     def versions(self, kinds: Sequence[str]) -> dict[str, str]:
         with self._lock:
@@ -41,12 +42,17 @@ class SqliteVersions:
             (now,) = self._conn.execute("PRAGMA data_version").fetchone()
             if now != self._seen:
                 self._known.clear()
+                self._answers.clear()
                 self._seen = now
-            known = self._known
-            for kind in kinds:
-                if kind not in known:
-                    known[kind] = self._read(kind)
-            return {k: known[k] for k in kinds}
+            key = tuple(kinds)
+            answer = self._answers.get(key)
+            if answer is None:
+                known = self._known
+                for kind in kinds:
+                    if kind not in known:
+                        known[kind] = self._read(kind)
+                answer = self._answers[key] = {k: known[k] for k in kinds}
+            return dict(answer)
 
     def close(self) -> None:
         with self._lock:
@@ -54,6 +60,7 @@ class SqliteVersions:
                 self._conn.close()
             self._conn, self._seen = None, None
             self._known.clear()
+            self._answers.clear()
 
 
 def postgis_versions_sql(kinds: Sequence[str]) -> str:
