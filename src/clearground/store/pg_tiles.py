@@ -28,7 +28,7 @@ __all__ = ["mvt"]
 _ROWS = """
 WITH t AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e,
                   ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s) AS eb),
-v AS (SELECT v.*, ST_Transform(ST_Segmentize(v.geom, %(seg)s), 3857) AS g
+v AS MATERIALIZED (SELECT v.*, ST_Transform(ST_Segmentize(v.geom, %(seg)s), 3857) AS g
       FROM {table}_versions v, t
       WHERE v.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)
         AND v.is_current AND NOT v.deleted)
@@ -37,7 +37,9 @@ SELECT * FROM (
          ST_AsBinary(v.geom),
          ST_AsBinary(COALESCE(
            ST_AsMVTGeom(v.g, t.e, %(extent)s, %(buffer)s, true),
-           CASE WHEN ST_Intersects(v.g, t.eb) THEN ST_AsMVTGeom(
+           CASE WHEN v.g @ t.eb THEN ST_AsMVTGeom(  -- wholly in the tile: no intersection
+             ST_PointOnSurface(v.g), t.e, %(extent)s, %(buffer)s, true)
+           WHEN ST_Intersects(v.g, t.eb) THEN ST_AsMVTGeom(
              ST_PointOnSurface(ST_Intersection(v.g, t.eb)), t.e, %(extent)s, %(buffer)s, true)
            END)) AS drawn
   FROM v, t
@@ -51,6 +53,7 @@ _DRAWN = _ROWS.replace(
     "         ST_AsBinary(v.geom),\n",
     "SELECT v.id,\n",
 ).replace("SELECT v.*, ST_Transform", "SELECT v.id, ST_Transform")
+# (MATERIALIZED: each geometry is densified and projected once, not once per use of ``v.g``)
 
 _ENCODE = """
 SELECT ST_AsMVT(f, %s, %s, 'geom') FROM (
