@@ -64,7 +64,9 @@ async def check_point(
     if answer is None:
         answer = await run_in_threadpool(index.check, point, buffer_m=buffer_m, region=region)
     # the answer is plain JSON already: encoded at once, not walked again by the framework
-    return Response(orjson.dumps(answer), media_type="application/json")
+    return Response(
+        orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
+    )
 
 
 def _include() -> None:

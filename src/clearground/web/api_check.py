@@ -107,4 +107,6 @@ async def check_route(
             path, shown = Path(tmp) / "route.geojson", "body"
             path.write_bytes(geojson_route(await read_body(request)))
         answer = await run_in_threadpool(check_file, state, path, shown, buffer_m, when)
-    return Response(orjson.dumps(answer), media_type="application/json")
+    return Response(
+        orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
+    )
