@@ -439,3 +439,24 @@ def test_list_where_filters_in_the_store_and_agrees_with_python(store):
     assert [v.id for v in past] == ["HA-9"] and matched == 1
     assert store.list_where("hazard", Where(ids=frozenset({"HA-9"})), limit=5) == ([], 0)
     assert store.list_where("hazard", Where(ids=frozenset()), limit=5) == ([], 0)
+
+
+def test_list_page_is_a_slice_of_list_in_python_id_order(store):
+    # ids whose order differs between code points and a natural-language collation
+    ids = ["HA-b", "HA-B", "HA-a", "HA-_1", "HA-10", "HA-9", "HA-A2", "HA-a1"]
+    _insert(store, *[hazard(i, lon=30 + k * 0.01) for k, i in enumerate(ids)])
+    with store.transaction() as tx:
+        tx.delete("hazard", "HA-9", expected_version=1, author="a", reason="duplicate")
+        tx.commit()
+    every = [v.id for v in store.list("hazard")]
+    assert sorted(every) == sorted(set(ids) - {"HA-9"})
+    order = sorted(every)
+    for limit in (1, 3, 20):
+        for offset in (0, 2, 7, 9):
+            got = store.list_page("hazard", limit=limit, offset=offset)
+            assert [v.id for v in got] == order[offset : offset + limit]
+        for after in ("HA-", "HA-B", "HA-a", "HA-b", "HA-z"):
+            got = store.list_page("hazard", limit=limit, after=after)
+            assert [v.id for v in got] == [i for i in order if i > after][:limit]
+    (first,) = store.list_page("hazard", limit=1)
+    assert first == store.get("hazard", first.id)

@@ -81,9 +81,15 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(browser):
         assert r.headers["content-type"].startswith("application/problem+json")
         assert "set-cookie" not in r.headers
     same = [{k: v for k, v in r.json().items() if k != "request_id"} for r in (wrong, unknown)]
-    assert same[0] == same[1] == {
-        k: v for k, v in bad_name.json().items() if k != "request_id"  # each request's own id
-    }
+    assert (
+        same[0]
+        == same[1]
+        == {
+            k: v
+            for k, v in bad_name.json().items()
+            if k != "request_id"  # each request's own id
+        }
+    )
     assert browser.get("/api/v1/me").json()["role"] == "public"
 
 

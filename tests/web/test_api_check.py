@@ -77,3 +77,23 @@ def test_a_gpx_without_a_route_is_refused_naming_the_upload(client, tmp_path):
     assert r.status_code in (400, 422)
     assert_problem(r, r.status_code, "empty.gpx")
     assert "clearground-check" not in r.text
+
+
+@pytest.mark.parametrize(
+    "lon, lat",
+    [(30.0, 50.0), (30.3, 50.2), (21.0, 50.0), (35.0, 52.9)],  # near, nothing near, outside x2
+)
+def test_a_point_check_gets_the_clis_answer_wherever_it_is(client, store, recorded, lon, lat):
+    r = client.get("/api/v1/check", params={"lon": lon, "lat": lat, "buffer_m": 300})
+    assert r.status_code == 200, r.text
+    expected = check(store, shapely.Point(lon, lat), buffer_m=300.0)
+    assert r.json() == json.loads(json.dumps(expected))
+    assert "safe" not in r.text.lower()
+
+
+def test_a_route_partly_outside_lists_its_parts_outside(client, store, recorded):
+    line = {"type": "LineString", "coordinates": [[21.0, 50.0], [30.0, 50.005]]}
+    r = client.post("/api/v1/check", json=line, params={"buffer_m": 200})
+    assert r.status_code == 200, r.text
+    expected = check(store, shapely.from_geojson(json.dumps(line)), buffer_m=200)
+    assert r.json() == json.loads(json.dumps(expected)) and r.json()["uncovered"]

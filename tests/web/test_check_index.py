@@ -114,3 +114,116 @@ def test_as_of_is_read_from_the_store(store):
         store, q, buffer_m=50_000, region=REGION, as_of=as_of
     )
     assert index.rebuilds == 0
+
+
+_WRITER = """
+import sys, shapely
+from clearground.domain.areas import geodesic_area
+from clearground.domain.records import HazardArea
+from clearground.store import open_store
+url, x, y = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+g = shapely.MultiPolygon([shapely.box(x - 0.001, y - 0.001, x + 0.001, y + 0.001)])
+h = HazardArea(id="HA-000900", name="SYNTHETIC hazard from another process", geometry=g,
+               area_m2=geodesic_area(g))
+store = open_store(url)
+with store.transaction() as tx:
+    tx.insert("hazard", [h], author="other process", reason="SYNTHETIC test data")
+    tx.commit()
+store.close()
+"""
+
+
+def _write_in_another_process(url: str, p) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    subprocess.run(
+        [sys.executable, "-c", _WRITER, url, str(p.x), str(p.y)], check=True, env=env, timeout=120
+    )
+
+
+def test_a_write_committed_by_another_process_is_seen_by_the_next_check(store, store_url):
+    _insert(store, "hazard", _hazards(20))
+    index = CheckIndex(store)
+    p = shapely.Point(30.37, 50.02)
+    before = index.check(p, buffer_m=0.0, region=REGION)
+    assert "HA-000900" not in [h["id"] for h in before["hazards"]]
+    versions = store.data_versions(("hazard", "coverage", "location"))
+    assert versions == {k: store.data_version(k) for k in versions}
+    built = index.rebuilds
+    _write_in_another_process(store_url, p)
+    # no wait, no sleep: the very next check reads the new data version and rebuilds
+    after = index.check(p, buffer_m=0.0, region=REGION)
+    assert "HA-000900" in [h["id"] for h in after["hazards"]]
+    assert after == check(store, p, buffer_m=0.0, region=REGION)
+    assert index.rebuilds == built + 1
+    assert store.data_versions(("hazard",))["hazard"] == store.data_version("hazard")
+    assert store.data_versions(("hazard",))["hazard"] != versions["hazard"]
+
+
+def test_data_versions_change_with_each_commit_of_the_kind_only(store):
+    kinds = ("hazard", "location")
+    first = store.data_versions(kinds)
+    assert store.data_versions(kinds) == first  # reading changes nothing
+    _insert(store, "hazard", _hazards(2))
+    second = store.data_versions(kinds)
+    assert second["hazard"] != first["hazard"] and second["location"] == first["location"]
+    oblast = shapely.MultiPolygon([shapely.box(30.0, 50.0, 30.25, 50.35)])
+    _insert(store, "location", [Location("UA98", "SYNTHETIC oblast", 1, "", oblast)])
+    third = store.data_versions(kinds)
+    assert third["hazard"] == second["hazard"] and third["location"] != second["location"]
+    assert third == {k: store.data_version(k) for k in kinds}
+
+
+def test_check_if_warm_answers_only_without_a_wait(store):
+    _insert(store, "hazard", _hazards(20))
+    index = CheckIndex(store)
+    p = shapely.Point(30.2, 50.15)
+    assert index.check_if_warm(p, buffer_m=2_000.0, region=REGION) is None  # nothing built yet
+    answer = index.check(p, buffer_m=2_000.0, region=REGION)
+    warm = index.check_if_warm(p, buffer_m=2_000.0, region=REGION)
+    if store.engine == "sqlite":  # the pragma is local: a warm answer, the service's answer
+        assert warm == answer == check(store, p, buffer_m=2_000.0, region=REGION)
+        _insert(store, "hazard", _hazards(1, seed=8, start=700))
+        assert index.check_if_warm(p, buffer_m=2_000.0, region=REGION) is None  # stale now
+    else:  # reading PostGIS's versions is a round trip: never on the caller's event loop
+        assert warm is None
+
+
+def test_places_with_nothing_near_get_the_service_answer(store):
+    """Most places have no hazard near: the index answers them from one STRtree query and the
+    answer the service gave the first such place; it must be the service's answer at each."""
+    rng = np.random.default_rng(21)
+    places = [
+        shapely.Point(x, y)
+        for x, y in zip(
+            rng.uniform(REGION.min_lon, REGION.max_lon, 60),
+            rng.uniform(REGION.min_lat, REGION.max_lat, 60),
+            strict=True,
+        )
+    ]
+    edges = [shapely.Point(REGION.min_lon, REGION.min_lat), shapely.Point(REGION.max_lon, 48.0)]
+    index = CheckIndex(store)
+    for stage in ("empty database", "hazards"):
+        for p in places + edges:
+            for b in (0.0, 200, 200.0, 5_000.0):
+                got = index.check(p, buffer_m=b, region=REGION)
+                assert got == check(store, p, buffer_m=b, region=REGION), (stage, p.wkt, b)
+                assert type(got["buffer_m"]) is type(b)
+        if stage == "empty database":
+            assert index.current().templates  # the place-free answers were used
+            _insert(store, "hazard", _hazards(50))
+    snap = index.current()
+    assert snap.templates and all(not a["hazards"] for a in snap.templates.values())
+    # administrative areas make the coverage depend on the place: no template then
+    oblast = shapely.MultiPolygon([shapely.box(30.0, 50.0, 30.25, 50.35)])
+    _insert(store, "location", [Location("UA97", "SYNTHETIC oblast", 1, "", oblast)])
+    for p in places[:20]:
+        assert index.check(p, buffer_m=200.0, region=REGION) == check(
+            store, p, buffer_m=200.0, region=REGION
+        )
+    assert not index.current().templates

@@ -248,3 +248,51 @@ def test_bad_tiles_are_problem_details(tiles_client, path, status):
     assert r.status_code == status
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["status"] == status and r.json()["detail"]
+
+
+def test_the_kept_projection_draws_what_the_store_query_draws(store, records):
+    """The server's path (records kept projected per data version) and the plain path (the
+    store's bounding-box query, projected per tile) give the same features on every tile."""
+    from clearground.services.tiles import _data_version, tile
+
+    for collection, kind in [("hazard_areas", "hazard"), ("admin_areas", "location")]:
+        version = _data_version(store, kind)
+        for z, x, y in _tiles(records[kind])[::3] + [(0, 0, 0), (4, 9, 5)]:
+            plain = _decode(tile(store, collection, z, x, y), collection)
+            kept = _decode(tile(store, collection, z, x, y, version=version), collection)
+            assert sorted(map(repr, kept)) == sorted(map(repr, plain)), (collection, z, x, y)
+
+
+def test_a_kept_tile_is_drawn_anew_after_a_write(tiles_client, store, records):
+    url = "/tiles/hazard_areas/12/{}/{}.mvt".format(*_tile_of(30.2, 50.15, 12))
+    first = tiles_client.get(url)
+    ids = {f["properties"]["id"] for f in _decode(first.content, "hazard_areas")}
+    assert tiles_client.get(url).content == first.content  # kept: the same bytes
+    gone = sorted(ids - {"HA-000999"})[0]
+    with store.transaction() as tx:
+        tx.delete("hazard", gone, expected_version=1, author="tester", reason="SYNTHETIC")
+        tx.commit()
+    after = tiles_client.get(url)  # no If-None-Match: the kept copy must not be served
+    assert after.headers["etag"] != first.headers["etag"]
+    assert {f["properties"]["id"] for f in _decode(after.content, "hazard_areas")} == ids - {gone}
+
+
+def test_kept_properties_read_a_record_committed_after_them(store, records):
+    import json
+
+    from clearground.services.tile_cache import Properties
+    from clearground.services.tiles import COLLECTIONS, _properties
+
+    kept = Properties(store, "hazard", _properties(COLLECTIONS["hazard_areas"]), "v")
+    new = shapely.MultiPolygon([shapely.box(30.21, 50.11, 30.22, 50.12)])
+    with store.transaction() as tx:
+        tx.insert(
+            "hazard",
+            [HazardArea("HA-000778", "SYNTHETIC later", new, geodesic_area(new))],
+            author="tester",
+            reason="SYNTHETIC",
+        )
+        tx.commit()
+    first, later = (json.loads(t) for t in kept(["HA-000001", "HA-000778"]))
+    assert first["id"] == "HA-000001" and later["name"] == "SYNTHETIC later"
+    assert set(later) == FIELDS["hazard_areas"]

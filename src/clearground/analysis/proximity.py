@@ -14,13 +14,14 @@ GPS and digitising error for a buffer of metres to kilometres.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from clearground.domain.areas import densify, metres_per_degree
+from clearground.domain.areas import _E2, WGS84_A, densify
 
 __all__ = ["degree_margin", "hazards_near"]
 
@@ -28,30 +29,46 @@ __all__ = ["degree_margin", "hazards_near"]
 def degree_margin(bounds: tuple[float, float, float, float], metres: float) -> tuple[float, ...]:
     """``bounds`` (lon/lat) grown by at least ``metres`` on every side: a bounding-box prefilter."""
     minx, miny, maxx, maxy = bounds
-    _, m_lat = metres_per_degree(0.0)  # metres per degree of latitude are fewest at the equator
-    dy = metres / m_lat * 1.01 + 1e-9
+    dy = metres / _M_LAT_EQUATOR * 1.01 + 1e-9
     worst_lat = min(89.9, max(abs(miny), abs(maxy)) + dy)
-    m_lon, _ = metres_per_degree(worst_lat)
-    dx = min(360.0, metres / m_lon * 1.01 + 1e-9)
+    dx = min(360.0, metres / _m_lon(worst_lat) * 1.01 + 1e-9)
     return (minx - dx, max(-90.0, miny - dy), maxx + dx, min(90.0, maxy + dy))
+
+
+def _m_lon(lat: float) -> float:
+    """Metres per degree of longitude at ``lat`` (``domain.areas.metres_per_degree`` in plain
+    floats: a check calls this once, where numpy's scalar overhead would cost microseconds)."""
+    phi = math.radians(lat)
+    return math.pi / 180 * WGS84_A * math.cos(phi) / math.sqrt(1 - _E2 * math.sin(phi) ** 2)
+
+
+#: Metres per degree of latitude are fewest at the equator.
+_M_LAT_EQUATOR = math.pi / 180 * WGS84_A * (1 - _E2)
 
 
 @lru_cache(maxsize=512)
 def _aeqd_at(lon0: float, lat0: float):
+    """The transformer from lon/lat (WGS 84) to the azimuthal equidistant projection at (lon0,
+    lat0), built from its PROJ pipeline: the very pipeline ``Transformer.from_crs("EPSG:4326",
+    "+proj=aeqd ... +datum=WGS84", always_xy=True)`` resolves to (the same numbers, bit for
+    bit: tests/unit/test_proximity.py), without the CRS database look-up that costs ~40 ms."""
     from pyproj import Transformer
 
-    return Transformer.from_crs(
-        "EPSG:4326",
-        f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m",
-        always_xy=True,
-    )
+    return Transformer.from_pipeline(_AEQD_PIPELINE.format(lat0=lat0, lon0=lon0))
+
+
+_AEQD_PIPELINE = (
+    "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+    "+step +proj=aeqd +lat_0={lat0} +lon_0={lon0} +x_0=0 +y_0=0 +ellps=WGS84"
+)
 
 
 def _aeqd(query: BaseGeometry):
     """The projection for ``query``: centred on the whole degree nearest its centre.
 
-    Building a pyproj transformer costs milliseconds, far more than the query; centres rounded
-    to whole degrees let the few hundred a country needs be reused. The centre moves by at most
+    Building a pyproj transformer costs a fraction of a millisecond (from its pipeline), more
+    than the query; centres rounded to whole degrees let the few hundred a country needs be
+    reused. The centre moves by at most
     about 80 km, which keeps the scale error under 0.02 % for routes up to 300 km long.
     """
     c = query.centroid if not query.is_empty else query

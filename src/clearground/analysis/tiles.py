@@ -1,9 +1,9 @@
 """Vector tiles (Mapbox Vector Tile 2.1) of lon/lat geometries, in the web mercator XYZ scheme.
 
 Plain functions, no I/O: the tile grid (:func:`tile_bounds`, :func:`lonlat_bounds`) and the
-encoding of one tile (:func:`encode_tile`) as the SQLite engine's path does it; the PostGIS
-engine does the same steps in SQL (``store.pg_tiles``: ``ST_AsMVTGeom`` over
-``ST_TileEnvelope``).
+encoding of one tile (:func:`encode_tile`, by ``analysis.mvt``) as the SQLite engine's path
+does it; the PostGIS engine does the same steps in SQL (``store.pg_tiles``: ``ST_AsMVTGeom``
+over ``ST_TileEnvelope``).
 
 The steps, each for the geometry rule of ``clearground.domain.areas`` (an edge is straight in
 lon/lat): densify in lon/lat (``densify``, 0.01 degree) so that the projected edge follows the
@@ -32,10 +32,13 @@ __all__ = [
     "BUFFER",
     "EXTENT",
     "MAX_ZOOM",
+    "draw_mercator",
+    "encode_drawn",
     "encode_tile",
     "lonlat_bounds",
     "tile_bounds",
     "tile_geometries",
+    "to_mercator",
 ]
 
 EXTENT = 4096
@@ -82,28 +85,40 @@ def _mercator(xy: np.ndarray) -> np.ndarray:
     )
 
 
+def to_mercator(geometries: Sequence[BaseGeometry]) -> np.ndarray:
+    """Lon/lat geometries densified (edges straight in lon/lat) and projected to EPSG:3857
+    metres: the part of drawing a tile that does not depend on the tile (a server keeps it)."""
+    geoms = np.asarray(geometries, dtype=object)
+    if len(geoms) == 0:
+        return geoms
+    return shapely.transform(densify(geoms), _mercator)
+
+
 def tile_geometries(geometries: Sequence[BaseGeometry], z: int, x: int, y: int) -> np.ndarray:
     """Each lon/lat geometry as drawn in tile (z, x, y): integer tile units (y up), clipped to
     the tile and its buffer, simplified; a polygon or line too small to draw becomes a point
     inside it; None where the geometry does not meet the tile and its buffer."""
-    geoms = np.asarray(geometries, dtype=object)
-    if len(geoms) == 0:
-        return geoms
+    return draw_mercator(to_mercator(geometries), z, x, y)
+
+
+def draw_mercator(merc: np.ndarray, z: int, x: int, y: int) -> np.ndarray:
+    """:func:`tile_geometries` of geometries already in EPSG:3857 (:func:`to_mercator`)."""
+    if len(merc) == 0:
+        return merc
     minx, miny, maxx, maxy = tile_bounds(z, x, y)
     scale = EXTENT / (maxx - minx)
 
     def to_tile(xy: np.ndarray) -> np.ndarray:
-        m = _mercator(xy)
-        return np.column_stack(((m[:, 0] - minx) * scale, (m[:, 1] - miny) * scale))
+        return np.column_stack(((xy[:, 0] - minx) * scale, (xy[:, 1] - miny) * scale))
 
-    local = shapely.transform(densify(geoms), to_tile)
+    local = shapely.transform(merc, to_tile)
     box = shapely.box(-BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
     meets = shapely.intersects(local, box)
-    out = np.full(len(geoms), None, dtype=object)
+    out = np.full(len(merc), None, dtype=object)
     if not meets.any():
         return out
     clipped = shapely.clip_by_rect(local[meets], -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
-    drawn = shapely.set_precision(shapely.simplify(clipped, 0.5, preserve_topology=True), 1.0)
+    drawn = _snap(shapely.simplify(clipped, 0.5, preserve_topology=True))
     # A shape that meets the tile but collapses on the grid is kept, as a point: a clipped shape
     # that is empty (it only touches the buffer's edge) takes a point of the shape in the box.
     tiny = shapely.is_empty(drawn) | (
@@ -118,6 +133,17 @@ def tile_geometries(geometries: Sequence[BaseGeometry], z: int, x: int, y: int) 
     return out
 
 
+def _snap(geoms: np.ndarray) -> np.ndarray:
+    """Snap to the integer grid keeping each shape valid: rounding each vertex (cheap) where
+    that leaves a valid shape of the same dimension, GEOS's valid-output snapping (which
+    nodes and may collapse a shape) for the others."""
+    fast = shapely.set_precision(geoms, 1.0, mode="pointwise")  # repeated points: analysis.mvt
+    bad = ~shapely.is_valid(fast) | (shapely.get_dimensions(fast) < shapely.get_dimensions(geoms))
+    if bad.any():
+        fast[bad] = shapely.set_precision(geoms[bad], 1.0)
+    return fast
+
+
 def encode_tile(
     layer: str,
     geometries: Sequence[BaseGeometry],
@@ -127,15 +153,11 @@ def encode_tile(
     y: int,
 ) -> bytes:
     """One MVT layer of the features that meet tile (z, x, y), encoded (mapbox-vector-tile)."""
-    import mapbox_vector_tile
+    return encode_drawn(layer, tile_geometries(geometries, z, x, y), properties)
 
-    drawn = tile_geometries(geometries, z, x, y)
-    features = [
-        {"geometry": g, "properties": {k: v for k, v in p.items() if v is not None}}
-        for g, p in zip(drawn, properties, strict=True)
-        if g is not None and not g.is_empty
-    ]
-    return mapbox_vector_tile.encode(
-        {"name": layer, "features": features},
-        default_options={"extents": EXTENT, "y_coord_down": False},
-    )
+
+def encode_drawn(layer: str, drawn: Sequence[Any], properties: Sequence[dict[str, Any]]) -> bytes:
+    """One MVT layer of geometries already drawn in tile units (``analysis.mvt``)."""
+    from clearground.analysis.mvt import encode_layer
+
+    return encode_layer(layer, drawn, properties, extent=EXTENT)

@@ -96,6 +96,14 @@ def _first_bad_coordinate(geom: shapely.Geometry, ok) -> tuple[float, float]:
 def swapped_reason(geometry: shapely.Geometry, region: Region) -> str | None:
     """Why ``geometry`` is likely lat/lon swapped (as :func:`check_geometries` says), or None:
     no coordinate lies in ``region`` but every one does once swapped."""
+    if isinstance(geometry, shapely.Point) and not geometry.is_empty:  # a place: plain floats
+        x, y = geometry.x, geometry.y
+        r = region
+        if r.min_lon <= x <= r.max_lon and r.min_lat <= y <= r.max_lat:
+            return None
+        if not (r.min_lon <= y <= r.max_lon and r.min_lat <= x <= r.max_lat):
+            return None
+        return _swap_text(float(x), float(y))
     xy = shapely.get_coordinates(geometry)
     if len(xy) == 0 or region.contains(xy[:, 0], xy[:, 1]).any():
         return None

@@ -7,13 +7,15 @@ gives, because it *is* that function: it runs it over a :class:`_Snapshot` of th
 in-memory stand-in answering the few reads a check makes (``within_distance`` and ``in_bbox`` by
 an STRtree over the records' bounding boxes, then the same exact shapely step ``nearest`` as
 both engines; ``count``; ``list``), so the hazards, distances, wording and coverage answer cannot
-differ. Before each check it reads the data version (``Store.data_version``) of the three kinds
-a check reads; when one changed (a write by this or any other process), the snapshot is rebuilt
-from the store before answering. A past state (``as_of``) is read from the store itself.
+differ. Before each check it reads the data versions (``Store.data_versions``, cheap: on SQLite a
+``PRAGMA data_version``, see ``store.versions``) of the three kinds a check reads; when one
+changed (a write by this or any other process), the snapshot is rebuilt from the store before
+answering. A past state (``as_of``) is read from the store itself.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from typing import Any
@@ -39,15 +41,18 @@ class _Kind:
         self.versions = versions  # in id order, as the stores list them
         self.tree = None
         if versions:
-            bounds = np.array([v.record.geometry.bounds for v in versions], dtype=float)
-            self.tree = shapely.STRtree(shapely.box(*bounds.T))
+            geoms = np.array([v.record.geometry for v in versions], dtype=object)
+            self.tree = shapely.STRtree(shapely.box(*shapely.bounds(geoms).T))
 
     def in_bbox(self, bounds: tuple[float, float, float, float]) -> list[Version]:
         """Records whose bounding box meets ``bounds`` (edges included, as the stores)."""
         if self.tree is None:
             return []
-        idx = np.sort(self.tree.query(shapely.box(*bounds)))
-        return [self.versions[i] for i in idx.tolist()]
+        idx = self.tree.query(shapely.box(*bounds))
+        if len(idx) > 1:
+            idx.sort()
+        versions = self.versions
+        return [versions[i] for i in idx.tolist()]
 
 
 class _Snapshot:
@@ -57,6 +62,13 @@ class _Snapshot:
         self.url = store.url
         self.versions = versions
         self._kinds = {k: _Kind(store.list(k)) for k in KINDS}
+        #: No coverage area and no administrative area: the coverage is the region's box.
+        self.region_only = not self._kinds["coverage"].versions and not (
+            self._kinds["location"].versions
+        )
+        self.hazard_tree = self._kinds["hazard"].tree
+        #: Answers that do not depend on the place (see ``_nothing_near``).
+        self.templates: dict[tuple, dict[str, Any]] = {}
 
     def count(self, kind: str) -> int:
         return len(self._kinds[kind].versions)
@@ -92,6 +104,9 @@ class CheckIndex:
         self.rebuilds = 0
 
     def _versions(self) -> dict[str, str]:
+        many = getattr(self.store, "data_versions", None)
+        if many is not None:
+            return many(KINDS)
         return {k: self.store.data_version(k) for k in KINDS}
 
     def current(self) -> _Snapshot:
@@ -110,6 +125,21 @@ class CheckIndex:
                 self.rebuilds += 1
         return snap
 
+    def check_if_warm(
+        self, query: BaseGeometry, *, buffer_m: float = DEFAULT_BUFFER_M, region: Region = UKRAINE
+    ) -> dict[str, Any] | None:
+        """The answer of :meth:`check` if it costs no wait: the store's data versions are read
+        locally (``local_versions``: SQLite's pragma, no network) and the snapshot is current.
+        None otherwise (a rebuild, or a database round trip): the caller then runs
+        :meth:`check` where waiting is harmless (a server: a worker thread, not its event
+        loop)."""
+        if not getattr(self.store, "local_versions", False):
+            return None
+        snap = self._snapshot
+        if snap is None or snap.versions != self._versions():
+            return None
+        return self._answer(snap, query, buffer_m, region)
+
     def check(
         self,
         query: BaseGeometry,
@@ -121,7 +151,46 @@ class CheckIndex:
         """The answer of ``services.check.check`` for the same arguments."""
         if as_of is not None:
             return check(self.store, query, buffer_m=buffer_m, as_of=as_of, region=region)
-        return check(self.current(), query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
+        return self._answer(self.current(), query, buffer_m, region)
+
+    def _answer(
+        self, snap: _Snapshot, query: BaseGeometry, buffer_m: float, region: Region
+    ) -> dict[str, Any]:
+        quick = _nothing_near(snap, query, buffer_m, region)
+        if quick is not None:
+            return quick
+        return check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
+
+
+def _nothing_near(
+    snap: _Snapshot, query: BaseGeometry, buffer_m: float, region: Region
+) -> dict[str, Any] | None:
+    """The answer for a place with no hazard's bounding box within reach, inside the region,
+    on a database whose coverage is the region (no coverage or administrative areas): then
+    every step of ``services.check.check`` gives the same answer whatever the place (nothing
+    found, covered by the region's box, not swapped), so the answer ``check`` gave for the
+    first such place is given again (a copy) after one STRtree query. None otherwise: the
+    caller runs ``check``."""
+    if not snap.region_only or type(query) is not shapely.Point or query.is_empty:
+        return None
+    if not (math.isfinite(buffer_m) and buffer_m >= 0):
+        return None  # check() refuses it, with its message
+    x, y = query.x, query.y
+    if not (region.min_lon <= x <= region.max_lon and region.min_lat <= y <= region.max_lat):
+        return None  # outside (or NaN): check() says what it must
+    from clearground.analysis.proximity import degree_margin
+
+    tree = snap.hazard_tree
+    if tree is not None and len(tree.query(shapely.box(*degree_margin((x, y, x, y), buffer_m)))):
+        return None  # a hazard's box within reach: what in_bbox("hazard", ...) would find
+    key = (type(buffer_m), repr(buffer_m), region)  # 200 and 200.0 are written apart
+    answer = snap.templates.get(key)
+    if answer is None:
+        answer = check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
+        if answer["hazards"] or answer["uncovered"]:
+            return answer  # not the case described above: never kept as a template
+        snap.templates[key] = answer
+    return {**answer, "hazards": [], "uncovered": []}
 
 
 _SHARED: weakref.WeakKeyDictionary[Any, CheckIndex] = weakref.WeakKeyDictionary()

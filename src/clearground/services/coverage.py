@@ -9,6 +9,7 @@ hazard record, must not say "No recorded hazard": it says that nothing is known 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,11 @@ class CoverageAnswer:
     what: str  # "the operating region (...)", "the coverage area imported ..."
     no_hazards: bool = False  # the database holds no hazard record at all (at ``as_of``)
     uncovered: list[Uncovered] = field(default_factory=list)
+
+
+@lru_cache(maxsize=64)
+def _region_box(region: Region) -> BaseGeometry:
+    return shapely.box(*region.bounds)  # made once: a warm check costs microseconds
 
 
 def _has_any(store: Store, kind: str, as_of: str | None) -> bool:
@@ -88,7 +94,7 @@ def coverage_of(
     hazards_found: bool = False,
 ) -> CoverageAnswer:
     """Which parts of ``query`` (point or line, lon/lat) lie outside what ``store`` covers."""
-    box = shapely.box(*region.bounds)
+    box = _region_box(region)
     areas = [v.record for v in store.list(KIND, as_of=as_of)]
     if areas:
         what = _imported_what(areas, region)

@@ -122,6 +122,8 @@ def page(
     _readable(kind)
     if days is not None and kind not in DATE_FIELDS:
         raise BadInput(f"{kind} records have no date: a datetime filter cannot select them")
+    if bbox is None and days is None and status is None and as_of is None:
+        return _plain_page(store, kind, limit, offset, after)
     if bbox is not None:
         found = records_in_bbox(store, kind, bbox, as_of=as_of)
     else:
@@ -137,6 +139,20 @@ def page(
         start = bisect_right([v.id for v in found], after)
     shown = found[start : start + limit]
     more = start + limit < matched
+    return Page(shown, matched, shown[-1].id if more and shown else None)
+
+
+def _plain_page(store: Store, kind: str, limit: int, offset: int, after: str | None) -> Page:
+    """The current records, unfiltered: one page read from the store (and its count), not
+    every record of the kind (the answer of the general path, at a fraction of its cost)."""
+    matched = store.count(kind)
+    shown = store.list_page(
+        kind, limit=limit, offset=0 if after is not None else offset, after=after
+    )
+    if after is None:
+        more = offset + limit < matched
+    else:
+        more = len(shown) == limit and bool(store.list_page(kind, limit=1, after=shown[-1].id))
     return Page(shown, matched, shown[-1].id if more and shown else None)
 
 

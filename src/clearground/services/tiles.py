@@ -7,9 +7,9 @@ SQLite the bounding-box query of the store gives the candidates and ``analysis.t
 encodes them. Either way no feature is dropped at low zoom: a hazard too small to draw is a
 point.
 
-A tile's ``ETag`` is derived from the data version of its kind (``Store.data_version``), so it
+A tile's ``ETag`` is derived from the data version of its kind (``Store.data_versions``), so it
 changes when a record of the kind changes and a client's ``If-None-Match`` is answered 304
-without reading a record.
+without reading a record. A server keeps drawn tiles by that version (``services.tile_cache``).
 """
 
 from __future__ import annotations
@@ -119,10 +119,16 @@ def parse_tile(z: str, x: str, y: str) -> tuple[int, int, int]:
     return zi, xi, yi
 
 
-def etag(store: Store, collection_id: str) -> str:
+def _data_version(store: Store, kind: str) -> str:
+    many = getattr(store, "data_versions", None)  # cheap (store.versions)
+    return many((kind,))[kind] if many is not None else store.data_version(kind)
+
+
+def etag(store: Store, collection_id: str, version: str | None = None) -> str:
     """The ETag of every tile of the collection: new whenever a record of its kind changes."""
     c = collection(collection_id)
-    digest = hashlib.sha256(f"{c.id}:{store.data_version(c.kind)}:mvt1".encode()).hexdigest()
+    version = _data_version(store, c.kind) if version is None else version
+    digest = hashlib.sha256(f"{c.id}:{version}:mvt1".encode()).hexdigest()
     return f'"{digest[:24]}"'
 
 
@@ -138,18 +144,43 @@ def _properties(c: Collection):
 
 
 def tile(
-    store: Store, collection_id: str, z: int, x: int, y: int, *, as_of: str | None = None
+    store: Store,
+    collection_id: str,
+    z: int,
+    x: int,
+    y: int,
+    *,
+    version: str | None = None,
+    as_of: str | None = None,
 ) -> bytes:
     """The MVT of tile (z, x, y): one layer named as the collection, every record of its kind
-    that meets the tile (or its buffer): current, or as it was at ``as_of`` (ISO time)."""
+    that meets the tile (or its buffer): current, or as it was at ``as_of`` (ISO time). With the
+    kind's data ``version`` (a server) and no ``as_of``, the SQLite path draws from the records
+    kept projected for that version, the PostGIS path takes the properties kept for it
+    (``services.tile_cache``), instead of reading and projecting the records for each tile; a
+    past state is read and drawn afresh."""
     from clearground.analysis.tiles import BUFFER
 
     c = collection(collection_id)
     properties = _properties(c)
     native = getattr(store, "mvt", None)
-    if native is not None and as_of is None:
-        return native(c.kind, z, x, y, layer=c.id, properties=properties)
-    found = store.in_bbox(c.kind, lonlat_bounds(z, x, y, BUFFER), as_of=as_of)
+    if as_of is not None:
+        found = store.in_bbox(c.kind, lonlat_bounds(z, x, y, BUFFER), as_of=as_of)
+        return encode_tile(
+            c.id, [v.record.geometry for v in found], [properties(v) for v in found], z, x, y
+        )
+    if native is not None:
+        by_id = None
+        if version is not None:
+            from clearground.services.tile_cache import properties_of
+
+            by_id = properties_of(store, c.kind, version, properties)
+        return native(c.kind, z, x, y, layer=c.id, properties=properties, by_id=by_id)
+    if version is not None:
+        from clearground.services.tile_cache import projected_of
+
+        return projected_of(store, c.kind, version, properties).tile(c.id, z, x, y)
+    found = store.in_bbox(c.kind, lonlat_bounds(z, x, y, BUFFER))
     return encode_tile(
         c.id, [v.record.geometry for v in found], [properties(v) for v in found], z, x, y
     )
@@ -181,16 +212,29 @@ def tile_answer(
 ) -> TileAnswer:
     """What ``GET /tiles/{collection}/{z}/{x}/{y}.mvt`` answers: the tile (of the records as
     they were at ``as_of``, an ISO time already parsed, if given), or 304 if the client's ETag
-    is current (no record is read then)."""
+    is current (no record is read then). Current tiles are kept by data version
+    (``services.tile_cache``): a write of the kind changes the version, so the next request
+    draws the tile anew; a past state is drawn afresh each time."""
+    from clearground.services.tile_cache import cache_of
+
     c = collection(collection_id)
     zi, xi, yi = parse_tile(z, x, y)
-    tag = etag(store, c.id)
+    version = _data_version(store, c.kind)
+    tag = etag(store, c.id, version)
     if as_of is not None:  # a past state: its own tag (later writes may still change it)
         tag = f'"{hashlib.sha256(f"{tag}:{as_of}".encode()).hexdigest()[:24]}"'
     headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
     if _matches(if_none_match, tag):
         return TileAnswer(304, b"", headers)
-    return TileAnswer(200, tile(store, c.id, zi, xi, yi, as_of=as_of), headers)
+    if as_of is not None:
+        return TileAnswer(200, tile(store, c.id, zi, xi, yi, as_of=as_of), headers)
+    cache = cache_of(store)
+    key = (c.id, zi, xi, yi, version)
+    body = cache.get(key)
+    if body is None:
+        body = tile(store, c.id, zi, xi, yi, version=version)
+        cache.put(key, body)
+    return TileAnswer(200, body, headers)
 
 
 def tilejson(collection_id: str, base_url: str, region: Region) -> dict[str, Any]:

@@ -260,9 +260,21 @@ class Store(Protocol):
         count, sums of the numeric fields ``sums`` as floats), in group order (store/tally.py)."""
         ...
 
+    def list_page(
+        self, kind: str, *, limit: int, offset: int = 0, after: str | None = None
+    ) -> list[Version]:
+        """``limit`` current records of ``kind`` in id order (as Python orders the ids), from
+        ``offset`` or after the id ``after``: one page, without reading the others."""
+        ...
+
     def data_version(self, kind: str) -> str:
         """Cheap text that changes whenever a write of ``kind`` commits (tile ETags, the check
         index): equal texts mean the kind's current records are unchanged."""
+        ...
+
+    def data_versions(self, kinds: Sequence[str]) -> dict[str, str]:
+        """``data_version`` of each of ``kinds``, as cheaply as the engine can while still
+        seeing every commit (``store.versions``): what a server asks before each check."""
         ...
 
     # What dump reads: every version as stored, every event, the id sequences.
@@ -301,6 +313,8 @@ class Store(Protocol):
 def nearest(candidates: list[Version], geometry: Any, metres: float) -> list[tuple[Version, float]]:
     """The candidates within ``metres`` of ``geometry`` with their distance, nearest first,
     measured by shapely (see analysis.proximity): the engine-independent exact step."""
+    if not candidates:  # most places: nothing near (and no numpy overhead for it)
+        return []
     import numpy as np
 
     from clearground.analysis.proximity import hazards_near

@@ -28,7 +28,7 @@ __all__ = ["mvt"]
 _ROWS = """
 WITH t AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e,
                   ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s) AS eb),
-v AS (SELECT v.*, ST_Transform(ST_Segmentize(v.geom, %(seg)s), 3857) AS g
+v AS MATERIALIZED (SELECT v.*, ST_Transform(ST_Segmentize(v.geom, %(seg)s), 3857) AS g
       FROM {table}_versions v, t
       WHERE v.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)
         AND v.is_current AND NOT v.deleted)
@@ -37,12 +37,23 @@ SELECT * FROM (
          ST_AsBinary(v.geom),
          ST_AsBinary(COALESCE(
            ST_AsMVTGeom(v.g, t.e, %(extent)s, %(buffer)s, true),
-           CASE WHEN ST_Intersects(v.g, t.eb) THEN ST_AsMVTGeom(
+           CASE WHEN v.g @ t.eb THEN ST_AsMVTGeom(  -- wholly in the tile: no intersection
+             ST_PointOnSurface(v.g), t.e, %(extent)s, %(buffer)s, true)
+           WHEN ST_Intersects(v.g, t.eb) THEN ST_AsMVTGeom(
              ST_PointOnSurface(ST_Intersection(v.g, t.eb)), t.e, %(extent)s, %(buffer)s, true)
            END)) AS drawn
   FROM v, t
 ) s WHERE drawn IS NOT NULL ORDER BY id
 """
+
+#: The same tile's rows without their records: ids and drawn geometries only (the properties
+#: come from the caller's ``by_id``, which keeps them per data version).
+_DRAWN = _ROWS.replace(
+    "SELECT v.id, v.version, v.valid_from, v.author, v.reason, v.deleted, v.payload,\n"
+    "         ST_AsBinary(v.geom),\n",
+    "SELECT v.id,\n",
+).replace("SELECT v.*, ST_Transform", "SELECT v.id, ST_Transform")
+# (MATERIALIZED: each geometry is densified and projected once, not once per use of ``v.g``)
 
 _ENCODE = """
 SELECT ST_AsMVT(f, %s, %s, 'geom') FROM (
@@ -61,33 +72,39 @@ def mvt(
     *,
     layer: str,
     properties: Callable[[Version], dict[str, Any]],
+    by_id: Callable[[list[str]], list[str]] | None = None,
 ) -> bytes:
-    """The MVT of one layer: the current records of ``kind`` that meet tile (z, x, y)."""
+    """The MVT of one layer: the current records of ``kind`` that meet tile (z, x, y). With
+    ``by_id`` (ids -> their properties as JSON text) no record is read or decoded here."""
     from clearground.store.postgis import _versions
 
     table = mapping_for(kind).table
     # the box in lon/lat from Python: ST_Transform of a buffered envelope past 180 degrees
     # wraps round to -180 and would select the wrong side of the globe
     x0, y0, x1, y1 = lonlat_bounds(z, x, y, BUFFER)
-    rows = store._fetch(
-        _ROWS.format(table=table),
-        {
-            "z": z,
-            "x": x,
-            "y": y,
-            "margin": BUFFER / EXTENT,
-            "seg": MAX_SEGMENT_DEG,
-            "extent": EXTENT,
-            "buffer": BUFFER,
-            "x0": x0,
-            "y0": y0,
-            "x1": x1,
-            "y1": y1,
-        },
-    )
-    versions = _versions(kind, [r[:8] for r in rows])
-    props = [
-        json.dumps({k: v for k, v in properties(v).items() if v is not None}) for v in versions
-    ]
-    (tile,) = store._fetch(_ENCODE, (layer, EXTENT, [r[8] for r in rows], props))[0]
+    args = {
+        "z": z,
+        "x": x,
+        "y": y,
+        "margin": BUFFER / EXTENT,
+        "seg": MAX_SEGMENT_DEG,
+        "extent": EXTENT,
+        "buffer": BUFFER,
+        "x0": x0,
+        "y0": y0,
+        "x1": x1,
+        "y1": y1,
+    }
+    if by_id is not None:
+        rows = store._fetch(_DRAWN.format(table=table), args)
+        props = by_id([r[0] for r in rows])
+        drawn = [r[1] for r in rows]
+    else:
+        rows = store._fetch(_ROWS.format(table=table), args)
+        versions = _versions(kind, [r[:8] for r in rows])
+        props = [
+            json.dumps({k: v for k, v in properties(v).items() if v is not None}) for v in versions
+        ]
+        drawn = [r[8] for r in rows]
+    (tile,) = store._fetch(_ENCODE, (layer, EXTENT, drawn, props))[0]
     return bytes(tile or b"")

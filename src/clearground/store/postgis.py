@@ -16,6 +16,7 @@ psycopg is imported only here; ``open_store`` imports this module only for ``pos
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -413,6 +414,36 @@ class PostgisStore:
             )
         return _versions(kind, rows)
 
+    def list_page(
+        self, kind: str, *, limit: int, offset: int = 0, after: str | None = None
+    ) -> list[Version]:
+        """``limit`` current records of ``kind`` in id order, from ``offset`` or after id
+        ``after``: a page without reading the others (ids compare by code point, ``COLLATE
+        "C"``, as Python strings do, whatever the database's collation)."""
+        table = mapping_for(kind).table
+        # in a database whose collation is C the index on id is already in that order
+        key = "id" if self._ids_in_code_point_order() else 'id COLLATE "C"'
+        where = "is_current AND NOT deleted" + (f" AND {key} > %s" if after is not None else "")
+        args = ([after] if after is not None else []) + [limit, offset]
+        rows = self._fetch(
+            f"SELECT {_COLUMNS} FROM {table}_versions WHERE {where} ORDER BY {key} "
+            "LIMIT %s OFFSET %s",
+            args,
+        )
+        return _versions(kind, rows)
+
+    def _ids_in_code_point_order(self) -> bool:
+        """Whether the database's own collation is C (libc, not ICU): text sorts by code point."""
+        known = getattr(self, "_code_point_order", None)
+        if known is None:
+            (d,) = self._fetch(
+                "SELECT to_jsonb(d) FROM pg_database d WHERE datname = current_database()"
+            )[0]
+            d = d if isinstance(d, dict) else json.loads(d)
+            known = d.get("datlocprovider", "c") == "c" and d.get("datcollate") in ("C", "POSIX")
+            self._code_point_order = known
+        return known
+
     def history(self, kind: str, record_id: str) -> list[Version]:
         table = mapping_for(kind).table
         rows = self._fetch(
@@ -579,11 +610,13 @@ class PostgisStore:
                     conn.rollback()  # it wrote nothing
             conn.close()
 
-    def mvt(self, kind: str, z: int, x: int, y: int, *, layer: str, properties: Any) -> bytes:
+    def mvt(
+        self, kind: str, z: int, x: int, y: int, *, layer: str, properties: Any, by_id: Any = None
+    ) -> bytes:
         """One vector tile by ``ST_AsMVT`` (see ``store.pg_tiles``)."""
         from clearground.store.pg_tiles import mvt
 
-        return mvt(self, kind, z, x, y, layer=layer, properties=properties)
+        return mvt(self, kind, z, x, y, layer=layer, properties=properties, by_id=by_id)
 
     def data_version(self, kind: str) -> str:
         """Text that changes whenever a write of ``kind`` commits: the highest row id and how
@@ -603,6 +636,12 @@ class PostgisStore:
         """Current (or ``as_of``) records counted by ``by`` with ``sums`` (store/tally.py)."""
         query = tally.sql("postgis", kind, by, sums, as_of=as_of is not None)
         return tally.sorted_groups(self._fetch(query, () if as_of is None else (as_of,)), len(by))
+
+    def data_versions(self, kinds: Sequence[str]) -> dict[str, str]:
+        """``data_version`` of each kind in one round trip (``store.versions``)."""
+        from clearground.store.versions import postgis_versions, postgis_versions_sql
+
+        return postgis_versions(self._fetch(postgis_versions_sql(kinds))[0], kinds)
 
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table

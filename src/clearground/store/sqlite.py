@@ -24,6 +24,7 @@ from clearground.store.base import Event, Version, nearest
 from clearground.store.mapping import mapping_for
 from clearground.store.migrations import MIGRATIONS, apply_pending
 from clearground.store.sqlite_writes import _COLUMNS, SqliteTransaction, _version, _versions
+from clearground.store.versions import SqliteVersions
 from clearground.store.where import Where, where_sql
 
 __all__ = ["SqliteStore"]
@@ -33,6 +34,8 @@ class SqliteStore:
     """A clearground database in one SQLite file."""
 
     engine = "sqlite"
+    #: ``data_versions`` reads a pragma of the local file: no network, microseconds.
+    local_versions = True
 
     def __init__(
         self, path: str | Path, *, url: str | None = None, busy_timeout: float = 30.0
@@ -47,6 +50,7 @@ class SqliteStore:
         self._readers: list[sqlite3.Connection] = []
         self._writer: sqlite3.Connection | None = None
         self._schema_ok = False
+        self._versions = SqliteVersions(self._connect, self.data_version)
         #: Transactions committed, and whether the last one ended inside COMMIT (Ctrl-C).
         self.commits = 0
         self.commit_unknown = False
@@ -249,6 +253,22 @@ class SqliteStore:
                 ).fetchall()
         return _versions(kind, rows)
 
+    def list_page(
+        self, kind: str, *, limit: int, offset: int = 0, after: str | None = None
+    ) -> list[Version]:
+        """``limit`` current records of ``kind`` in id order, from ``offset`` or after id
+        ``after``: a page without reading the others (ids compare as Python strings do)."""
+        table = mapping_for(kind).table
+        where = "is_current = 1 AND deleted = 0" + (" AND id > ?" if after is not None else "")
+        args = ([after] if after is not None else []) + [limit, offset]
+        with self._reader() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM {table}_versions WHERE {where} ORDER BY id "
+                "LIMIT ? OFFSET ?",
+                args,
+            ).fetchall()
+        return _versions(kind, rows)
+
     def history(self, kind: str, record_id: str) -> list[Version]:
         table = mapping_for(kind).table
         with self._reader() as conn:
@@ -431,6 +451,11 @@ class SqliteStore:
             rows = conn.execute(query, () if as_of is None else (as_of,)).fetchall()
         return tally.sorted_groups(rows, len(by))
 
+    def data_versions(self, kinds: Sequence[str]) -> dict[str, str]:
+        """``data_version`` of each kind, cheaply (``store.versions``): re-read only after a
+        commit by another connection."""
+        return self._versions.versions(kinds)
+
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table
         with self._reader() as conn:
@@ -439,6 +464,7 @@ class SqliteStore:
             ).fetchone()[0]
 
     def close(self) -> None:
+        self._versions.close()
         for conn in self._readers:
             conn.close()
         self._readers.clear()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from clearground.web.api_schemas import CHECK, HEALTH, ok
 from clearground.web.deps import Principal, principal, web_state
@@ -24,24 +25,48 @@ def healthz(state: Annotated[WebState, Depends(web_state)]) -> dict[str, Any]:
     return {"status": "ok", "database": mask(store.url), "schema_version": store.schema_version()}
 
 
+async def _state(request: Request) -> WebState:
+    return request.app.state.web  # as ``deps.web_state``, without a worker thread
+
+
+async def _who(request: Request, background: BackgroundTasks) -> Principal:
+    """``deps.principal``: on the event loop for the anonymous public (nothing to read), in a
+    worker thread for a token or a session cookie (a database read)."""
+    from clearground.web.auth import SESSION_COOKIE
+
+    if "authorization" not in request.headers and SESSION_COOKIE not in request.cookies:
+        return principal(request, background)
+    return await run_in_threadpool(principal, request, background)
+
+
 @router.get("/api/v1/check", response_model=None, responses=ok(CHECK))
-def check_point(
-    state: Annotated[WebState, Depends(web_state)],
-    who: Annotated[Principal, Depends(principal)],
+async def check_point(
+    state: Annotated[WebState, Depends(_state)],
+    who: Annotated[Principal, Depends(_who)],
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
     buffer_m: Annotated[float, Query(ge=0, le=100_000)] = 200.0,
-) -> dict[str, Any]:
+) -> Response:
     """Recorded hazards within ``buffer_m`` of a place, with what the database covers there:
     the same answer and wording as ``clearground check --point``."""
+    import orjson
     import shapely
 
     from clearground.services.check_index import shared_index
 
-    return shared_index(state.store).check(
+    index, point, region = (
+        shared_index(state.store),
         shapely.Point(lon, lat),
-        buffer_m=buffer_m,
-        region=state.settings.operating_region,
+        state.settings.operating_region,
+    )
+    # a warm check is microseconds of CPU: answered here; one that waits (a rebuild, a
+    # database round trip) goes to a worker thread so that the server goes on answering
+    answer = index.check_if_warm(point, buffer_m=buffer_m, region=region)
+    if answer is None:
+        answer = await run_in_threadpool(index.check, point, buffer_m=buffer_m, region=region)
+    # the answer is plain JSON already: encoded at once, not walked again by the framework
+    return Response(
+        orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from clearground.domain.errors import BadInput, CleargroundError, ImportRejected
@@ -74,7 +74,8 @@ def geojson_route(raw: bytes) -> bytes:
 def check_file(
     state: WebState, path: Path, shown: str, buffer_m: float, as_of: str | None
 ) -> dict[str, Any]:
-    from clearground.services.check import check, read_route
+    from clearground.services.check import read_route
+    from clearground.services.check_index import shared_index
 
     try:
         route = read_route(path)
@@ -84,8 +85,8 @@ def check_file(
         if isinstance(exc, ImportRejected):
             exc.problems = [p.replace(str(path), shown) for p in exc.problems]
         raise
-    return check(
-        state.store, route, buffer_m=buffer_m, as_of=as_of, region=state.settings.operating_region
+    return shared_index(state.store).check(  # the warm index; a past state reads the store
+        route, buffer_m=buffer_m, as_of=as_of, region=state.settings.operating_region
     )
 
 
@@ -96,7 +97,7 @@ async def check_route(
     who: Annotated[Principal, Depends(principal)],
     buffer_m: Annotated[float, Query(ge=0, le=100_000)] = 200.0,
     as_of: Annotated[str | None, Query()] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Recorded hazards a route crosses or comes within ``buffer_m`` of, with what the
     database covers along it: the answer of ``clearground check FILE``."""
     when = parse_as_of(as_of)
@@ -106,4 +107,7 @@ async def check_route(
         else:
             path, shown = Path(tmp) / "route.geojson", "body"
             path.write_bytes(geojson_route(await read_body(request)))
-        return await run_in_threadpool(check_file, state, path, shown, buffer_m, when)
+        answer = await run_in_threadpool(check_file, state, path, shown, buffer_m, when)
+    return Response(
+        orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
+    )

@@ -115,6 +115,16 @@ Cursor = Annotated[str | None, Query(description="next_cursor of the page before
 Bbox = Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (EPSG:4326 degrees).")]
 
 
+def _json(body: dict[str, Any]) -> Response:
+    """A page as JSON, encoded once by orjson (the items are plain JSON from the projections):
+    the framework's own encoder walks every value of a 1,000-item page again, 10x slower."""
+    import orjson
+
+    return Response(
+        orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
+    )
+
+
 def _list_route(name: str, kind: str):
     field = DATE_FIELDS.get(kind)
     dt_doc = (
@@ -133,17 +143,19 @@ def _list_route(name: str, kind: str):
         bbox: Bbox = None,
         datetime: str | None = Query(None, description=dt_doc),  # noqa: B008 (built per kind)
         as_of: AsOf = None,
-    ) -> dict[str, Any]:
-        return list_body(
-            state,
-            who,
-            name,
-            limit=limit,
-            offset=offset,
-            cursor=cursor,
-            bbox=bbox,
-            datetime_=datetime,
-            as_of=as_of,
+    ) -> Response:
+        return _json(
+            list_body(
+                state,
+                who,
+                name,
+                limit=limit,
+                offset=offset,
+                cursor=cursor,
+                bbox=bbox,
+                datetime_=datetime,
+                as_of=as_of,
+            )
         )
 
     def list_submissions(
@@ -157,18 +169,20 @@ def _list_route(name: str, kind: str):
         status: Annotated[
             str | None, Query(description="pending, approved or rejected (default: all).")
         ] = None,
-    ) -> dict[str, Any]:
-        return list_body(
-            state,
-            who,
-            name,
-            limit=limit,
-            offset=offset,
-            cursor=cursor,
-            bbox=bbox,
-            datetime_=None,
-            as_of=as_of,
-            status=status,
+    ) -> Response:
+        return _json(
+            list_body(
+                state,
+                who,
+                name,
+                limit=limit,
+                offset=offset,
+                cursor=cursor,
+                bbox=bbox,
+                datetime_=None,
+                as_of=as_of,
+                status=status,
+            )
         )
 
     return list_submissions if kind == "submission" else list_records

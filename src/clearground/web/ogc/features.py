@@ -233,19 +233,24 @@ def items(store: Store, collection_id: str, reader: Reader, base: str, query: Qu
     when = params.parse_datetime(params.one(query, "datetime"))
     predicate = _filter(c, query)
 
-    found = _candidates(store, c, bbox)
-    if when is not None:
-        found = [v for v in found if when.meets_day(c.date_of(v.record))]
     shown: dict[str, dict[str, Any]] = {}
-    if predicate is not None:
-        kept = []
-        for v in found:
-            props = c.project(v, reader)
-            if predicate(props, v.record.geometry) is True:
-                kept.append(v)
-                shown[v.id] = props
-        found = kept
-    page = found[offset : offset + limit]
+    if bbox is None and when is None and predicate is None:  # one page read, not every record
+        got = read.page(store, c.kind, limit=limit, offset=offset)
+        page, matched = got.versions, got.matched
+    else:
+        found = _candidates(store, c, bbox)
+        if when is not None:
+            found = [v for v in found if when.meets_day(c.date_of(v.record))]
+        if predicate is not None:
+            kept = []
+            for v in found:
+                props = c.project(v, reader)
+                if predicate(props, v.record.geometry) is True:
+                    kept.append(v)
+                    shown[v.id] = props
+            found = kept
+        page = found[offset : offset + limit]
+        matched = len(found)
     geometries = _geometries(page, out_crs)
     features = [
         _feature(c, v, shown.get(v.id) or c.project(v, reader), g, base)
@@ -262,14 +267,14 @@ def items(store: Store, collection_id: str, reader: Reader, base: str, query: Qu
         _link(page_href(offset), "self", GEOJSON, "this page"),
         _link(f"{base}/collections/{c.id}", "collection", JSON, c.title),
     ]
-    if offset + limit < len(found):
+    if offset + limit < matched:
         links.append(_link(page_href(offset + limit), "next", GEOJSON, "next page"))
     if offset > 0:
         links.append(_link(page_href(max(0, offset - limit)), "prev", GEOJSON, "previous page"))
     body = {
         "type": "FeatureCollection",
         "timeStamp": now_utc()[:19] + "Z",
-        "numberMatched": len(found),
+        "numberMatched": matched,
         "numberReturned": len(features),
         "features": features,
         "links": links,
