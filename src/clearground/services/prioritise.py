@@ -41,7 +41,7 @@ MEANING = (
 _WINDOW_MONTHS = 24
 _EVIDENCE_M = 2000.0
 #: Hazards whose buffers are built and summarised at once (bounds the memory a run takes).
-_BATCH = 20_000
+_BATCH = 10_000
 #: Fewer hazards than this are summarised in this process (worker processes take a second to
 #: start).
 _PARALLEL_MIN = 5_000
@@ -153,7 +153,11 @@ def _compute(
     timings: dict[str, float],
 ) -> dict[str, np.ndarray]:
     """Every factor of every hazard (arrays in hazard order); ``timings`` gets each step's
-    seconds (the benchmark prints them)."""
+    seconds (the benchmark prints them).
+
+    The population zones are summed in worker processes batch by batch, while this process
+    builds the next batch's buffers and, once every worker is busy, the factors that need no
+    buffer (land cover, points inside, roads)."""
     from clearground.analysis import prioritise as pa
     from clearground.analysis import zonal
     from clearground.domain.areas import densify, geodesic_areas
@@ -177,35 +181,48 @@ def _compute(
         land_inside = zonal.to_raster_crs(hazards, land)
         _refuse_uncovered(land_inside, land, ids, "land cover")
     lap("population")
-    if land is not None:
-        share = zonal.class_cover(
-            land,
-            land_inside,
-            {"cropland": cfg.cropland, "built_up": cfg.built_up},
-            cfg.classes,
-            max_cells=cfg.max_cells_in_memory,
-        )
-        area = geodesic_areas(hazards)
-        f["cropland_m2"], f["built_up_m2"] = share["cropland"] * area, share["built_up"] * area
-        lap("landcover")
-    f["points_inside"] = pa.count_in(hazards, points)
+
+    def unbuffered() -> None:
+        if land is not None:
+            share = zonal.class_cover(
+                land,
+                land_inside,
+                {"cropland": cfg.cropland, "built_up": cfg.built_up},
+                cfg.classes,
+                max_cells=cfg.max_cells_in_memory,
+            )
+            area = geodesic_areas(hazards)
+            f["cropland_m2"], f["built_up_m2"] = share["cropland"] * area, share["built_up"] * area
+            lap("landcover")
+        f["points_inside"] = pa.count_in(hazards, points)
+        lap("points")
+        dense_lines = densify(lines)
+        f["roads_inside_m"] = pa.length_inside_m(hazards, dense_lines)
+        f["road_nearest_m"] = pa.nearest_m(hazards, dense_lines)
+        lap("roads")
+
     point_tree = shapely.STRtree(points)
     lap("points")
     evidence_trees = (shapely.STRtree(accidents), shapely.STRtree(finds))
+    # only hazards with an accident or find nearby need their 2 km buffer built
+    evidence_near = pa.may_be_within(hazards, evidence_trees, _EVIDENCE_M)
     lap("accidents and finds")
-    # The buffers, in batches of hazards from west to east: each batch's zones are built, used
-    # and dropped (memory stays bounded), and each pass reads only its own part of the raster.
-    west_east = np.argsort(shapely.bounds(hazards)[:, 0], kind="stable")
+    # The buffers, in batches of hazards from south to north: each batch's zones are built, used
+    # and dropped (memory stays bounded), and each pass reads only its own rows of the raster
+    # (exactextract reads it in strips of whole rows).
+    south_north = np.argsort(shapely.bounds(hazards)[:, 1], kind="stable")
     partial = 0
     workers = cfg.workers if n >= _PARALLEL_MIN else 1
+    count = workers * max(1, -(-n // (_BATCH * workers)))  # every worker busy to the last round
+    todo = [unbuffered]
     with contextlib.ExitStack() as stack:
         sums = (
             stack.enter_context(zonal.Sums(pop, max_cells=cfg.max_cells_in_memory, workers=workers))
             if pop is not None
             else None
         )
-        for batch in np.array_split(west_east, max(workers, -(-n // _BATCH))):
-            zones = pa.buffers(hazards[batch], (1000.0, _EVIDENCE_M, 5000.0))
+        for i, batch in enumerate(np.array_split(south_north, count)):
+            zones = pa.buffers(hazards[batch], (1000.0, 5000.0))
             lap("buffers")
             if sums is not None:
                 around = [zonal.to_raster_crs(zones[d], pop) for d in (1000.0, 5000.0)]
@@ -215,12 +232,19 @@ def _compute(
                 lap("population")
             f["points_1km"][batch] = pa.count_in(zones[1000.0], points, tree=point_tree)
             lap("points")
-            f["accidents_2km"][batch] = pa.count_in(
-                zones[_EVIDENCE_M], accidents, evidence_trees[0]
-            )
-            f["finds_2km"][batch] = pa.count_in(zones[_EVIDENCE_M], finds, evidence_trees[1])
-            lap("accidents and finds")
             del zones
+            near = batch[evidence_near[batch]]
+            if len(near):
+                zones = pa.buffers(hazards[near], (_EVIDENCE_M,))[_EVIDENCE_M]
+                lap("buffers")
+                f["accidents_2km"][near] = pa.count_in(zones, accidents, evidence_trees[0])
+                f["finds_2km"][near] = pa.count_in(zones, finds, evidence_trees[1])
+                del zones
+                lap("accidents and finds")
+            if todo and i + 1 >= workers:  # every worker has a batch: this process is free
+                todo.pop()()
+        if todo:
+            todo.pop()()
         for batch, got in sums.results() if sums is not None else []:
             k = len(batch)
             f["population_inside"][batch] = got[:k]
@@ -232,10 +256,6 @@ def _compute(
             f"{cfg.population.name}: for {partial} hazard(s) the 1 km or 5 km buffer reaches "
             "beyond the population raster; only the part it covers is counted"
         )
-    dense_lines = densify(lines)
-    f["roads_inside_m"] = pa.length_inside_m(hazards, dense_lines)
-    f["road_nearest_m"] = pa.nearest_m(hazards, dense_lines)
-    lap("roads")
     return f
 
 
