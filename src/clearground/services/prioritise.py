@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
+import math
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -262,7 +264,7 @@ def _compute(
 def _value(name: str, v: float) -> float | int | None:
     if name in ("points_inside", "points_1km", "accidents_2km", "finds_2km"):
         return int(v)
-    if not np.isfinite(v):
+    if not math.isfinite(v):
         return None
     return round(float(v), 6)
 
@@ -274,6 +276,24 @@ def prioritise(
     timings = {} if timings is None else timings
     started = time.perf_counter()
     cfg = load_config(config)
+    # the files' checksums are read beside the work (hashlib lets other threads run)
+    hashing = ThreadPoolExecutor(1)
+    try:
+        files = hashing.submit(_files, cfg)
+        return _prioritise(store, cfg, files, author, timings, started)
+    finally:
+        hashing.shutdown(wait=False, cancel_futures=True)
+
+
+def _prioritise(
+    store: Store,
+    cfg: PrioritiseConfig,
+    files: Future,
+    author: str,
+    timings: dict[str, float],
+    started: float,
+) -> PriorityRun:
+    """The run itself (``files``: the input files' checksums, being read)."""
     open_versions = sorted(
         (v for v in store.list("hazard") if str(v.record.status) in OPEN_STATUSES),
         key=lambda v: v.id,
@@ -282,6 +302,8 @@ def prioritise(
         raise BadInput("no open hazard (active, in progress or reopened) to rank")
     ids = [v.id for v in open_versions]
     hazards = polygonal_array(np.array([v.record.geometry for v in open_versions], dtype=object))
+    hazards_used = [(v.id, v.version) for v in open_versions]
+    del open_versions  # the records are not needed any more: only ids, versions and geometries
     run_date = cfg.run_date or datetime.now(UTC).date()
     start = _months_before(run_date, _WINDOW_MONTHS)
     accidents, acc_used = _recent_points(store, "accident", start, run_date)
@@ -293,7 +315,7 @@ def prioritise(
     timings["read database and files"] = time.perf_counter() - started
     f = _compute(cfg, ids, hazards, accidents, finds, points, lines, notes, timings)
     started = time.perf_counter()
-    inputs = _inputs(cfg, open_versions, acc_used, eo_used)
+    inputs = _inputs(cfg, hazards_used, acc_used, eo_used, files.result())
     timings["checksums"] = time.perf_counter() - started
     started = time.perf_counter()
     from clearground.analysis import prioritise as pa
@@ -301,13 +323,16 @@ def prioritise(
     norm = pa.normalise(f)
     scores, contributions = pa.score(norm, cfg.weights, len(ids))
     order = pa.rank(scores, ids)
+    values = {name: [_value(name, v) for v in f[name].tolist()] for name in FACTORS}
+    shares = {name: contributions[name].tolist() for name in FACTORS}
+    totals = scores.tolist()
     ranked = [
         {
             "hazard_id": ids[i],
             "rank": r,
-            "score": float(scores[i]),
-            "factors": {name: _value(name, f[name][i]) for name in FACTORS},
-            "contributions": {name: float(contributions[name][i]) for name in FACTORS},
+            "score": totals[i],
+            "factors": {name: values[name][i] for name in FACTORS},
+            "contributions": {name: shares[name][i] for name in FACTORS},
         }
         for r, i in enumerate(order.tolist(), start=1)
     ]
@@ -332,13 +357,8 @@ def prioritise(
     return run
 
 
-def _inputs(cfg: PrioritiseConfig, hazards: list, accidents: list, eo: list) -> dict[str, Any]:
-    """Each input with its sha256: the files, and the database records read (ids, versions)."""
-
-    def records(pairs) -> dict[str, Any]:
-        text = "\n".join(f"{i} {v}" for i, v in sorted(pairs))
-        return {"count": len(pairs), "sha256": hashlib.sha256(text.encode()).hexdigest()}
-
+def _files(cfg: PrioritiseConfig) -> dict[str, Any]:
+    """Each input file with its sha256."""
     raw = cfg.raw.get("inputs", {})
     out: dict[str, Any] = {}
     if cfg.population is not None:
@@ -347,8 +367,22 @@ def _inputs(cfg: PrioritiseConfig, hazards: list, accidents: list, eo: list) -> 
         out["landcover"] = _file_entry(cfg.landcover, raw["landcover"])
     out["points"] = [_file_entry(p.path, p.given, p.layer) for p in cfg.points]
     out["lines"] = [_file_entry(p.path, p.given, p.layer) for p in cfg.lines]
+    return out
+
+
+def _inputs(
+    cfg: PrioritiseConfig, hazards: list, accidents: list, eo: list, files: dict | None = None
+) -> dict[str, Any]:
+    """Each input with its sha256: the files (``files``: already read), and the database
+    records read (ids, versions)."""
+
+    def records(pairs) -> dict[str, Any]:
+        text = "\n".join(f"{i} {v}" for i, v in sorted(pairs))
+        return {"count": len(pairs), "sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+    out = dict(_files(cfg) if files is None else files)
     out["database"] = {
-        "hazards": records([(v.id, v.version) for v in hazards]),
+        "hazards": records(hazards),
         "accidents": records(accidents),
         "eo": records(eo),
     }
