@@ -17,6 +17,7 @@ import hashlib
 import inspect
 import math
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -149,13 +150,13 @@ def _compute(
     hazards: np.ndarray,
     accidents: np.ndarray,
     finds: np.ndarray,
-    points: np.ndarray,
-    lines: np.ndarray,
+    vectors: Callable[[], tuple[np.ndarray, np.ndarray]],
     notes: list[str],
     timings: dict[str, float],
 ) -> dict[str, np.ndarray]:
     """Every factor of every hazard (arrays in hazard order); ``timings`` gets each step's
-    seconds (the benchmark prints them).
+    seconds (the benchmark prints them). ``vectors`` reads the point and line files: once the
+    first batch is being summed.
 
     The population zones are summed in worker processes batch by batch, while this process
     builds the next batch's buffers and, once every worker is busy, the factors that need no
@@ -184,7 +185,17 @@ def _compute(
         _refuse_uncovered(land_inside, land, ids, "land cover")
     lap("population")
 
+    read: list = []
+
+    def infrastructure() -> tuple[np.ndarray, np.ndarray, shapely.STRtree]:
+        if not read:
+            points, lines = vectors()
+            read.extend((points, lines, shapely.STRtree(points)))
+            lap("read database and files")
+        return read[0], read[1], read[2]
+
     def unbuffered() -> None:
+        points, lines, _ = infrastructure()
         if land is not None:
             share = zonal.class_cover(
                 land,
@@ -203,8 +214,6 @@ def _compute(
         f["road_nearest_m"] = pa.nearest_m(hazards, dense_lines)
         lap("roads")
 
-    point_tree = shapely.STRtree(points)
-    lap("points")
     evidence_trees = (shapely.STRtree(accidents), shapely.STRtree(finds))
     # only hazards with an accident or find nearby need their 2 km buffer built
     evidence_near = pa.may_be_within(hazards, evidence_trees, _EVIDENCE_M)
@@ -230,10 +239,11 @@ def _compute(
             if sums is not None:
                 around = [zonal.to_raster_crs(zones[d], pop) for d in (1000.0, 5000.0)]
                 partial += len(np.unique(np.concatenate([zonal.uncovered(z, pop) for z in around])))
-                sums.submit(batch, np.concatenate([pop_inside[batch], *around]))
                 first_submit = first_submit or time.perf_counter()
+                sums.submit(batch, np.concatenate([pop_inside[batch], *around]))
                 del around
                 lap("population")
+            points, _, point_tree = infrastructure()
             f["points_1km"][batch] = pa.count_in(zones[1000.0], points, tree=point_tree)
             lap("points")
             del zones
@@ -313,11 +323,15 @@ def _prioritise(
     accidents, acc_used = _recent_points(store, "accident", start, run_date)
     finds, eo_used = _recent_points(store, "eo", start, run_date)
     empty = np.empty(0, dtype=object)
-    points = np.concatenate([_vector_parts(p, (0,), "point") for p in cfg.points] or [empty])
-    lines = np.concatenate([_vector_parts(p, (1, 2), "line") for p in cfg.lines] or [empty])
+
+    def vectors() -> tuple[np.ndarray, np.ndarray]:
+        points = [_vector_parts(p, (0,), "point") for p in cfg.points]
+        lines = [_vector_parts(p, (1, 2), "line") for p in cfg.lines]
+        return np.concatenate(points or [empty]), np.concatenate(lines or [empty])
+
     notes: list[str] = []
     timings["read database and files"] = time.perf_counter() - started
-    f = _compute(cfg, ids, hazards, accidents, finds, points, lines, notes, timings)
+    f = _compute(cfg, ids, hazards, accidents, finds, vectors, notes, timings)
     started = time.perf_counter()
     inputs = _inputs(cfg, hazards_used, acc_used, eo_used, files.result())
     timings["checksums"] = time.perf_counter() - started
