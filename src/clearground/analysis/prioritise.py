@@ -33,6 +33,7 @@ __all__ = [
     "count_in",
     "geodesic_lengths",
     "length_inside_m",
+    "may_be_within",
     "nearest_m",
     "normalise",
     "rank",
@@ -119,6 +120,29 @@ def count_in(
         tree = shapely.STRtree(np.asarray(points, dtype=object))
     zone_idx, _ = tree.query(zones, predicate="intersects")
     return np.bincount(zone_idx, minlength=len(zones)).astype(np.int64)
+
+
+def may_be_within(
+    hazards: np.ndarray, trees: Sequence[shapely.STRtree], distance_m: float
+) -> np.ndarray:
+    """Whether any geometry of ``trees`` lies within a bound in degrees that is surely more than
+    ``distance_m`` (and than the buffer of that many metres) from each hazard: the hazards whose
+    buffer must be built; for the others, every count within that distance is 0."""
+    hazards = np.asarray(hazards, dtype=object)
+    out = np.zeros(len(hazards), dtype=bool)
+    if len(hazards) == 0:
+        return out
+    b = shapely.bounds(hazards)
+    margin = distance_m / metres_per_degree(0.0)[1]  # degrees of latitude, at most
+    lat = np.minimum(89.0, np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])) + 2 * margin)
+    m_lon = np.pi / 180 * 6378137.0 * np.cos(np.radians(lat))  # below metres_per_degree's
+    fewest = np.minimum(m_lon, metres_per_degree(0.0)[1])
+    bound = 1.01 * distance_m / fewest + 1e-9
+    for tree in trees:
+        if len(tree.geometries):
+            h, _ = tree.query(hazards, predicate="dwithin", distance=bound)
+            out[h] = True
+    return out
 
 
 def geodesic_lengths(geoms: np.ndarray) -> np.ndarray:

@@ -15,7 +15,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
+import math
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -41,7 +44,7 @@ MEANING = (
 _WINDOW_MONTHS = 24
 _EVIDENCE_M = 2000.0
 #: Hazards whose buffers are built and summarised at once (bounds the memory a run takes).
-_BATCH = 20_000
+_BATCH = 10_000
 #: Fewer hazards than this are summarised in this process (worker processes take a second to
 #: start).
 _PARALLEL_MIN = 5_000
@@ -147,13 +150,17 @@ def _compute(
     hazards: np.ndarray,
     accidents: np.ndarray,
     finds: np.ndarray,
-    points: np.ndarray,
-    lines: np.ndarray,
+    vectors: Callable[[], tuple[np.ndarray, np.ndarray]],
     notes: list[str],
     timings: dict[str, float],
 ) -> dict[str, np.ndarray]:
     """Every factor of every hazard (arrays in hazard order); ``timings`` gets each step's
-    seconds (the benchmark prints them)."""
+    seconds (the benchmark prints them). ``vectors`` reads the point and line files: once the
+    first batch is being summed.
+
+    The population zones are summed in worker processes batch by batch, while this process
+    builds the next batch's buffers and, once every worker is busy, the factors that need no
+    buffer (land cover, points inside, roads)."""
     from clearground.analysis import prioritise as pa
     from clearground.analysis import zonal
     from clearground.domain.areas import densify, geodesic_areas
@@ -177,72 +184,101 @@ def _compute(
         land_inside = zonal.to_raster_crs(hazards, land)
         _refuse_uncovered(land_inside, land, ids, "land cover")
     lap("population")
-    if land is not None:
-        share = zonal.class_cover(
-            land,
-            land_inside,
-            {"cropland": cfg.cropland, "built_up": cfg.built_up},
-            cfg.classes,
-            max_cells=cfg.max_cells_in_memory,
-        )
-        area = geodesic_areas(hazards)
-        f["cropland_m2"], f["built_up_m2"] = share["cropland"] * area, share["built_up"] * area
-        lap("landcover")
-    f["points_inside"] = pa.count_in(hazards, points)
-    point_tree = shapely.STRtree(points)
-    lap("points")
+
+    read: list = []
+
+    def infrastructure() -> tuple[np.ndarray, np.ndarray, shapely.STRtree]:
+        if not read:
+            points, lines = vectors()
+            read.extend((points, lines, shapely.STRtree(points)))
+            lap("read database and files")
+        return read[0], read[1], read[2]
+
+    def unbuffered() -> None:
+        points, lines, _ = infrastructure()
+        if land is not None:
+            share = zonal.class_cover(
+                land,
+                land_inside,
+                {"cropland": cfg.cropland, "built_up": cfg.built_up},
+                cfg.classes,
+                max_cells=cfg.max_cells_in_memory,
+            )
+            area = geodesic_areas(hazards)
+            f["cropland_m2"], f["built_up_m2"] = share["cropland"] * area, share["built_up"] * area
+            lap("landcover")
+        f["points_inside"] = pa.count_in(hazards, points)
+        lap("points")
+        dense_lines = densify(lines)
+        f["roads_inside_m"] = pa.length_inside_m(hazards, dense_lines)
+        f["road_nearest_m"] = pa.nearest_m(hazards, dense_lines)
+        lap("roads")
+
     evidence_trees = (shapely.STRtree(accidents), shapely.STRtree(finds))
+    # only hazards with an accident or find nearby need their 2 km buffer built
+    evidence_near = pa.may_be_within(hazards, evidence_trees, _EVIDENCE_M)
     lap("accidents and finds")
-    # The buffers, in batches of hazards from west to east: each batch's zones are built, used
-    # and dropped (memory stays bounded), and each pass reads only its own part of the raster.
-    west_east = np.argsort(shapely.bounds(hazards)[:, 0], kind="stable")
+    # The buffers, in batches of hazards from south to north: each batch's zones are built, used
+    # and dropped (memory stays bounded), and each pass reads only its own rows of the raster
+    # (exactextract reads it in strips of whole rows).
+    south_north = np.argsort(shapely.bounds(hazards)[:, 1], kind="stable")
     partial = 0
     workers = cfg.workers if n >= _PARALLEL_MIN else 1
+    count = workers * max(1, -(-n // (_BATCH * workers)))  # every worker busy to the last round
+    todo = [unbuffered]
+    first_submit = 0.0
     with contextlib.ExitStack() as stack:
         sums = (
             stack.enter_context(zonal.Sums(pop, max_cells=cfg.max_cells_in_memory, workers=workers))
             if pop is not None
             else None
         )
-        for batch in np.array_split(west_east, max(workers, -(-n // _BATCH))):
-            zones = pa.buffers(hazards[batch], (1000.0, _EVIDENCE_M, 5000.0))
+        for i, batch in enumerate(np.array_split(south_north, count)):
+            zones = pa.buffers(hazards[batch], (1000.0, 5000.0))
             lap("buffers")
             if sums is not None:
                 around = [zonal.to_raster_crs(zones[d], pop) for d in (1000.0, 5000.0)]
                 partial += len(np.unique(np.concatenate([zonal.uncovered(z, pop) for z in around])))
+                first_submit = first_submit or time.perf_counter()
                 sums.submit(batch, np.concatenate([pop_inside[batch], *around]))
                 del around
                 lap("population")
+            points, _, point_tree = infrastructure()
             f["points_1km"][batch] = pa.count_in(zones[1000.0], points, tree=point_tree)
             lap("points")
-            f["accidents_2km"][batch] = pa.count_in(
-                zones[_EVIDENCE_M], accidents, evidence_trees[0]
-            )
-            f["finds_2km"][batch] = pa.count_in(zones[_EVIDENCE_M], finds, evidence_trees[1])
-            lap("accidents and finds")
             del zones
+            near = batch[evidence_near[batch]]
+            if len(near):
+                zones = pa.buffers(hazards[near], (_EVIDENCE_M,))[_EVIDENCE_M]
+                lap("buffers")
+                f["accidents_2km"][near] = pa.count_in(zones, accidents, evidence_trees[0])
+                f["finds_2km"][near] = pa.count_in(zones, finds, evidence_trees[1])
+                del zones
+                lap("accidents and finds")
+            if todo and i + 1 >= workers:  # every worker has a batch: this process is free
+                todo.pop()()
+        if todo:
+            todo.pop()()
         for batch, got in sums.results() if sums is not None else []:
             k = len(batch)
             f["population_inside"][batch] = got[:k]
             f["population_1km"][batch] = got[k : 2 * k]
             f["population_5km"][batch] = got[2 * k :]
         lap("population")
+    if first_submit:  # the raster part from its first batch to its last sum, overlapped
+        timings["population elapsed"] = time.perf_counter() - first_submit
     if partial:
         notes.append(
             f"{cfg.population.name}: for {partial} hazard(s) the 1 km or 5 km buffer reaches "
             "beyond the population raster; only the part it covers is counted"
         )
-    dense_lines = densify(lines)
-    f["roads_inside_m"] = pa.length_inside_m(hazards, dense_lines)
-    f["road_nearest_m"] = pa.nearest_m(hazards, dense_lines)
-    lap("roads")
     return f
 
 
 def _value(name: str, v: float) -> float | int | None:
     if name in ("points_inside", "points_1km", "accidents_2km", "finds_2km"):
         return int(v)
-    if not np.isfinite(v):
+    if not math.isfinite(v):
         return None
     return round(float(v), 6)
 
@@ -254,6 +290,24 @@ def prioritise(
     timings = {} if timings is None else timings
     started = time.perf_counter()
     cfg = load_config(config)
+    # the files' checksums are read beside the work (hashlib lets other threads run)
+    hashing = ThreadPoolExecutor(1)
+    try:
+        files = hashing.submit(_files, cfg)
+        return _prioritise(store, cfg, files, author, timings, started)
+    finally:
+        hashing.shutdown(wait=False, cancel_futures=True)
+
+
+def _prioritise(
+    store: Store,
+    cfg: PrioritiseConfig,
+    files: Future,
+    author: str,
+    timings: dict[str, float],
+    started: float,
+) -> PriorityRun:
+    """The run itself (``files``: the input files' checksums, being read)."""
     open_versions = sorted(
         (v for v in store.list("hazard") if str(v.record.status) in OPEN_STATUSES),
         key=lambda v: v.id,
@@ -262,18 +316,24 @@ def prioritise(
         raise BadInput("no open hazard (active, in progress or reopened) to rank")
     ids = [v.id for v in open_versions]
     hazards = polygonal_array(np.array([v.record.geometry for v in open_versions], dtype=object))
+    hazards_used = [(v.id, v.version) for v in open_versions]
+    del open_versions  # the records are not needed any more: only ids, versions and geometries
     run_date = cfg.run_date or datetime.now(UTC).date()
     start = _months_before(run_date, _WINDOW_MONTHS)
     accidents, acc_used = _recent_points(store, "accident", start, run_date)
     finds, eo_used = _recent_points(store, "eo", start, run_date)
     empty = np.empty(0, dtype=object)
-    points = np.concatenate([_vector_parts(p, (0,), "point") for p in cfg.points] or [empty])
-    lines = np.concatenate([_vector_parts(p, (1, 2), "line") for p in cfg.lines] or [empty])
+
+    def vectors() -> tuple[np.ndarray, np.ndarray]:
+        points = [_vector_parts(p, (0,), "point") for p in cfg.points]
+        lines = [_vector_parts(p, (1, 2), "line") for p in cfg.lines]
+        return np.concatenate(points or [empty]), np.concatenate(lines or [empty])
+
     notes: list[str] = []
     timings["read database and files"] = time.perf_counter() - started
-    f = _compute(cfg, ids, hazards, accidents, finds, points, lines, notes, timings)
+    f = _compute(cfg, ids, hazards, accidents, finds, vectors, notes, timings)
     started = time.perf_counter()
-    inputs = _inputs(cfg, open_versions, acc_used, eo_used)
+    inputs = _inputs(cfg, hazards_used, acc_used, eo_used, files.result())
     timings["checksums"] = time.perf_counter() - started
     started = time.perf_counter()
     from clearground.analysis import prioritise as pa
@@ -281,13 +341,16 @@ def prioritise(
     norm = pa.normalise(f)
     scores, contributions = pa.score(norm, cfg.weights, len(ids))
     order = pa.rank(scores, ids)
+    values = {name: [_value(name, v) for v in f[name].tolist()] for name in FACTORS}
+    shares = {name: contributions[name].tolist() for name in FACTORS}
+    totals = scores.tolist()
     ranked = [
         {
             "hazard_id": ids[i],
             "rank": r,
-            "score": float(scores[i]),
-            "factors": {name: _value(name, f[name][i]) for name in FACTORS},
-            "contributions": {name: float(contributions[name][i]) for name in FACTORS},
+            "score": totals[i],
+            "factors": {name: values[name][i] for name in FACTORS},
+            "contributions": {name: shares[name][i] for name in FACTORS},
         }
         for r, i in enumerate(order.tolist(), start=1)
     ]
@@ -312,13 +375,8 @@ def prioritise(
     return run
 
 
-def _inputs(cfg: PrioritiseConfig, hazards: list, accidents: list, eo: list) -> dict[str, Any]:
-    """Each input with its sha256: the files, and the database records read (ids, versions)."""
-
-    def records(pairs) -> dict[str, Any]:
-        text = "\n".join(f"{i} {v}" for i, v in sorted(pairs))
-        return {"count": len(pairs), "sha256": hashlib.sha256(text.encode()).hexdigest()}
-
+def _files(cfg: PrioritiseConfig) -> dict[str, Any]:
+    """Each input file with its sha256."""
     raw = cfg.raw.get("inputs", {})
     out: dict[str, Any] = {}
     if cfg.population is not None:
@@ -327,8 +385,22 @@ def _inputs(cfg: PrioritiseConfig, hazards: list, accidents: list, eo: list) -> 
         out["landcover"] = _file_entry(cfg.landcover, raw["landcover"])
     out["points"] = [_file_entry(p.path, p.given, p.layer) for p in cfg.points]
     out["lines"] = [_file_entry(p.path, p.given, p.layer) for p in cfg.lines]
+    return out
+
+
+def _inputs(
+    cfg: PrioritiseConfig, hazards: list, accidents: list, eo: list, files: dict | None = None
+) -> dict[str, Any]:
+    """Each input with its sha256: the files (``files``: already read), and the database
+    records read (ids, versions)."""
+
+    def records(pairs) -> dict[str, Any]:
+        text = "\n".join(f"{i} {v}" for i, v in sorted(pairs))
+        return {"count": len(pairs), "sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+    out = dict(_files(cfg) if files is None else files)
     out["database"] = {
-        "hazards": records([(v.id, v.version) for v in hazards]),
+        "hazards": records(hazards),
         "accidents": records(accidents),
         "eo": records(eo),
     }
