@@ -186,6 +186,8 @@ def _queries(published, n_points=50, n_routes=10):
 
 
 def test_check_in_the_browser_equals_the_cli(page, published):
+    from clearground.web.pages.check_messages import message_in
+
     tolerance = page.evaluate("window.clearground.metadata.distance_tolerance_m")
     queries = _queries(published)
     answers = page.evaluate(
@@ -209,6 +211,8 @@ def test_check_in_the_browser_equals_the_cli(page, published):
         for key in ("message", "covered", "coverage", "uncovered", "buffer_m"):
             assert js[key] == cli[key], (where, key, js[key], cli[key])
         assert "safe" not in js["message"].lower()
+        # the same message in Ukrainian (metadata.json messages_uk), as the server words it
+        assert js["message_uk"] == message_in(cli, "uk"), (where, js["message_uk"])
         found += len(cli["hazards"])
     assert found >= 20, "the queries find hazards"
     assert any(not a["covered"] for a in answers) and any(a["covered"] for a in answers)

@@ -10,6 +10,7 @@ answer is ``"covered": false`` and says that nothing can be said there. A route 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "not_covered_message",
     "parse_point",
     "read_route",
+    "render_message",
 ]
 
 DEFAULT_BUFFER_M = 200.0
@@ -81,42 +83,76 @@ def not_covered_message(what: str, *, place: str = "this place") -> str:
 NO_HAZARDS_MESSAGE = MESSAGES["no_hazards"]
 
 
-def _found_message(n: int, crossed: int, buffer_m: float) -> str:
+def _found(n: int, crossed: int, buffer_m: float) -> dict[str, Any]:
     key = "found_one" if n == 1 else "found_many"
-    return MESSAGES[key].format(n=n, crossed=crossed, buffer_m=buffer_m)
+    return {"key": key, "args": {"n": n, "crossed": crossed, "buffer_m": buffer_m}}
 
 
-def _message(cov: CoverageAnswer, query: BaseGeometry, n: int, crossed: int, buffer_m: float):
-    """What to tell the user, never "No recorded hazard" where nothing is known."""
+def _found_message(n: int, crossed: int, buffer_m: float) -> str:
+    return render_message(_found(n, crossed, buffer_m))
+
+
+def render_message(node: dict[str, Any], template: Callable[..., str] | None = None) -> str:
+    """The text of a message tree (``message_key`` / ``message_args``): each node's template
+    (``template(key, values)``, English ``MESSAGES`` by default) filled with its arguments, a nested
+    node rendered first; a list is the parts outside the coverage, joined by "; "."""
+    template = template or _english
+    values: dict[str, Any] = {}
+    for name, value in node["args"].items():
+        if isinstance(value, dict):
+            values[name] = render_message(value, template)
+        elif isinstance(value, list):
+            named = [render_message(v, template) for v in value if v["key"] != "pieces_more"]
+            more = [render_message(v, template) for v in value if v["key"] == "pieces_more"]
+            values[name] = "; ".join(named) + "".join(more)
+        else:
+            values[name] = value
+    return template(node["key"], values)
+
+
+def _english(key: str, values: dict[str, Any]) -> str:
+    return MESSAGES[key].format(**values)
+
+
+def _node(key: str, **args: Any) -> dict[str, Any]:
+    return {"key": key, "args": args}
+
+
+def _message_tree(
+    cov: CoverageAnswer, query: BaseGeometry, n: int, crossed: int, buffer_m: float
+) -> dict[str, Any]:
+    """What to tell the user, as a tree of ``MESSAGES`` keys and their arguments; never
+    "No recorded hazard" where nothing is known."""
     if cov.no_hazards:
-        return NO_HAZARDS_MESSAGE
+        return _node("no_hazards")
     if cov.covered:
-        return _found_message(n, crossed, buffer_m) if n else no_hazard_message(buffer_m)
+        return _found(n, crossed, buffer_m) if n else _node("no_hazard", buffer_m=buffer_m)
     is_point = query.geom_type in ("Point", "MultiPoint")
     total = 0.0 if is_point else geodesic_length(query)
     gone = sum(u.length_m for u in cov.uncovered)
     if is_point or gone >= total * (1 - 1e-9):  # all of it outside
-        place = MESSAGES["place_point" if is_point else "place_route"]
+        place = _node("place_point" if is_point else "place_route")
         if not n:
-            return not_covered_message(cov.what, place=place)
-        found = _found_message(n, crossed, buffer_m)
-        return MESSAGES["found_outside"].format(found=found, place=place, what=cov.what)
-    pieces = "; ".join(
-        MESSAGES["piece"].format(
-            from_lon=u.start[0], from_lat=u.start[1], to_lon=u.end[0], to_lat=u.end[1]
-        )
+            return _node("not_covered", place=place, what=cov.what)
+        found = _found(n, crossed, buffer_m)
+        return _node("found_outside", found=found, place=place, what=cov.what)
+    pieces = [
+        _node("piece", from_lon=u.start[0], from_lat=u.start[1], to_lon=u.end[0], to_lat=u.end[1])
         for u in cov.uncovered[:PIECES_NAMED]
-    )
+    ]
     if len(cov.uncovered) > PIECES_NAMED:
-        pieces += MESSAGES["pieces_more"].format(more=len(cov.uncovered) - PIECES_NAMED)
-    text = MESSAGES["partly"].format(
-        what=cov.what, gone_km=gone / 1000, total_km=total / 1000, pieces=pieces
+        pieces.append(_node("pieces_more", more=len(cov.uncovered) - PIECES_NAMED))
+    partly = _node(
+        "partly", what=cov.what, gone_km=gone / 1000, total_km=total / 1000, pieces=pieces
     )
     if n:
-        return MESSAGES["partly_found"].format(
-            partly=text, found=_found_message(n, crossed, buffer_m)
-        )
-    return MESSAGES["partly_none"].format(partly=text, buffer_m=buffer_m)
+        return _node("partly_found", partly=partly, found=_found(n, crossed, buffer_m))
+    return _node("partly_none", partly=partly, buffer_m=buffer_m)
+
+
+def _message(cov: CoverageAnswer, query: BaseGeometry, n: int, crossed: int, buffer_m: float):
+    """What to tell the user, never "No recorded hazard" where nothing is known."""
+    return render_message(_message_tree(cov, query, n, crossed, buffer_m))
 
 
 def parse_point(text: str) -> BaseGeometry:
@@ -199,10 +235,14 @@ def check(
             }
         )
     crossed = sum(1 for _, d in found if d == 0)
+    tree = _message_tree(cov, query, len(hazards), crossed, buffer_m)
     return {
         "buffer_m": buffer_m,
         "hazards": hazards,
-        "message": _message(cov, query, len(hazards), crossed, buffer_m),
+        "message": render_message(tree),
+        # the same message as data, for a page that words it in its own language
+        "message_key": tree["key"],
+        "message_args": tree["args"],
         "as_of": as_of,
         "distance_method": "edges straight in lon/lat, densified to 0.01 degree (within 0.03 m) "
         "before an azimuthal equidistant projection centred on the whole degree nearest the "

@@ -161,7 +161,21 @@ def _metadata(
         "min_polygon_px": publish_tiles.MIN_POLYGON_PX,
         "languages": languages,
         "synthetic": synthetic,
+        **_messages_in(languages, "no hazard records at all" if no_hazards else coverage),
     }
+
+
+def _messages_in(languages: list[str], coverage: str) -> dict[str, Any]:
+    """``messages_<lang>`` and ``coverage_<lang>`` for each page language but English: the
+    check's templates and the coverage text from the pages' catalogue, for check.js."""
+    from clearground.web.pages.check_messages import coverage_text, templates
+
+    out: dict[str, Any] = {}
+    for lang in languages:
+        if lang != "en":
+            out[f"messages_{lang}"] = templates(lang)
+            out[f"coverage_{lang}"] = coverage_text(coverage, lang)
+    return out
 
 
 def _build(

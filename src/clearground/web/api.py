@@ -46,9 +46,11 @@ async def check_point(
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
     buffer_m: Annotated[float, Query(ge=0, le=100_000)] = 200.0,
+    lang: Annotated[str | None, Query()] = None,
 ) -> Response:
     """Recorded hazards within ``buffer_m`` of a place, with what the database covers there:
-    the same answer and wording as ``clearground check --point``."""
+    the same answer and wording as ``clearground check --point`` (``lang=uk`` adds
+    ``message_uk``, the same message in Ukrainian, for a page)."""
     import orjson
     import shapely
 
@@ -64,6 +66,10 @@ async def check_point(
     answer = index.check_if_warm(point, buffer_m=buffer_m, region=region)
     if answer is None:
         answer = await run_in_threadpool(index.check, point, buffer_m=buffer_m, region=region)
+    if lang:
+        from clearground.web.pages.check_messages import with_language
+
+        answer = with_language(answer, lang)
     # the answer is plain JSON already: encoded at once, not walked again by the framework
     return Response(
         orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"

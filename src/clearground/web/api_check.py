@@ -97,9 +97,11 @@ async def check_route(
     who: Annotated[Principal, Depends(principal)],
     buffer_m: Annotated[float, Query(ge=0, le=100_000)] = 200.0,
     as_of: Annotated[str | None, Query()] = None,
+    lang: Annotated[str | None, Query()] = None,
 ) -> Response:
     """Recorded hazards a route crosses or comes within ``buffer_m`` of, with what the
-    database covers along it: the answer of ``clearground check FILE``."""
+    database covers along it: the answer of ``clearground check FILE`` (``lang=uk`` adds
+    ``message_uk``, the same message in Ukrainian, for a page)."""
     when = parse_as_of(as_of)
     with tempfile.TemporaryDirectory(prefix="clearground-check-") as tmp:
         if request.headers.get("content-type", "").lower().startswith("multipart/"):
@@ -108,6 +110,10 @@ async def check_route(
             path, shown = Path(tmp) / "route.geojson", "body"
             path.write_bytes(geojson_route(await read_body(request)))
         answer = await run_in_threadpool(check_file, state, path, shown, buffer_m, when)
+    if lang:
+        from clearground.web.pages.check_messages import with_language
+
+        answer = with_language(answer, lang)
     return Response(
         orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
     )

@@ -38,6 +38,9 @@ CHECK: dict[str, Any] = {
             },
         },
         "message": {"type": "string"},
+        "message_key": {"type": "string"},
+        "message_args": {"type": "object"},
+        "message_uk": {"type": "string"},
         "covered": {"type": "boolean"},
     },
 }

@@ -27,6 +27,7 @@ from clearground.web.form_entry import (
     victim_rows,
 )
 from clearground.web.pages import i18n
+from clearground.web.pages.messages_uk import translate, translate_all
 from clearground.web.pages.render import form_principal, language, render
 
 __all__ = ["router"]
@@ -173,8 +174,10 @@ async def form_submit(request: Request, who: FormWhoDep, name: str) -> Response:
             region=state.settings.operating_region,
         )
     except FormRejected as exc:
-        ctx = _context(request, form, who, values, exc.by_field, n)
+        by_field = translate_all(exc.by_field, language(request))  # the rules' English, by pattern
+        ctx = _context(request, form, who, values, by_field, n)
         return render(request, "forms/form.html", status_code=400, **ctx)
     finally:
         i18n._current.reset(token)
+    done.notes = [translate(note, language(request)) for note in done.notes]
     return render(request, "forms/done.html", status_code=201, form=form, done=done)

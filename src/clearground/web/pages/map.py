@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from clearground.web.pages.i18n import current as i18n_current
 from clearground.web.pages.i18n import gettext as _
 from clearground.web.pages.render import render, who_of
 
@@ -58,6 +59,8 @@ def map_config(request: Request, as_of: str | None) -> dict[str, Any]:
         "region": [float(b) for b in request.app.state.web.settings.operating_region.bounds],
         "basemap_style_url": request.app.state.web.settings.basemap_style_url,
         "as_of": as_of,
+        # the check's answers come with ``message_<lang>`` in this language (check_messages)
+        "lang": i18n_current(),
         "signed_in": who.role != "public",
         "statuses": {s: status_label(s) for s in STATUSES},
         "text": {
@@ -102,4 +105,12 @@ def map_page(request: Request, as_of: str | None = None) -> Response:
     if as_of is not None:
         parse_as_of(as_of)  # a bad date is a 400 page naming it
         require_read(who_of(request), "hazard", history=True)
-    return render(request, "map.html", config=map_config(request, as_of), as_of=as_of)
+    from clearground.web.pages import i18n
+    from clearground.web.pages.render import language
+
+    token = i18n.use(language(request))  # map.js's words in the page's language
+    try:
+        config = map_config(request, as_of)
+    finally:
+        i18n._current.reset(token)
+    return render(request, "map.html", config=config, as_of=as_of)

@@ -178,7 +178,8 @@
   }
 
   function showAnswer(answer) {
-    message.textContent = answer.message;
+    /* the page's language: the server words the same message in it (?lang=, message_<lang>) */
+    message.textContent = answer["message_" + cfg.lang] || answer.message;
     message.classList.toggle("hit", answer.hazards.length > 0);
     hits.replaceChildren();
     answer.hazards.forEach(function (h) {
@@ -198,6 +199,7 @@
     var buffer = document.getElementById("buffer").value || "200";
     var url = "/api/v1/check?buffer_m=" + encodeURIComponent(buffer);
     if (cfg.as_of) url += "&as_of=" + encodeURIComponent(cfg.as_of);
+    if (cfg.lang && cfg.lang !== "en") url += "&lang=" + encodeURIComponent(cfg.lang);
     return url;
   }
 

@@ -61,16 +61,35 @@ export function formatFixed(x, digits, commas) {
 function round(x, digits) { return Number(x.toFixed(digits)); }
 
 /** Python's str.format for the specs services/check.py MESSAGES use ("g", ",.2f", ".5f"). */
-export function fill(template, values) {
+export function fill(template, values, local) {
+  const put = (k, text) => (local && QUANTITIES.has(k) ? local(text) : text);
   return template.replace(/\{(\w+)(?::([^}]*))?\}/g, (m, k, spec) => {
     if (!(k in values)) return m;
     const v = values[k];
-    if (!spec) return typeof v === "number" && !Number.isInteger(v) ? formatG(v) : String(v);
-    if (spec === "g") return formatG(v);
+    if (!spec) return put(k, typeof v === "number" && !Number.isInteger(v) ? formatG(v) : String(v));
+    if (spec === "g") return put(k, formatG(v));
     const f = /^(,?)\.(\d+)f$/.exec(spec);
-    if (f) return formatFixed(v, Number(f[2]), f[1] === ",");
+    if (f) return put(k, formatFixed(v, Number(f[2]), f[1] === ","));
     throw new Error("format spec " + spec + " is not known here");
   });
+}
+
+/* Arguments that are quantities: worded with the language's separators in another language
+   (web/pages/check_messages.py QUANTITIES); coordinates are not. */
+const QUANTITIES = new Set(["buffer_m", "gone_km", "total_km", "n", "crossed", "more"]);
+
+/** A number as Python formats it, in Ukrainian: 1,234.56 -> 1 234,56 (no-break space). */
+export function ukrainianNumber(text) {
+  return text.replace(/[,.]/g, (c) => (c === "," ? "\u00a0" : ","));
+}
+
+/** The template of "n hazards found": Ukrainian's three plural forms when the templates have
+    them (metadata.json messages_uk: found_one, found_few, found_many), else English's two. */
+function foundTemplate(M, n) {
+  if (M.found_few === undefined) return n === 1 ? M.found_one : M.found_many;
+  if (n % 10 === 1 && n % 100 !== 11) return M.found_one;
+  if (n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 10 || n % 100 >= 20)) return M.found_few;
+  return M.found_many;
 }
 
 /* -- geometry in lon/lat ------------------------------------------------------------------ */
@@ -391,25 +410,40 @@ export class CheckError extends Error {}
 
 const PIECES_NAMED = 3;  /* services/check.py PIECES_NAMED */
 
-function message(M, { covered, noHazards, isPoint, what, n, crossed, buffer, uncovered, total }) {
+function message(M, { covered, noHazards, isPoint, what, n, crossed, buffer, uncovered, total }, local) {
   if (noHazards) return M.no_hazards;
-  const found = () => fill(n === 1 ? M.found_one : M.found_many, { n, crossed, buffer_m: buffer });
-  if (covered) return n ? found() : fill(M.no_hazard, { buffer_m: buffer });
+  const f = (t, v) => fill(t, v, local);
+  const found = () => f(foundTemplate(M, n), { n, crossed, buffer_m: buffer });
+  if (covered) return n ? found() : f(M.no_hazard, { buffer_m: buffer });
   const gone = uncovered.reduce((s, u) => s + u.length_m, 0);
   if (isPoint || gone >= total * (1 - 1e-9)) {
     const place = isPoint ? M.place_point : M.place_route;
-    if (!n) return fill(M.not_covered, { place, what });
-    return fill(M.found_outside, { found: found(), place, what });
+    if (!n) return f(M.not_covered, { place, what });
+    return f(M.found_outside, { found: found(), place, what });
   }
-  let pieces = uncovered.slice(0, PIECES_NAMED).map((u) => fill(M.piece, {
+  let pieces = uncovered.slice(0, PIECES_NAMED).map((u) => f(M.piece, {
     from_lon: u.start[0], from_lat: u.start[1], to_lon: u.end[0], to_lat: u.end[1]
   })).join("; ");
   if (uncovered.length > PIECES_NAMED) {
-    pieces += fill(M.pieces_more, { more: uncovered.length - PIECES_NAMED });
+    pieces += f(M.pieces_more, { more: uncovered.length - PIECES_NAMED });
   }
-  const partly = fill(M.partly, { what, pieces, gone_km: gone / 1000, total_km: total / 1000 });
-  if (n) return fill(M.partly_found, { partly, found: found() });
-  return fill(M.partly_none, { partly, buffer_m: buffer });
+  const partly = f(M.partly, { what, pieces, gone_km: gone / 1000, total_km: total / 1000 });
+  if (n) return f(M.partly_found, { partly, found: found() });
+  return f(M.partly_none, { partly, buffer_m: buffer });
+}
+
+/** `message_<lang>` for each language metadata.json has templates for (messages_uk, ...):
+    the same message in that language, the coverage text from coverage_<lang>. */
+function messagesIn(metadata, facts) {
+  const out = {};
+  (metadata.languages || []).forEach((lang) => {
+    const M = metadata["messages_" + lang];
+    if (lang === "en" || !M) return;
+    const what = facts.what === metadata.coverage && metadata["coverage_" + lang] !== undefined
+      ? metadata["coverage_" + lang] : facts.what;
+    out["message_" + lang] = message(M, { ...facts, what }, lang === "uk" ? ukrainianNumber : null);
+  });
+  return out;
 }
 
 /**
@@ -475,11 +509,12 @@ export async function check(geometry, { base, metadata, buffer_m, deserialize, g
   const covered = !uncovered.length && !noHazards;
   const total = isPoint ? 0 : q.lines.reduce((s, l) => s + geodesicLength(geod, l), 0);
   const M = metadata.messages;
+  const facts = { covered, noHazards, isPoint, what, n: hazards.length, crossed, buffer, uncovered, total };
   return {
     buffer_m: buffer,
     hazards,
-    message: message(M, { covered, noHazards, isPoint, what, n: hazards.length, crossed, buffer,
-      uncovered, total }),
+    message: message(M, facts),
+    ...messagesIn(metadata, facts),
     as_of: metadata.as_of ?? null,
     distance_method: metadata.check_distance_method ?? metadata.distance_method,
     covered,

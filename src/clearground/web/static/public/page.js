@@ -185,7 +185,8 @@ function showAnswer(a) {
   if (a.hazards.length && !a.covered) text += " " + word("summary_uncovered");
   summary.textContent = text;
   summary.classList.toggle("hit", a.hazards.length > 0 || !a.covered);
-  messageEl.textContent = (lang === "en" ? "" : word("answer_en") + " ") + a.message;
+  /* the message in the page's language (metadata.json messages_<lang>), else the publisher's English */
+  messageEl.textContent = a["message_" + lang] || ((lang === "en" ? "" : word("answer_en") + " ") + a.message);
   hits.replaceChildren();
   a.hazards.forEach((h) => {
     const b = el("button", h.id + " · " + h.name + " · " + (T.statuses[h.status] || h.status) + " · " +
