@@ -68,9 +68,7 @@ class _Formatter(string.Formatter):
         return value
 
 
-_REGION = re.compile(
-    r"the operating region \(longitude (\S+) to (\S+), latitude (\S+) to (\S+)\)$"
-)
+_REGION = re.compile(r"the operating region \(longitude (\S+) to (\S+), latitude (\S+) to (\S+)\)$")
 _ADMIN = re.compile(r"the administrative areas imported into it, within (.+)$")
 _IMPORTED = re.compile(r"the coverage area imported into it \((.*?)\), within (.+)$")
 _MORE = re.compile(r" and (\d+) more$")

@@ -50,7 +50,10 @@ PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
         "{field}: поле порожнє (форма вимагає його заповнити)",
     ),
     (re.compile(r"(?P<field>[\w-]+) is empty"), "{field}: поле порожнє"),
-    (re.compile(rf"(?P<field>[\w-]+) {_VALUE} is in the future"), "{field} {value}: дата в майбутньому"),
+    (
+        re.compile(rf"(?P<field>[\w-]+) {_VALUE} is in the future"),
+        "{field} {value}: дата в майбутньому",
+    ),
     (
         re.compile(rf"(?P<field>[\w-]+) {_VALUE} is not an ISO 8601 date \(YYYY-MM-DD\)"),
         "{field} {value}: це не дата у форматі ISO 8601 (РРРР-ММ-ДД)",
@@ -118,7 +121,9 @@ PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
         "системі координат без її опису?",
     ),
     (
-        re.compile(r"(?P<kind>hazard|task|organisation|activity|submission) '(?P<id>[^']+)' not found"),
+        re.compile(
+            r"(?P<kind>hazard|task|organisation|activity|submission) '(?P<id>[^']+)' not found"
+        ),
         lambda m: f"{_KIND[m['kind']].capitalize()} «{m['id']}» не знайдено",
     ),
     (
