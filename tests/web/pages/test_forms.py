@@ -91,7 +91,7 @@ def test_the_servers_message_is_next_to_the_field_and_nothing_is_written(web, st
     assert "накресліть полігон на карті" in uk.text  # the form's own message, in Ukrainian
     outside = shapely.box(30.02, 50.02, 30.03, 50.03)
     r = web.post(
-        "/forms/nts",
+        "/forms/nts?lang=en",  # the lang cookie says uk now: the rules' messages are in Ukrainian
         data={**_nts(hid, geometry=shapely.to_geojson(outside)), "csrf_token": token},
     )
     assert r.status_code == 400 and "lies outside hazard" in r.text
