@@ -150,6 +150,16 @@ def test_gpx_and_geojson_routes_uploaded_are_checked_and_drawn(page, demo, live_
     found = axe_violations(page)
     assert not found, found
 
+    # in Ukrainian the page shows the same answer worded in Ukrainian (message_uk); the
+    # API's message stays English
+    page.goto(live_server + "/map?lang=uk")
+    _map_ready(page)
+    answer = _upload(page, gpx)
+    assert answer["message"] == expected["message"]
+    assert answer["message_uk"].startswith("У межах 200 м зареєстровано ")
+    assert page.locator("#check-message").inner_text() == answer["message_uk"]
+    assert page.locator("#check-message").get_attribute("lang") == "uk"
+
 
 def test_record_page_draws_the_area_before_and_after_a_release(page, demo, released):
     _, logins = demo

@@ -253,6 +253,11 @@ def test_gpx_file_checked(page, published, tmp_path):
     assert [h["id"] for h in js["hazards"]] == [h["id"] for h in cli["hazards"]]
     assert js["message"] == cli["message"]
     assert page.inner_text("#check-summary")
+    # the page is in Ukrainian: the message too (metadata.json messages_uk), marked so
+    from clearground.web.pages.check_messages import message_in
+
+    assert page.inner_text("#check-message") == js["message_uk"] == message_in(cli, "uk")
+    assert page.get_attribute("#check-message", "lang") == "uk"
 
 
 def test_phone_width_and_accessibility(browser, site):

@@ -179,7 +179,9 @@
 
   function showAnswer(answer) {
     /* the page's language: the server words the same message in it (?lang=, message_<lang>) */
-    message.textContent = answer["message_" + cfg.lang] || answer.message;
+    var worded = answer["message_" + cfg.lang];
+    message.textContent = worded || answer.message;
+    message.lang = worded ? cfg.lang : "en";
     message.classList.toggle("hit", answer.hazards.length > 0);
     hits.replaceChildren();
     answer.hazards.forEach(function (h) {

@@ -186,7 +186,9 @@ function showAnswer(a) {
   summary.textContent = text;
   summary.classList.toggle("hit", a.hazards.length > 0 || !a.covered);
   /* the message in the page's language (metadata.json messages_<lang>), else the publisher's English */
-  messageEl.textContent = a["message_" + lang] || ((lang === "en" ? "" : word("answer_en") + " ") + a.message);
+  const worded = a["message_" + lang];
+  messageEl.textContent = worded || ((lang === "en" ? "" : word("answer_en") + " ") + a.message);
+  messageEl.lang = worded ? lang : "en";
   hits.replaceChildren();
   a.hazards.forEach((h) => {
     const b = el("button", h.id + " · " + h.name + " · " + (T.statuses[h.status] || h.status) + " · " +
