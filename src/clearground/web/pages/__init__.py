@@ -70,14 +70,15 @@ def install(app: FastAPI) -> None:
 
         if exc.http_status == 401:
             return login_redirect(request)
-        from clearground.web.pages.render import render
+        from clearground.web.pages.messages_uk import translate
+        from clearground.web.pages.render import language, render
 
         return render(
             request,
             "error.html",
             status_code=exc.http_status,
             status=exc.http_status,
-            message=mask(exc.message),
+            message=translate(mask(exc.message), language(request)),
         )
 
     async def page_http_error(request: Request, exc: StarletteHTTPException):

@@ -176,6 +176,26 @@ PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
         "об'єктів: {n} — свідчення поза зареєстрованими небезпеками; рішення ухвалює "
         "фахівець з управління інформацією (нова підозріла небезпечна територія або пояснення)",
     ),
+    # access and lookups: what the error page says
+    (
+        re.compile(r"the (?P<role>\w+) role may not read (?P<kind>[\w ]+) records"),
+        "роль {role} не може переглядати записи цього виду ({kind})",
+    ),
+    (
+        re.compile(r"the (?P<role>\w+) role may not edit records"),
+        "роль {role} не може змінювати записи",
+    ),
+    (
+        re.compile(r"the (?P<role>\w+) role may not do this; it needs (?P<roles>.+)"),
+        "роль {role} не може цього зробити; потрібна роль {roles}",
+    ),
+    (
+        re.compile(r"(?P<what>[\w ]+) (?P<id>[A-Z]{2}-\S+) not found"),
+        "{id}: запис не знайдено ({what})",
+    ),
+    (re.compile(r"submission (?P<id>\S+) not found"), "подання {id} не знайдено"),
+    (re.compile(r"user (?P<name>\S+): no such user"), "користувача {name} немає"),
+    (re.compile(r"token (?P<id>\S+): no such token"), "токена {id} немає"),
 ]
 
 
