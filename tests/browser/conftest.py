@@ -18,13 +18,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CLEARGROUND_CHROMIUM", "/usr/bin/chromium")
@@ -85,14 +84,6 @@ def demo_template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     return path, logins
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def demo(demo_template, tmp_path_factory) -> tuple[str, dict[str, str]]:
     """A copy of the demo database for this module: (its URL, the logins)."""
@@ -106,35 +97,9 @@ def demo(demo_template, tmp_path_factory) -> tuple[str, dict[str, str]]:
 def live_server(demo, tmp_path_factory) -> Iterator[str]:
     """``clearground serve`` over this module's demo database on a free loopback port."""
     url, _ = demo
-    port = _free_port()
     log = tmp_path_factory.mktemp("browser-serve") / "serve.log"
-    env = {**os.environ, "CLEARGROUND_DB": url, "PYTHONPATH": str(ROOT / "src")}
-    env.pop("CLEARGROUND_CONFIG", None)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "clearground.cli", "serve", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("server did not start:\n" + log.read_text()) from None
-                time.sleep(0.1)
+    with serving(url, log) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.serving import free_port
 from tests.web import ogc_fixtures
-from tests.web.conftest import free_port
 from tests.web.ogc_fixtures import NAME, NEEDLES
 
 ogc_db = ogc_fixtures.ogc_db
