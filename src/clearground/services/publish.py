@@ -21,6 +21,7 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,10 +34,12 @@ import shapely
 from clearground import __version__
 from clearground.domain.errors import BadInput
 from clearground.domain.validation import UKRAINE, Region
+from clearground.formats import format_for_path
+from clearground.formats.writing import write_table
 from clearground.services import check as check_service
 from clearground.services import publish_site, publish_tiles
 from clearground.services.coverage import covered_area
-from clearground.services.hazard_records import write_hazards
+from clearground.services.hazard_records import hazard_table
 from clearground.services.projections import PUBLIC, location_json, published_hazard_json
 from clearground.store.base import Store, Version, format_time
 
@@ -168,7 +171,7 @@ def _build(
     work: Path,
     hazards: list[Version],
     places: list[Version],
-    coverage: tuple[str, Any, bool],
+    coverage_of: Callable[[], tuple[str, Any, bool]],
     *,
     as_of: str,
     languages: list[str],
@@ -176,7 +179,12 @@ def _build(
     region: Region,
     report: PublishReport,
 ) -> None:
-    """Write every file of the site into ``work`` (a new folder)."""
+    """Write every file of the site into ``work`` (a new folder).
+
+    The hazard tiles take most of the time (tippecanoe, on every core): they are started as soon
+    as their input is written, and everything else (admin tiles, what the database covers,
+    FlatGeobuf, downloads) is made while they build. The hazards are projected once, for the
+    tiles, the FlatGeobuf and every download."""
     tmp = work / ".build"
     tmp.mkdir()
     rows = [published_hazard_json(v, PUBLIC) for v in hazards]
@@ -206,9 +214,16 @@ def _build(
         )
         downloads = work / "downloads"
         downloads.mkdir()
+        table = hazard_table(hazards, published=True, rows=rows)
         with ThreadPoolExecutor(max_workers=2) as pool:
             jobs = [
-                pool.submit(write_hazards, hazards, downloads / name, hxl=True, published=True)
+                pool.submit(
+                    write_table,
+                    format_for_path(downloads / name, hxl=True),
+                    downloads / name,
+                    table,
+                    layer="hazard_areas",
+                )
                 for name, _ in DOWNLOADS
             ]
             _write_fgb(
@@ -217,6 +232,7 @@ def _build(
                 {k: [r[k] for r in rows] for k in CHECK_FIELDS},
                 "hazards",
             )
+            coverage = coverage_of()
             what, covered, no_hazards = coverage
             parts = shapely.get_parts(covered) if not covered.is_empty else np.zeros(0, object)
             _write_fgb(work / "coverage.fgb", parts, {"what": [what] * len(parts)}, "coverage")
@@ -287,7 +303,6 @@ def publish(
     when = as_of or format_time(datetime.now(UTC))
     hazards = store.list("hazard", as_of=as_of)
     places = store.list("location", as_of=as_of)
-    coverage = covered_area(store, region, as_of=as_of)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.publish-", dir=target.parent))
     work.chmod(0o755)  # mkdtemp makes it private; a web server must read the site
@@ -297,7 +312,7 @@ def publish(
             work,
             hazards,
             places,
-            coverage,
+            lambda: covered_area(store, region, as_of=as_of),
             as_of=when,
             languages=languages,
             publisher=publisher,
