@@ -30,6 +30,7 @@ CONTRACT_KEYS = (
     "publisher",
     "coverage",
     "bbox",
+    "region",
     "hazards",
     "wording",
     "messages",
@@ -208,7 +209,8 @@ def test_metadata_and_coverage(published):
     assert meta["wording"] == "Unrecorded hazards may exist."
     assert meta["hazards"] == len(hazards_of(published.db)) and meta["synthetic"] is True
     assert meta["publisher"] == AUTHOR and meta["languages"] == ["uk", "en"]
-    assert meta["buffer_m"] == 200.0 and meta["distance_tolerance_m"] > 0
+    assert meta["buffer_m"] == 200.0 and meta["distance_tolerance_m"] == 0.1
+    assert meta["region"] == [22.0, 44.0, 40.5, 52.5]  # the operating region (the default)
     for item in meta["downloads"]:
         assert (published.dir / item["file"]).stat().st_size == item["size"]
     assert {i["format"] for i in meta["downloads"]} >= {"GeoJSON", "GeoPackage"}
