@@ -36,11 +36,16 @@ GOAL_SECONDS = 60.0
 GOAL_RATIO = 1.5
 
 
-def cpu_seconds() -> float:
-    """CPU time (user + system) of this process and of its children that have ended."""
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time (user + system) of this process, and of its children that have ended."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def cpu_since(before: tuple[float, float]) -> tuple[float, float]:
+    now = cpu_seconds()
+    return now[0] - before[0], now[1] - before[1]
 
 
 def build_db(folder: Path, n: int) -> str:
@@ -71,10 +76,10 @@ def floor(folder: Path, geoms: np.ndarray, props: list[dict]) -> tuple[float, fl
     args = publish_tiles.tippecanoe_args(out, sources, publish_tiles.HAZARD_OPTIONS)
     cpu, start = cpu_seconds(), time.perf_counter()
     subprocess.run(args, check=True, env={**os.environ, "TMPDIR": str(folder)})
-    return time.perf_counter() - start, cpu_seconds() - cpu, out.stat().st_size
+    return time.perf_counter() - start, sum(cpu_since(cpu)), out.stat().st_size
 
 
-def polygon_floor(folder: Path, geoms: np.ndarray, props: list[dict]) -> tuple[float, int]:
+def polygon_floor(folder: Path, geoms: np.ndarray, props: list[dict]) -> tuple[float, float, int]:
     """The first floor: tippecanoe on one GeoJSON of the polygons alone, at every zoom."""
     import shapely
 
@@ -94,9 +99,9 @@ def polygon_floor(folder: Path, geoms: np.ndarray, props: list[dict]) -> tuple[f
     out = folder / "polygon-floor.pmtiles"
     args = [publish_tiles.tippecanoe_program(), "-o", str(out), "-l", "hazards", "-Z4", "-z14"]
     args += [a for a in publish_tiles._OPTIONS if a != "--read-parallel"]
-    start = time.perf_counter()
+    cpu, start = cpu_seconds(), time.perf_counter()
     subprocess.run([*args, str(src)], check=True, env={**os.environ, "TMPDIR": str(folder)})
-    return time.perf_counter() - start, out.stat().st_size
+    return time.perf_counter() - start, sum(cpu_since(cpu)), out.stat().st_size
 
 
 def gdal(folder: Path, geoms: np.ndarray, props: list[dict]) -> tuple[float, int]:
@@ -151,17 +156,22 @@ def main() -> int:
             floors.append(floor(folder, geoms, props))
             cpu = cpu_seconds()
             report = publish(store, folder / "site", publisher="bench")
-            runs.append((report.seconds, cpu_seconds() - cpu))
+            python, tippecanoe = cpu_since(cpu)
+            runs.append((report.seconds, python + tippecanoe, python, tippecanoe))
             print(
                 f"  run {i + 1}: floor {floors[-1][0]:.1f} s ({floors[-1][1]:.1f} CPU s), "
-                f"publish {runs[-1][0]:.1f} s ({runs[-1][1]:.1f} CPU s), load average "
-                f"{os.getloadavg()[0]:.1f}"
+                f"publish {runs[-1][0]:.1f} s ({runs[-1][1]:.1f} CPU s: {python:.1f} in "
+                f"Python, {tippecanoe:.1f} in tippecanoe), load average "
+                f"{os.getloadavg()[0]:.1f}",
+                flush=True,
             )
         store.close()
         base = statistics.median(f[0] for f in floors)
         base_cpu = statistics.median(f[1] for f in floors)
         total = statistics.median(r[0] for r in runs)
         total_cpu = statistics.median(r[1] for r in runs)
+        python_cpu = statistics.median(r[2] for r in runs)
+        tippecanoe_cpu = statistics.median(r[3] for r in runs)
         base_size = floors[-1][2]
         tiles = report.files["hazards.pmtiles"]
         ratio = total / base
@@ -171,8 +181,9 @@ def main() -> int:
             f"{os.cpu_count()} cores)"
         )
         print(
-            f"CPU: publish {total_cpu:.1f} s, tippecanoe alone {base_cpu:.1f} s "
-            f"({total_cpu / base_cpu:.2f}x)"
+            f"CPU: publish {total_cpu:.1f} s ({python_cpu:.1f} s in Python, "
+            f"{tippecanoe_cpu:.1f} s in tippecanoe: hazards and admin), tippecanoe alone "
+            f"{base_cpu:.1f} s ({total_cpu / base_cpu:.2f}x)"
         )
         print(
             f"tiles: hazards.pmtiles {tiles / 1e6:,.1f} MB, admin.pmtiles "
@@ -182,10 +193,10 @@ def main() -> int:
         for name, size in report.files.items():
             print(f"  {name}: {size / 1e6:,.2f} MB")
         if args.polygon_floor:
-            p, p_size = polygon_floor(folder, geoms, props)
+            p, p_cpu, p_size = polygon_floor(folder, geoms, props)
             print(
-                f"first floor (polygons alone at every zoom, one GeoJSON): {p:.1f} s, "
-                f"{p_size / 1e6:,.1f} MB; publish is {total / p:.2f}x that"
+                f"first floor (polygons alone at every zoom, one GeoJSON): {p:.1f} s "
+                f"({p_cpu:.1f} CPU s), {p_size / 1e6:,.1f} MB; publish is {total / p:.2f}x that"
             )
         if args.gdal:
             g, g_size = gdal(folder, geoms, props)

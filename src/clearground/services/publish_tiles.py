@@ -152,19 +152,22 @@ class TileBuild:
 def _features(
     geoms: np.ndarray, props: list[dict[str, Any]], zooms: list[tuple[int, int]]
 ) -> bytes:
-    """Newline-delimited GeoJSON features, each with tippecanoe's per-feature zoom range."""
+    """Newline-delimited GeoJSON features, each with tippecanoe's per-feature zoom range (GEOS
+    writes the geometries, orjson the rest)."""
     texts = shapely.to_geojson(geoms)
-    out = bytearray()
-    for text, p, (lo, hi) in zip(texts, props, zooms, strict=True):
-        out += b'{"type":"Feature","tippecanoe":{"minzoom":%d,"maxzoom":%d},"properties":' % (
-            lo,
-            hi,
+    fragment = orjson.Fragment
+    lines = [
+        orjson.dumps(
+            {
+                "type": "Feature",
+                "tippecanoe": {"minzoom": lo, "maxzoom": hi},
+                "properties": p,
+                "geometry": fragment(text),
+            }
         )
-        out += orjson.dumps(p)
-        out += b',"geometry":'
-        out += text.encode()
-        out += b"}\n"
-    return bytes(out)
+        for text, p, (lo, hi) in zip(texts, props, zooms, strict=True)
+    ]
+    return b"\n".join(lines) + b"\n" if lines else b""
 
 
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
