@@ -20,6 +20,8 @@ from pmtiles.tile import Compression
 
 from clearground.services import check as check_service
 from clearground.services import publish_tiles
+from clearground.services.projections import PUBLIC, published_hazard_json, published_tile_json
+from clearground.services.publish import TILE_FIELDS
 from clearground.store import open_store
 from tests.publish.conftest import AUTHOR, KYIV, run_cli
 
@@ -183,6 +185,10 @@ def test_every_hazard_at_every_zoom(published):
         seen_props = next(f["properties"] for f in feats if f["properties"]["id"] == v.id)
         assert seen_props["name"] == v.record.name and seen_props["status"] == str(v.record.status)
     assert set(seen_props) == {"id", "name", "status", "classification", "area_m2", "admin_pcode"}
+    # the tiles' properties are the public JSON's, key for key
+    for v in current:
+        public = published_hazard_json(v, PUBLIC)
+        assert published_tile_json(v, PUBLIC) == {k: public[k] for k in TILE_FIELDS}
 
 
 @pytest.mark.filterwarnings("ignore:Invalid value type:RuntimeWarning")  # the CSV's HXL row

@@ -41,7 +41,12 @@ from clearground.services import check as check_service
 from clearground.services import publish_site, publish_tiles
 from clearground.services.coverage import covered_area
 from clearground.services.hazard_records import hazard_table
-from clearground.services.projections import PUBLIC, location_json, published_hazard_json
+from clearground.services.projections import (
+    PUBLIC,
+    location_json,
+    published_hazard_json,
+    published_tile_json,
+)
 from clearground.store.base import Store, Version, format_time
 
 __all__ = ["DISTANCE_TOLERANCE_M", "DOWNLOADS", "TILE_FIELDS", "PublishReport", "publish"]
@@ -201,7 +206,6 @@ def _build(
     tiles, the FlatGeobuf and every download."""
     tmp = work / ".build"
     tmp.mkdir()
-    rows = [published_hazard_json(v, PUBLIC) for v in hazards]
     geoms = np.array([v.record.geometry for v in hazards], dtype=object)
     bounds = region.bounds
     centre = ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
@@ -210,11 +214,12 @@ def _build(
             work / "hazards.pmtiles",
             tmp,
             geoms,
-            [{k: r[k] for k in TILE_FIELDS} for r in rows],
+            [published_tile_json(v, PUBLIC) for v in hazards],
             centre,
         )
     ]
     try:
+        rows = [published_hazard_json(v, PUBLIC) for v in hazards]
         admin = [location_json(v, PUBLIC) for v in places]
         admin_geoms = np.array([v.record.geometry for v in places], dtype=object)
         builds.append(
