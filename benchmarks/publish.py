@@ -1,11 +1,17 @@
 """``clearground publish`` of SYNTHETIC hazard areas, against tippecanoe alone in the same run.
 
-Floor: tippecanoe alone, with the same no-dropping options, on a GeoJSON of the same hazard
-polygons (the tiles are the part of a publish nothing can make cheaper). Measured: the publish
-service on a SQLite database holding those hazards and SYNTHETIC admin areas (its read of the
-database, tiles, FlatGeobuf, downloads, metadata), in process. ``--gdal`` also times GDAL's
-PMTiles driver on the same polygons (one layer at every zoom, no size or feature limit: less
-than a publish asks), the alternative the tiles could have been built with.
+Floor: tippecanoe alone on the very input a publish gives it (the same line-delimited GeoJSON
+of both layers, polygons and the points where a polygon is too small to draw, with the same
+options), written before the clock starts: the tiles are the part of a publish nothing can make
+cheaper. Measured: the publish service on a SQLite database holding those hazards and SYNTHETIC
+admin areas (its read of the database, tiles, FlatGeobuf, downloads, metadata), in process.
+Both are timed on the wall clock and in CPU seconds (this process and its children): on a
+machine others share, CPU seconds move less with the load than the wall clock does.
+``--repeat N`` runs floor and publish N times in turn and reports medians. ``--polygon-floor``
+also times the floor of the first version of this benchmark: tippecanoe on one GeoJSON of the
+polygons alone at every zoom (no points layer). ``--gdal`` also times GDAL's PMTiles driver on
+the same polygons (one layer at every zoom, no size or feature limit: less than a publish asks),
+the alternative the tiles could have been built with.
 
     .venv/bin/python benchmarks/publish.py                   # 10,000 hazards, a quick run
     .venv/bin/python benchmarks/publish.py --hazards 100000  # the full figure (goal: < 60 s)
@@ -16,6 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +34,18 @@ import numpy as np
 
 GOAL_SECONDS = 60.0
 GOAL_RATIO = 1.5
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time (user + system) of this process, and of its children that have ended."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def cpu_since(before: tuple[float, float]) -> tuple[float, float]:
+    now = cpu_seconds()
+    return now[0] - before[0], now[1] - before[1]
 
 
 def build_db(folder: Path, n: int) -> str:
@@ -47,8 +67,20 @@ def build_db(folder: Path, n: int) -> str:
     return url
 
 
-def floor(folder: Path, geoms: np.ndarray, props: list[dict]) -> tuple[float, int]:
-    """tippecanoe alone on a GeoJSON of the same polygons, with publish's no-drop options."""
+def floor(folder: Path, geoms: np.ndarray, props: list[dict]) -> tuple[float, float, int]:
+    """tippecanoe alone on the input publish gives it: wall s, CPU s, archive size."""
+    from clearground.services import publish_tiles
+
+    out = folder / "floor.pmtiles"
+    sources = publish_tiles.write_layers(out, folder, publish_tiles.hazard_layers(geoms, props))
+    args = publish_tiles.tippecanoe_args(out, sources, publish_tiles.HAZARD_OPTIONS)
+    cpu, start = cpu_seconds(), time.perf_counter()
+    subprocess.run(args, check=True, env={**os.environ, "TMPDIR": str(folder)})
+    return time.perf_counter() - start, sum(cpu_since(cpu)), out.stat().st_size
+
+
+def polygon_floor(folder: Path, geoms: np.ndarray, props: list[dict]) -> tuple[float, float, int]:
+    """The first floor: tippecanoe on one GeoJSON of the polygons alone, at every zoom."""
     import shapely
 
     from clearground.services import publish_tiles
@@ -64,12 +96,12 @@ def floor(folder: Path, geoms: np.ndarray, props: list[dict]) -> tuple[float, in
             )
         )
         fh.write("\n]}\n")
-    out = folder / "floor.pmtiles"
+    out = folder / "polygon-floor.pmtiles"
     args = [publish_tiles.tippecanoe_program(), "-o", str(out), "-l", "hazards", "-Z4", "-z14"]
     args += [a for a in publish_tiles._OPTIONS if a != "--read-parallel"]
-    start = time.perf_counter()
+    cpu, start = cpu_seconds(), time.perf_counter()
     subprocess.run([*args, str(src)], check=True, env={**os.environ, "TMPDIR": str(folder)})
-    return time.perf_counter() - start, out.stat().st_size
+    return time.perf_counter() - start, sum(cpu_since(cpu)), out.stat().st_size
 
 
 def gdal(folder: Path, geoms: np.ndarray, props: list[dict]) -> tuple[float, int]:
@@ -101,6 +133,8 @@ def gdal(folder: Path, geoms: np.ndarray, props: list[dict]) -> tuple[float, int
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hazards", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=1, help="floor and publish N times each")
+    parser.add_argument("--polygon-floor", action="store_true", help="also the first floor")
     parser.add_argument("--gdal", action="store_true", help="also time GDAL's PMTiles driver")
     args = parser.parse_args()
     from clearground.services.projections import PUBLIC, published_hazard_json
@@ -116,10 +150,29 @@ def main() -> int:
         versions = store.list("hazard")
         geoms = np.array([v.record.geometry for v in versions], dtype=object)
         props = [{k: published_hazard_json(v, PUBLIC)[k] for k in TILE_FIELDS} for v in versions]
-        base, base_size = floor(folder, geoms, props)
-        report = publish(store, folder / "site", publisher="bench")
-        total = report.seconds
+        del versions
+        floors, runs = [], []
+        for i in range(max(args.repeat, 1)):
+            floors.append(floor(folder, geoms, props))
+            cpu = cpu_seconds()
+            report = publish(store, folder / "site", publisher="bench")
+            python, tippecanoe = cpu_since(cpu)
+            runs.append((report.seconds, python + tippecanoe, python, tippecanoe))
+            print(
+                f"  run {i + 1}: floor {floors[-1][0]:.1f} s ({floors[-1][1]:.1f} CPU s), "
+                f"publish {runs[-1][0]:.1f} s ({runs[-1][1]:.1f} CPU s: {python:.1f} in "
+                f"Python, {tippecanoe:.1f} in tippecanoe), load average "
+                f"{os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
         store.close()
+        base = statistics.median(f[0] for f in floors)
+        base_cpu = statistics.median(f[1] for f in floors)
+        total = statistics.median(r[0] for r in runs)
+        total_cpu = statistics.median(r[1] for r in runs)
+        python_cpu = statistics.median(r[2] for r in runs)
+        tippecanoe_cpu = statistics.median(r[3] for r in runs)
+        base_size = floors[-1][2]
         tiles = report.files["hazards.pmtiles"]
         ratio = total / base
         print(
@@ -128,12 +181,23 @@ def main() -> int:
             f"{os.cpu_count()} cores)"
         )
         print(
+            f"CPU: publish {total_cpu:.1f} s ({python_cpu:.1f} s in Python, "
+            f"{tippecanoe_cpu:.1f} s in tippecanoe: hazards and admin), tippecanoe alone "
+            f"{base_cpu:.1f} s ({total_cpu / base_cpu:.2f}x)"
+        )
+        print(
             f"tiles: hazards.pmtiles {tiles / 1e6:,.1f} MB, admin.pmtiles "
             f"{report.files['admin.pmtiles'] / 1e6:,.1f} MB; tippecanoe alone "
             f"{base_size / 1e6:,.1f} MB"
         )
         for name, size in report.files.items():
             print(f"  {name}: {size / 1e6:,.2f} MB")
+        if args.polygon_floor:
+            p, p_cpu, p_size = polygon_floor(folder, geoms, props)
+            print(
+                f"first floor (polygons alone at every zoom, one GeoJSON): {p:.1f} s "
+                f"({p_cpu:.1f} CPU s), {p_size / 1e6:,.1f} MB; publish is {total / p:.2f}x that"
+            )
         if args.gdal:
             g, g_size = gdal(folder, geoms, props)
             print(

@@ -202,7 +202,8 @@ def test_check_in_the_browser_equals_the_cli(page, published):
         assert "error" not in js, (where, js)
         assert [h["id"] for h in js["hazards"]] == [h["id"] for h in cli["hazards"]], where
         for a, b in zip(js["hazards"], cli["hazards"], strict=True):
-            assert abs(a["distance_m"] - b["distance_m"]) <= tolerance, (where, a, b)
+            # both are rounded to 0.1 m: compare them as the decimals they are
+            assert abs(a["distance_m"] - b["distance_m"]) <= tolerance + 1e-9, (where, a, b)
             assert (a["name"], a["status"], a["classification"]) == (
                 b["name"],
                 b["status"],
@@ -217,6 +218,25 @@ def test_check_in_the_browser_equals_the_cli(page, published):
     assert found >= 20, "the queries find hazards"
     assert any(not a["covered"] for a in answers) and any(a["covered"] for a in answers)
     assert answers[-9]["uncovered"], "the route that leaves the region is partly uncovered"
+
+
+def test_a_likely_swapped_lat_lon_is_refused_as_the_cli_refuses_it(page, published):
+    """metadata.json's ``region``: the page refuses a point or route given as lat, lon with the
+    check's own words, and answers nothing about hazards there."""
+    from clearground.domain.errors import BadInput
+
+    assert page.evaluate("window.clearground.metadata.region") == [22.0, 44.0, 40.5, 52.5]
+    for geometry in (
+        shapely.Point(50.45, 30.52),  # Kyiv as lat, lon
+        shapely.LineString([(50.4, 30.4), (50.5, 30.7)]),
+    ):
+        js = page.evaluate(
+            "(g) => window.clearground.check(g, 200)", shapely.geometry.mapping(geometry)
+        )
+        with pytest.raises(BadInput) as said:
+            _cli_check(published.db, geometry, 200)
+        assert js == {"error": str(said.value)}
+        assert "likely swapped lat/lon" in js["error"]
 
 
 def test_works_with_only_the_site_reachable(browser, site, published):

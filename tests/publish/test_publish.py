@@ -20,6 +20,8 @@ from pmtiles.tile import Compression
 
 from clearground.services import check as check_service
 from clearground.services import publish_tiles
+from clearground.services.projections import PUBLIC, published_hazard_json, published_tile_json
+from clearground.services.publish import TILE_FIELDS
 from clearground.store import open_store
 from tests.publish.conftest import AUTHOR, KYIV, run_cli
 
@@ -30,6 +32,7 @@ CONTRACT_KEYS = (
     "publisher",
     "coverage",
     "bbox",
+    "region",
     "hazards",
     "wording",
     "messages",
@@ -182,6 +185,10 @@ def test_every_hazard_at_every_zoom(published):
         seen_props = next(f["properties"] for f in feats if f["properties"]["id"] == v.id)
         assert seen_props["name"] == v.record.name and seen_props["status"] == str(v.record.status)
     assert set(seen_props) == {"id", "name", "status", "classification", "area_m2", "admin_pcode"}
+    # the tiles' properties are the public JSON's, key for key
+    for v in current:
+        public = published_hazard_json(v, PUBLIC)
+        assert published_tile_json(v, PUBLIC) == {k: public[k] for k in TILE_FIELDS}
 
 
 @pytest.mark.filterwarnings("ignore:Invalid value type:RuntimeWarning")  # the CSV's HXL row
@@ -214,7 +221,8 @@ def test_metadata_and_coverage(published):
     assert meta["wording"] == "Unrecorded hazards may exist."
     assert meta["hazards"] == len(hazards_of(published.db)) and meta["synthetic"] is True
     assert meta["publisher"] == AUTHOR and meta["languages"] == ["uk", "en"]
-    assert meta["buffer_m"] == 200.0 and meta["distance_tolerance_m"] > 0
+    assert meta["buffer_m"] == 200.0 and meta["distance_tolerance_m"] == 0.1
+    assert meta["region"] == [22.0, 44.0, 40.5, 52.5]  # the operating region (the default)
     for item in meta["downloads"]:
         assert (published.dir / item["file"]).stat().st_size == item["size"]
     assert {i["format"] for i in meta["downloads"]} >= {"GeoJSON", "GeoPackage"}

@@ -29,6 +29,7 @@ __all__ = [
     "export",
     "handover",
     "history",
+    "hazard_table",
     "history_rows",
     "list_hazards",
     "parse_changes",
@@ -204,8 +205,25 @@ def write_hazards(
     (``projections.published_hazard_json``: no notes, free attributes, author or reason)."""
     path = Path(path)
     fmt = format_for_path(path, format_name, hxl=hxl)
+    table = hazard_table(versions, str(path), published=published)
+    from clearground.formats.writing import write_table
+
+    write_table(fmt, path, table, layer="hazard_areas")
+    return len(table)
+
+
+def hazard_table(
+    versions: list[Version],
+    source: str = "",
+    *,
+    published: bool = False,
+    rows: list[dict[str, Any]] | None = None,
+) -> FeatureTable:
+    """The export table of hazard versions (``rows``: their projection, if already made), so
+    that one table can be written to several files without projecting each time."""
     project = published_hazard_json if published else hazard_json
-    rows = [project(v, PUBLIC) for v in versions]
+    if rows is None:
+        rows = [project(v, PUBLIC) for v in versions]
     omitted = PUBLISHED_OMITS if published else ()
     columns: dict[str, np.ndarray] = {}
     for name in (n for n in EXPORT_COLUMNS if n not in omitted):
@@ -234,10 +252,6 @@ def write_hazards(
         keys += [k for k in r.get("attributes", ()) if k not in keys and k not in columns]
     for key in keys:
         columns[key] = table_column([r["attributes"].get(key) for r in rows])
-    table = FeatureTable(
-        str(path), np.array([v.record.geometry for v in versions], dtype=object), columns
+    return FeatureTable(
+        source, np.array([v.record.geometry for v in versions], dtype=object), columns
     )
-    from clearground.formats.writing import write_table
-
-    write_table(fmt, path, table, layer="hazard_areas")
-    return len(rows)

@@ -35,17 +35,21 @@ from clearground.domain.errors import CleargroundError
 
 __all__ = [
     "ADMIN_MAX_ZOOM",
+    "HAZARD_OPTIONS",
     "MAX_ZOOM",
     "MIN_POLYGON_PX",
     "MIN_ZOOM",
     "TileBuild",
     "TilesFailed",
+    "hazard_layers",
     "polygon_min_zooms",
     "representative_points",
     "start_admin_tiles",
     "start_hazard_tiles",
+    "tippecanoe_args",
     "tippecanoe_program",
     "write_empty",
+    "write_layers",
 ]
 
 MIN_ZOOM = 4
@@ -148,19 +152,22 @@ class TileBuild:
 def _features(
     geoms: np.ndarray, props: list[dict[str, Any]], zooms: list[tuple[int, int]]
 ) -> bytes:
-    """Newline-delimited GeoJSON features, each with tippecanoe's per-feature zoom range."""
+    """Newline-delimited GeoJSON features, each with tippecanoe's per-feature zoom range (GEOS
+    writes the geometries, orjson the rest)."""
     texts = shapely.to_geojson(geoms)
-    out = bytearray()
-    for text, p, (lo, hi) in zip(texts, props, zooms, strict=True):
-        out += b'{"type":"Feature","tippecanoe":{"minzoom":%d,"maxzoom":%d},"properties":' % (
-            lo,
-            hi,
+    fragment = orjson.Fragment
+    lines = [
+        orjson.dumps(
+            {
+                "type": "Feature",
+                "tippecanoe": {"minzoom": lo, "maxzoom": hi},
+                "properties": p,
+                "geometry": fragment(text),
+            }
         )
-        out += orjson.dumps(p)
-        out += b',"geometry":'
-        out += text.encode()
-        out += b"}\n"
-    return bytes(out)
+        for text, p, (lo, hi) in zip(texts, props, zooms, strict=True)
+    ]
+    return b"\n".join(lines) + b"\n" if lines else b""
 
 
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -204,18 +211,49 @@ def write_empty(
         )
 
 
+def tippecanoe_args(out: Path, sources: dict[str, Path], extra: list[str]) -> list[str]:
+    """The tippecanoe command that builds ``out`` from each layer's file (``sources``)."""
+    args = [tippecanoe_program(), "-o", str(out), *_OPTIONS, *extra]
+    for layer, src in sources.items():
+        args += ["-L", f"{layer}:{src}"]
+    return args
+
+
+def write_layers(out: Path, work: Path, layers: dict[str, bytes]) -> dict[str, Path]:
+    """Write each layer's features into ``work``, named after ``out``; the files by layer."""
+    sources = {}
+    for layer, data in layers.items():
+        sources[layer] = work / f"{out.stem}.{layer}.geojsonl"
+        sources[layer].write_bytes(data)
+    return sources
+
+
 def _start(name: str, out: Path, work: Path, layers: dict[str, bytes], extra: list[str]):
     """Write each layer's features beside ``out`` and start tippecanoe on them."""
-    args = [tippecanoe_program(), "-o", str(out), *_OPTIONS, *extra]
-    for layer, data in layers.items():
-        src = work / f"{out.stem}.{layer}.geojsonl"
-        src.write_bytes(data)
-        args += ["-L", f"{layer}:{src}"]
+    args = tippecanoe_args(out, write_layers(out, work, layers), extra)
     log = work / f"{out.stem}.log"
     env = {**os.environ, "TMPDIR": str(work)}
     with log.open("wb") as fh:
         process = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, env=env)
     return TileBuild(name, process, log)
+
+
+def hazard_layers(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, bytes]:
+    """The features of ``hazards.pmtiles`` by layer: ``hazards`` (each polygon from the zoom it
+    is big enough to draw at) and ``hazard_points`` (its point at every zoom below that)."""
+    first = polygon_min_zooms(geoms)
+    poly_zooms = [(min(int(z), MAX_ZOOM), MAX_ZOOM) for z in first]
+    small = np.flatnonzero(first > MIN_ZOOM)
+    points = representative_points(geoms[small]) if len(small) else np.zeros(0, dtype=object)
+    point_zooms = [(MIN_ZOOM, min(int(first[i]) - 1, MAX_ZOOM)) for i in small]
+    return {
+        "hazards": _features(geoms, props, poly_zooms),
+        "hazard_points": _features(points, [props[i] for i in small], point_zooms),
+    }
+
+
+#: tippecanoe's options for ``hazards.pmtiles`` beyond :data:`_OPTIONS`.
+HAZARD_OPTIONS = ["-Z", str(MIN_ZOOM), "-z", str(MAX_ZOOM), "-n", "hazards"]
 
 
 def start_hazard_tiles(
@@ -231,17 +269,7 @@ def start_hazard_tiles(
     if len(geoms) == 0:
         write_empty(out, ["hazards", "hazard_points"], (MIN_ZOOM, MAX_ZOOM), center)
         return TileBuild(out.name, None, work / "none.log")
-    first = polygon_min_zooms(geoms)
-    poly_zooms = [(min(int(z), MAX_ZOOM), MAX_ZOOM) for z in first]
-    small = np.flatnonzero(first > MIN_ZOOM)
-    points = representative_points(geoms[small]) if len(small) else np.zeros(0, dtype=object)
-    point_zooms = [(MIN_ZOOM, min(int(first[i]) - 1, MAX_ZOOM)) for i in small]
-    layers = {
-        "hazards": _features(geoms, props, poly_zooms),
-        "hazard_points": _features(points, [props[i] for i in small], point_zooms),
-    }
-    extra = ["-Z", str(MIN_ZOOM), "-z", str(MAX_ZOOM), "-n", "hazards"]
-    return _start(out.name, out, work, layers, extra)
+    return _start(out.name, out, work, hazard_layers(geoms, props), HAZARD_OPTIONS)
 
 
 def start_admin_tiles(
