@@ -4,7 +4,8 @@ The rules (domain/, services/) word their problems in English, the same for the 
 API and the pages (scripts and logs read them). A Ukrainian form page shows the common ones in
 Ukrainian by pattern: each pattern below is one English message; what it carries (field names,
 ids, values as typed, numbers, coordinates) goes over unchanged. A message no pattern matches
-is shown in English, as it was: never a guess.
+is shown in English, as it was: never a guess. Every other message of the rules is worded
+from the ``rules`` gettext catalogue (web/pages/rules_uk.py).
 """
 
 from __future__ import annotations
@@ -176,6 +177,10 @@ PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
         "об'єктів: {n} — свідчення поза зареєстрованими небезпеками; рішення ухвалює "
         "фахівець з управління інформацією (нова підозріла небезпечна територія або пояснення)",
     ),
+    (
+        re.compile(r"(?P<head>.*?: )?(?P<n>\d+) problems?; nothing was imported"),
+        lambda m: f"{m['head'] or ''}проблем: {m['n']}; нічого не імпортовано",
+    ),
     # access and lookups: what the error page says
     (
         re.compile(r"the (?P<role>\w+) role may not read (?P<kind>[\w ]+) records"),
@@ -200,14 +205,46 @@ PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
 
 
 def translate(message: str, lang: str) -> str:
-    """``message`` (English, from the rules) in ``lang``; itself when no pattern matches."""
+    """``message`` (English, from the rules) in ``lang``; itself when nothing matches. A
+    message of several lines (an import's problems) is worded line by line."""
     if lang != "uk":
         return message
+    if "\n" in message:
+        return "\n".join(translate(line, lang) for line in message.split("\n"))
+    worded = _word(message.strip(), lang, 0)
+    return message if worded is None else worded
+
+
+#: How deep a message inside a message is worded (``FILE:feature 3: hazard_id: ...``).
+DEPTH = 4
+_PREFIX = re.compile(r": ")
+
+
+def _word(message: str, lang: str, depth: int) -> str | None:
+    """The first of: a pattern above; a catalogue template that starts with words; a
+    ``WHERE: message`` whose message is worded; a template that starts with a value."""
+    from clearground.web.pages.rules_uk import WHERE, word
+
     for pattern, template in PATTERNS:
-        m = pattern.fullmatch(message.strip())
+        m = pattern.fullmatch(message)
         if m:
             return template(m) if callable(template) else template.format(**m.groupdict())
-    return message
+    if depth >= DEPTH:
+        return None
+
+    def value(text: str) -> str | None:
+        return _word(text, lang, depth + 1)
+
+    worded = word(message, lang, False, value)
+    if worded is not None:
+        return worded
+    for m in _PREFIX.finditer(message):
+        if not WHERE.fullmatch(message[: m.start()]):
+            continue  # words of the message, not where it is
+        rest = _word(message[m.end() :], lang, depth + 1)
+        if rest is not None:
+            return message[: m.end()] + rest
+    return word(message, lang, True, value)
 
 
 def translate_all(by_field: dict[str, list[str]], lang: str) -> dict[str, list[str]]:
