@@ -186,7 +186,7 @@ def _queries(published, n_points=50, n_routes=10):
 
 
 def test_check_in_the_browser_equals_the_cli(page, published):
-    from clearground.web.pages.check_messages import message_in
+    from clearground.web.pages.check_messages import message_in, with_language
 
     tolerance = page.evaluate("window.clearground.metadata.distance_tolerance_m")
     queries = _queries(published)
@@ -214,6 +214,8 @@ def test_check_in_the_browser_equals_the_cli(page, published):
         assert "safe" not in js["message"].lower()
         # the same message in Ukrainian (metadata.json messages_uk), as the server words it
         assert js["message_uk"] == message_in(cli, "uk"), (where, js["message_uk"])
+        # and what the data covers, as the server's ?lang=uk answer has it (coverage_uk)
+        assert js["coverage_uk"] == with_language(cli, "uk")["coverage_uk"], where
         found += len(cli["hazards"])
     assert found >= 20, "the queries find hazards"
     assert any(not a["covered"] for a in answers) and any(a["covered"] for a in answers)

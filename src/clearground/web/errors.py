@@ -38,16 +38,38 @@ TITLES = {
 }
 
 
-def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
+def problem(status: int, detail: str, lang: str | None = None, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status}
     body["detail"] = detail
     body.update(extra)
+    body.update(in_language(body, lang))
     from clearground.web.logs import current_request_id
 
     rid = current_request_id()
     if rid is not None:
         body["request_id"] = rid  # what to quote to whoever reads the server's log
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def in_language(body: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """``title_<lang>``, ``detail_<lang>`` (and ``problems_<lang>``) for a page that asked in
+    another language than English (``?lang=uk``); the English members are never changed."""
+    from clearground.web.pages.i18n import DEFAULT, LANGUAGES
+
+    if not lang or lang == DEFAULT or lang not in LANGUAGES:
+        return {}
+    from clearground.web.pages.messages_uk import translate
+
+    out = {f"title_{lang}": translate(body["title"], lang)}
+    out[f"detail_{lang}"] = translate(body["detail"], lang)
+    problems = body.get("problems")
+    if isinstance(problems, list) and all(isinstance(p, str) for p in problems):
+        out[f"problems_{lang}"] = [translate(p, lang) for p in problems]
+    return out
+
+
+def _lang(request: Request) -> str | None:
+    return request.query_params.get("lang")
 
 
 def install(app: FastAPI) -> None:
@@ -61,7 +83,7 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, ImportRejected):
             extra["problems"] = [mask(p) for p in exc.problems]
             status = 422  # well-formed, but its content is refused: every problem listed
-        response = problem(status, mask(exc.message), **extra)
+        response = problem(status, mask(exc.message), _lang(request), **extra)
         response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After, ...
         return response
 
@@ -71,11 +93,13 @@ def install(app: FastAPI) -> None:
             {"where": ".".join(str(x) for x in e.get("loc", ())), "problem": e.get("msg", "")}
             for e in exc.errors()
         ]
-        return problem(422, "the request does not fit this endpoint", problems=problems)
+        return problem(
+            422, "the request does not fit this endpoint", _lang(request), problems=problems
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return problem(exc.status_code, str(exc.detail))
+        return problem(exc.status_code, str(exc.detail), _lang(request))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -20,6 +20,12 @@ import clearground
 
 ROOT = Path(clearground.__file__).resolve().parent
 PACKAGES = ("domain", "services", "formats")
+#: What else a page can show: the web layer's own refusals (an upload, a parameter, a sign-in;
+#: not the OGC API's, which only its clients read) and the database's failures.
+MORE = ("web/*.py", "web/pages/*.py", "store/errors.py", "store/retry.py")
+#: Classes of the error family (and wrappers of theirs) a message is given to.
+ERRORS = ("Error", "Unavailable", "Aborted", "Rejected", "Refused", "Forbidden", "Unauthorized")
+ERRORS += ("NotFound", "Conflict", "BadInput", "TooManyRequests", "Exception")
 #: Exceptions that are the program's own mistakes, never a message to a user.
 NOT_MESSAGES = {"AttributeError", "TypeError", "AssertionError", "NotImplementedError"}
 #: Words in the name of a list or a target that holds messages.
@@ -94,6 +100,9 @@ def messages_in(tree: ast.AST) -> Iterator[tuple[int, str]]:
         elif isinstance(n, ast.Call) and _name(n.func) in ("append", "extend") and n.args:
             if _holds(n.func):
                 yield from ((n.lineno, t) for t in _strings(n.args[0]))
+        elif isinstance(n, ast.Call) and _name(n.func).endswith(ERRORS) and n.args:
+            if _name(n.func) not in NOT_MESSAGES:  # an error made here, raised elsewhere
+                yield from ((n.lineno, t) for t in _strings(n.args[0]))
         elif isinstance(n, ast.Call) and _name(n.func) == "__init__" and n.args:  # an error's own
             yield from ((n.lineno, t) for t in _strings(n.args[0]))
         elif isinstance(n, ast.Call) and _name(n.func) == "setdefault" and len(n.args) == 2:
@@ -111,12 +120,15 @@ def messages_in(tree: ast.AST) -> Iterator[tuple[int, str]]:
 def rule_messages() -> dict[str, list[str]]:
     """Every message template of the rules, with where it is (``services/x.py:12``)."""
     out: dict[str, list[str]] = {}
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            for line, template in messages_in(tree):
-                where = f"{path.relative_to(ROOT)}:{line}"
-                out.setdefault(template, []).append(where)
+    paths = [p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))]
+    paths += [p for pattern in MORE for p in sorted(ROOT.glob(pattern))]
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for line, template in messages_in(tree):
+            if any("\u0400" <= c <= "\u04ff" for c in template):
+                continue  # already Ukrainian (a page's own wording)
+            where = f"{path.relative_to(ROOT)}:{line}"
+            out.setdefault(template, []).append(where)
     return out
 
 

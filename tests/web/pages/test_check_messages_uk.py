@@ -122,3 +122,50 @@ def test_the_map_page_asks_for_the_check_in_its_language(client):
     )
     js = client.get("/static/js/map.js").text
     assert 'url += "&lang="' in js and 'answer["message_" + cfg.lang]' in js
+
+
+def test_the_api_adds_coverage_uk_and_keeps_coverage(client, recorded):
+    point = {"lon": 30.005, "lat": 50.005}
+    english = client.get("/api/v1/check", params=point).json()
+    assert "coverage_uk" not in english
+    uk = client.get("/api/v1/check", params={**point, "lang": "uk"}).json()
+    assert uk["coverage"] == english["coverage"]  # the English text, byte for byte
+    assert uk["coverage_uk"] == coverage_text(english["coverage"], "uk") != english["coverage"]
+    assert uk["coverage_uk"].startswith("операційний регіон (довгота від ")
+    empty = {"lon": 30.0, "lat": 50.0, "lang": "uk"}
+    assert client.get("/api/v1/check", params={**empty, "lon": 35.0}).json()["coverage_uk"]
+
+
+def test_a_refused_check_says_why_in_ukrainian_for_a_page(client, recorded):
+    """problem+json: ``title_uk``, ``detail_uk`` and ``problems_uk`` beside the English
+    members (unchanged) when a page asks with ``lang=uk``; none without it."""
+    line = {"type": "LineString", "coordinates": [[-179.5, 50.0], [179.5, 50.01]]}
+    plain = client.post("/api/v1/check", json=line)
+    assert plain.status_code == 400
+    body = plain.json()
+    assert "antimeridian" in body["detail"] and "detail_uk" not in body
+    uk = client.post("/api/v1/check", json=line, params={"lang": "uk"}).json()
+    assert uk["detail"] == body["detail"] and uk["title"] == body["title"]
+    assert uk["detail_uk"].startswith("маршрут: довготи від -179.5 до 179.5: він перетинає ")
+    assert uk["title_uk"] == "Неправильний запит"
+    # an import's refusal: every problem in Ukrainian too
+    outside = {"type": "LineString", "coordinates": [[200.0, 50.0], [201.0, 50.0]]}
+    body = client.post("/api/v1/check", json=outside).json()
+    uk = client.post("/api/v1/check", json=outside, params={"lang": "uk"}).json()
+    assert uk["status"] == 422 and uk["problems"] == body["problems"]
+    assert uk["title_uk"] == "Вміст не можна обробити"
+    assert uk["problems_uk"] == [
+        p.replace("coordinates outside lon/lat range", "координати поза межами довготи й широти")
+        for p in body["problems"]
+    ]
+    assert "проблем: 1; нічого не імпортовано" in uk["detail_uk"], uk["detail_uk"]
+    js = client.get("/static/js/map.js").text
+    assert 'j["detail_" + cfg.lang]' in js and 'answer["coverage_" + cfg.lang]' in js
+
+
+def test_an_error_page_of_the_web_layer_is_in_ukrainian(client):
+    html = {"accept": "text/html"}
+    uk = client.get("/no-such-page", params={"lang": "uk"}, headers=html)
+    assert uk.status_code == 404 and "Не знайдено" in uk.text
+    en = client.get("/no-such-page", params={"lang": "en"}, headers=html)
+    assert en.status_code == 404 and "Not Found" in en.text

@@ -1,5 +1,6 @@
 """Every message the rules can raise or report has its Ukrainian: the messages are collected
-from the source of domain/, services/ and formats/ (tests/web/pages/rule_sources.py), so a new
+from the source of domain/, services/, formats/, the web layer and the database's failures
+(tests/web/pages/rule_sources.py), so a new
 message without a Ukrainian entry in ``locale/uk/LC_MESSAGES/rules.po`` (or a pattern of
 web/pages/messages_uk.py) fails here. The translations keep every value, never say "safe",
 and a Ukrainian form page shows them (an antimeridian-crossing and a polar polygon)."""
@@ -24,8 +25,9 @@ from tests.web.pages.forms_support import (  # noqa: F401 (fixtures)
 from tests.web.pages.rule_sources import is_words, rule_messages
 
 #: Texts the collection finds that are names, not messages (format names, a GDAL option, a
-#: file name, a time stamp).
+#: file name, a time stamp, a header value, a command).
 NOT_MESSAGES = {"NO", "filegdb", "kmz", "shapefile", "xlsx", "{}.{}.geojsonl", "{}-{}-{}T{}"}
+NOT_MESSAGES |= {"no-store", "`clearground --db {} init`"}
 #: Messages whose values a plain sample cannot stand for (``{head}{n} problems``).
 SAMPLES = {
     "{}{} problem; nothing was imported": "a.gpkg: 1 problem; nothing was imported",

@@ -84,14 +84,15 @@ def install(app: FastAPI) -> None:
     async def page_http_error(request: Request, exc: StarletteHTTPException):
         if not is_page(request) and not _wants_html(request):
             return await http_error(request, exc)
-        from clearground.web.pages.render import render
+        from clearground.web.pages.messages_uk import translate
+        from clearground.web.pages.render import language, render
 
         return render(
             request,
             "error.html",
             status_code=exc.status_code,
             status=exc.status_code,
-            message=str(exc.detail),
+            message=translate(str(exc.detail), language(request)),
         )
 
     app.add_exception_handler(CleargroundError, page_error)

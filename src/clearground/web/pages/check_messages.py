@@ -100,7 +100,9 @@ def coverage_text(what: str, lang: str) -> str:
     if m and (within := _region_uk(m.group(2), genitive=True)):
         names = _MORE.sub(lambda k: f" та ще {k.group(1)}", m.group(1))
         return f"імпортовану до неї зону покриття ({names}) в межах {within}"
-    return what
+    from clearground.web.pages.messages_uk import translate
+
+    return translate(what, lang)  # the rules' catalogue, or the English as it is
 
 
 def message_in(answer: dict[str, Any], lang: str) -> str:
@@ -123,8 +125,12 @@ def message_in(answer: dict[str, Any], lang: str) -> str:
 
 
 def with_language(answer: dict[str, Any], lang: str | None) -> dict[str, Any]:
-    """The answer, plus ``message_<lang>`` (e.g. ``message_uk``) for a page in another language
-    than English; ``message`` itself is never changed (a copy: answers are cached)."""
+    """The answer, plus ``message_<lang>`` (e.g. ``message_uk``) and ``coverage_<lang>`` (what
+    the database covers) for a page in another language than English; ``message`` and
+    ``coverage`` themselves are never changed (a copy: answers are cached)."""
     if not lang or lang == DEFAULT or lang not in LANGUAGES:
         return answer
-    return {**answer, f"message_{lang}": message_in(answer, lang)}
+    out = {**answer, f"message_{lang}": message_in(answer, lang)}
+    if isinstance(answer.get("coverage"), str):
+        out[f"coverage_{lang}"] = coverage_text(answer["coverage"], lang)
+    return out

@@ -84,6 +84,7 @@ def map_config(request: Request, as_of: str | None) -> dict[str, Any]:
             "check_failed": _("The check failed:"),
             "distance": _("distance (m)"),
             "covered_no": _("Part of this route lies where the database covers nothing."),
+            "covers": _("This database covers:"),
             "no_route": _("The file holds no line or point to check."),
             "draw_hint": _(
                 "Click on the map to add points; click the last point or press Enter to finish."

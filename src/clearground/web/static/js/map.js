@@ -171,6 +171,7 @@
   var drawing = false, draw = null;
   var message = document.getElementById("check-message");
   var hits = document.getElementById("check-hazards");
+  var coverage = document.getElementById("check-coverage");
   var hint = document.getElementById("draw-hint");
 
   function showRoute(geometry) {
@@ -183,6 +184,12 @@
     message.textContent = worded || answer.message;
     message.lang = worded ? cfg.lang : "en";
     message.classList.toggle("hit", answer.hazards.length > 0);
+    /* what the database covers, in the page's language (coverage_<lang>) */
+    var covers = answer.coverage === "no hazard records at all" ? "" /* the message says so */
+      : answer["coverage_" + cfg.lang] || answer.coverage;
+    coverage.textContent = covers ? T.covers + " " + covers : "";
+    coverage.lang = answer["coverage_" + cfg.lang] ? cfg.lang : "en";
+    coverage.hidden = !covers;
     hits.replaceChildren();
     answer.hazards.forEach(function (h) {
       var li = el("li");
@@ -208,6 +215,7 @@
   function send(body, contentType) {
     message.textContent = T.checking;
     message.classList.remove("hit");
+    coverage.hidden = true;
     hits.replaceChildren();
     var headers = {};
     if (contentType) headers["Content-Type"] = contentType;
@@ -215,7 +223,8 @@
     return fetch(checkUrl(), { method: "POST", body: body, headers: headers, credentials: "same-origin" })
       .then(function (r) {
         return r.json().then(function (j) {
-          if (!r.ok) throw new Error(j.detail || r.statusText);
+          /* a refusal in the page's language too (?lang=: problem+json's detail_<lang>) */
+          if (!r.ok) throw new Error(j["detail_" + cfg.lang] || j.detail || r.statusText);
           showAnswer(j);
           return j;
         });
@@ -265,7 +274,7 @@
     showRoute(null);
     map.getSource("route").setData({ type: "FeatureCollection", features: [] });
     map.setFilter("hazards-hit", ["in", ["get", "id"], ["literal", []]]);
-    message.textContent = ""; hits.replaceChildren();
+    message.textContent = ""; hits.replaceChildren(); coverage.hidden = true;
   });
 
   function gpxGeometry(text) {  /* the track (or route, or points) of a GPX file, to draw it */

@@ -446,6 +446,19 @@ function messagesIn(metadata, facts) {
   return out;
 }
 
+/** `coverage_<lang>`: what the data covers (the answer's `coverage`) in each language
+    metadata.json words it in (coverage_uk, ...), as the server's `lang=uk` answer has it. */
+function coverageIn(metadata, coverage) {
+  const out = {};
+  (metadata.languages || []).forEach((lang) => {
+    const worded = metadata["coverage_" + lang];
+    if (lang !== "en" && worded !== undefined && coverage === metadata.coverage) {
+      out["coverage_" + lang] = worded;
+    }
+  });
+  return out;
+}
+
 /**
  * Check a GeoJSON geometry (point, line, or several) against the published files in `base`
  * (a URL ending in "/"), with `metadata` (metadata.json). Returns the JSON of
@@ -510,6 +523,7 @@ export async function check(geometry, { base, metadata, buffer_m, deserialize, g
   const total = isPoint ? 0 : q.lines.reduce((s, l) => s + geodesicLength(geod, l), 0);
   const M = metadata.messages;
   const facts = { covered, noHazards, isPoint, what, n: hazards.length, crossed, buffer, uncovered, total };
+  const coverage = noHazards ? (M.coverage_no_hazards || "no hazard records at all") : what;
   return {
     buffer_m: buffer,
     hazards,
@@ -518,7 +532,8 @@ export async function check(geometry, { base, metadata, buffer_m, deserialize, g
     as_of: metadata.as_of ?? null,
     distance_method: metadata.check_distance_method ?? metadata.distance_method,
     covered,
-    coverage: noHazards ? (M.coverage_no_hazards || "no hazard records at all") : what,
+    coverage,
+    ...coverageIn(metadata, coverage),
     uncovered: uncovered.map((u) => ({
       from: [round(u.start[0], 6), round(u.start[1], 6)],
       to: [round(u.end[0], 6), round(u.end[1], 6)],
