@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from clearground.web.pages.i18n import N_
+
 __all__ = ["DESCRIPTIONS", "FormDef", "FormField", "form_def", "forms"]
 
 
@@ -145,6 +147,15 @@ def _xlsform(odk: str, name: str, title: str, kind: str) -> FormDef:
     )
 
 
+#: The land release methods as a form lists them (``OperationalMethod`` values).
+_METHODS = {
+    "manual": N_("Manual"),
+    "mechanical": N_("Mechanical"),
+    "animal_detection": N_("Animal detection"),
+    "battle_area_clearance": N_("Battle area clearance"),
+}
+
+
 def _activity_fields() -> tuple[FormField, ...]:
     """The columns ``import activities`` reads, with their types and the choices its parsers
     take (``domain.evidence.parse_methods``, ``parse_devices_found``)."""
@@ -152,23 +163,25 @@ def _activity_fields() -> tuple[FormField, ...]:
     from clearground.services import activities as a
 
     labels = {
-        "hazard_id": ("text", "Hazard id", "For example HA-000012."),
-        "date": ("date", "Date of the activity", ""),
-        "organisation": ("text", "Organisation that did the work", ""),
-        "task_id": ("text", "Task id, if any", "For example TK-000003."),
-        "methods": ("multiselect", "Methods used", ""),
-        "clearance_depth_cm": ("number", "Clearance depth (cm)", ""),
+        "hazard_id": ("text", N_("Hazard id"), N_("For example HA-000012.")),
+        "date": ("date", N_("Date of the activity"), ""),
+        "organisation": ("text", N_("Organisation that did the work"), ""),
+        "task_id": ("text", N_("Task id, if any"), N_("For example TK-000003.")),
+        "methods": ("multiselect", N_("Methods used"), ""),
+        "clearance_depth_cm": ("number", N_("Clearance depth (cm)"), ""),
         "devices_found": (
             "text",
-            "Devices found",
-            "TYPE: COUNT [@ DEPTH cm] [CONDITION], separated by ;  for example PMN-2: 3 @ 15 cm",
+            N_("Devices found"),
+            N_(
+                "TYPE: COUNT [@ DEPTH cm] [CONDITION], separated by ;  for example PMN-2: 3 @ 15 cm"
+            ),
         ),
-        "beneficiaries": ("integer", "Beneficiaries (people)", ""),
-        "notes": ("textarea", "Notes", ""),
+        "beneficiaries": ("integer", N_("Beneficiaries (people)"), ""),
+        "notes": ("textarea", N_("Notes"), ""),
     }
     names = [*a._REQUIRED, "task_id", *a._MDR, "notes"]
     names.remove("kind")  # the form is the kind
-    methods = tuple((m.value, m.value.replace("_", " ").capitalize()) for m in OperationalMethod)
+    methods = tuple((m.value, _METHODS.get(m.value, m.value)) for m in OperationalMethod)
     out = []
     for n in names:
         ftype, label, hint = labels[n]
@@ -194,7 +207,7 @@ def _activity(name: str, title: str, kind: str, *, completes: bool = False) -> F
         _activity_fields(),
         activity_kind=kind,
         completes=completes,
-        geometry_label="The land the activity worked (inside the hazard)",
+        geometry_label=N_("The land the activity worked (inside the hazard)"),
     )
 
 
@@ -202,24 +215,24 @@ def _activity(name: str, title: str, kind: str, *, completes: bool = False) -> F
 def forms() -> dict[str, FormDef]:
     """Every form by name, in the order the forms' page lists them (built once)."""
     made = [
-        _activity("nts", "Non-technical survey", "nts"),
-        _activity("ts", "Technical survey", "ts"),
-        _activity("clearance", "Clearance completion", "clearance", completes=True),
-        _xlsform("eo_spot_report", "eo", "EO spot report", "eo"),
-        _xlsform("accident_report", "accident", "Accident report", "accident"),
-        _xlsform("eore_session", "eore", "EORE session", "eore"),
+        _activity("nts", N_("Non-technical survey"), "nts"),
+        _activity("ts", N_("Technical survey"), "ts"),
+        _activity("clearance", N_("Clearance completion"), "clearance", completes=True),
+        _xlsform("eo_spot_report", "eo", N_("EO spot report"), "eo"),
+        _xlsform("accident_report", "accident", N_("Accident report"), "accident"),
+        _xlsform("eore_session", "eore", N_("EORE session"), "eore"),
     ]
     return {f.name: f for f in made}
 
 
 #: What each form is, for the forms' index page (``name`` order as in ``FORMS``).
 DESCRIPTIONS = {
-    "nts": "Land cancelled by a non-technical survey of a recorded hazard.",
-    "ts": "Land reduced by a technical survey of a recorded hazard.",
-    "clearance": "Clearance that completes a recorded hazard: it must release all of its land.",
-    "eo": "An explosive ordnance item seen or found.",
-    "accident": "An accident or incident with explosive ordnance, and its victims.",
-    "eore": "An explosive ordnance risk education session.",
+    "nts": N_("Land cancelled by a non-technical survey of a recorded hazard."),
+    "ts": N_("Land reduced by a technical survey of a recorded hazard."),
+    "clearance": N_("Clearance that completes a recorded hazard: it must release all of its land."),
+    "eo": N_("An explosive ordnance item seen or found."),
+    "accident": N_("An accident or incident with explosive ordnance, and its victims."),
+    "eore": N_("An explosive ordnance risk education session."),
 }
 
 

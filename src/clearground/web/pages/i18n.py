@@ -19,6 +19,7 @@ from typing import Any
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
+    "N_",
     "current",
     "format_date",
     "format_datetime",
@@ -51,6 +52,12 @@ def translations(lang: str):
     write_mo(buf, catalog, use_fuzzy=False)
     buf.seek(0)
     return Translations(fp=buf)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's marker name, which pybabel extracts
+    """Mark a text for the catalogue (``pybabel extract -k N_``); it is translated where it is
+    shown, through ``_(variable)``."""
+    return message
 
 
 def use(lang: str) -> contextvars.Token:

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse
 
 from clearground.web.deps import Principal
 from clearground.web.pages import i18n
+from clearground.web.pages.i18n import N_
 
 __all__ = ["LANG_COOKIE", "NAV", "form_principal", "language", "render", "templates"]
 
@@ -30,13 +31,13 @@ LANG_COOKIE = "lang"
 #: The navigation: (path, label, roles that see it). A page appears only when its route is
 #: installed, so a branch without a page shows no dead link.
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("/map", "Map", ("public", "viewer", "operator", "im_officer", "admin")),
-    ("/records", "Records", ("viewer", "operator", "im_officer", "admin")),
-    ("/forms", "Forms", ("operator", "im_officer", "admin")),
-    ("/review", "Review", ("im_officer", "admin")),
-    ("/dashboard", "Dashboard", ("viewer", "operator", "im_officer", "admin")),
-    ("/report", "Monthly report", ("viewer", "operator", "im_officer", "admin")),
-    ("/users", "Users", ("admin",)),
+    ("/map", N_("Map"), ("public", "viewer", "operator", "im_officer", "admin")),
+    ("/records", N_("Records"), ("viewer", "operator", "im_officer", "admin")),
+    ("/forms", N_("Forms"), ("operator", "im_officer", "admin")),
+    ("/review", N_("Review"), ("im_officer", "admin")),
+    ("/dashboard", N_("Dashboard"), ("viewer", "operator", "im_officer", "admin")),
+    ("/report", N_("Monthly report"), ("viewer", "operator", "im_officer", "admin")),
+    ("/users", N_("Users"), ("admin",)),
 )
 
 
