@@ -23,3 +23,26 @@ def test_a_missing_record_is_named_in_ukrainian(site):  # noqa: F811
     assert uk.status_code == 404 and "HA-999999: запис не знайдено" in uk.text
     en = c.get("/records/hazard/HA-999999?lang=en")
     assert en.status_code == 404 and "HA-999999 not found" in en.text
+
+
+def _csrf(c, path):
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text).group(1)
+
+
+def test_the_pages_own_refusals_are_in_ukrainian(site):  # noqa: F811
+    """The users page (a bad user name) and the dashboard (a bad month) word the rules'
+    refusal in the page's language."""
+    c, logins = site
+    _sign_in(c, logins, "demo-admin")
+    data = {"name": "no spaces allowed", "role": "viewer", "password": "x" * 20}
+    data["csrf_token"] = _csrf(c, "/users")
+    uk = c.post("/users?lang=uk", data=data)
+    assert uk.status_code == 400
+    assert "ім&#39;я користувача &#39;no spaces allowed&#39;: від 1 до 64" in uk.text
+    en = c.post("/users?lang=en", data=data)
+    assert "user name &#39;no spaces allowed&#39;: use 1 to 64 letters" in en.text
+    month = c.get("/dashboard?month=2024-13&lang=uk")
+    assert month.status_code == 400
+    assert "month &#39;2024-13&#39;: це не місяць у форматі РРРР-ММ" in month.text

@@ -20,6 +20,7 @@ from clearground.domain.errors import BadInput
 from clearground.services import dashboard
 from clearground.web.deps import Principal, principal, require_read
 from clearground.web.pages import i18n
+from clearground.web.pages.messages_uk import translate
 from clearground.web.pages.render import language, render
 
 __all__ = ["FIGURE_TITLES", "figure_views", "router"]
@@ -207,7 +208,7 @@ def dashboard_page(
             figures = dashboard.dashboard(store, dashboard.filters(area, month, as_of))
             views = figure_views(figures, query_of(area, month, as_of))
         except BadInput as exc:
-            error = exc.message
+            error = translate(exc.message, language(request))
         return render(
             request,
             "dashboard.html",

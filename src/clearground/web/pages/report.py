@@ -22,6 +22,7 @@ from clearground.store.base import now_utc
 from clearground.web.deps import Principal, principal, require_read
 from clearground.web.pages import i18n
 from clearground.web.pages.dashboard import area_choices, figure_views
+from clearground.web.pages.messages_uk import translate
 from clearground.web.pages.render import language, render
 
 __all__ = ["report_filters", "router", "summary"]
@@ -90,7 +91,7 @@ def report_page(
                 for label, value, digits in summary(figures)
             ]
         except BadInput as exc:
-            error = exc.message
+            error = translate(exc.message, language(request))
         names = {a["pcode"]: a["name"] for a in areas}
         return render(
             request,

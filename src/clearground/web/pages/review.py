@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from clearground.domain.errors import BadInput
 from clearground.web.api_review import DECIDERS
 from clearground.web.deps import Principal, principal, reader_of, require_role
-from clearground.web.pages.render import form_principal, render
+from clearground.web.pages.messages_uk import translate
+from clearground.web.pages.render import form_principal, language, render
 
 __all__ = ["router"]
 
@@ -92,8 +93,15 @@ async def approve_submit(
             region=state.settings.operating_region,
         )
     except BadInput as exc:
-        return _item_page(request, who, sub_id, status_code=exc.http_status, approve=exc.message)
+        return _item_page(
+            request, who, sub_id, status_code=exc.http_status, approve=_worded(request, exc)
+        )
     return _done(sub_id, "approved")
+
+
+def _worded(request: Request, exc: BadInput) -> str:
+    """The rules' refusal in the page's language."""
+    return translate(exc.message, language(request))
 
 
 @router.post("/review/{sub_id}/reject")
@@ -108,6 +116,6 @@ async def reject_submit(
     try:
         await run_in_threadpool(reject, state.store, sub_id, author=who.name, reason=reason)
     except BadInput as exc:
-        why = exc.message.replace(" (--reason)", "")
+        why = _worded(request, exc).replace(" (--reason)", "")
         return _item_page(request, who, sub_id, status_code=exc.http_status, reject=why)
     return _done(sub_id, "rejected")

@@ -75,6 +75,13 @@ def _page(request: Request, who: Principal, status_code: int = 200, **extra: Any
         i18n._current.reset(token)
 
 
+def _worded(request: Request, exc: Exception) -> str:
+    """The rules' refusal in the page's language."""
+    from clearground.web.pages.messages_uk import translate
+
+    return translate(getattr(exc, "message", str(exc)), language(request))
+
+
 @router.get("/users")
 def users_page(request: Request, who: Annotated[Principal, Depends(principal)]) -> Response:
     require_role(who, "admin")
@@ -107,7 +114,7 @@ async def add_user(
         )
     except BadInput as exc:
         form = {"name": name, "role": role, "organisation": organisation, "victim_data": perms}
-        return _page(request, who, 400, add_error=exc.message, form=form)
+        return _page(request, who, 400, add_error=_worded(request, exc), form=form)
     return _page(request, who, notice=("user_added", name.strip()))
 
 
@@ -121,7 +128,7 @@ def disable_user(
     try:
         _, changed = accounts.disable_user(request.app.state.web.store, name, actor=who.name)
     except NotFound as exc:
-        return _page(request, who, 404, error=("message", exc.message))
+        return _page(request, who, 404, error=("message", _worded(request, exc)))
     return _page(request, who, notice=("user_disabled" if changed else "already_disabled", name))
 
 
@@ -140,7 +147,7 @@ def create_token(
         )
     except (BadInput, NotFound) as exc:
         form = {"token_name": token_name, "user": user}
-        return _page(request, who, 400, token_error=exc.message, form=form)
+        return _page(request, who, 400, token_error=_worded(request, exc), form=form)
     response = _page(request, who, new_token={"id": token.id, "user": token.user, "secret": secret})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -156,6 +163,6 @@ def revoke_token(
             request.app.state.web.store, token_id, actor=who.name
         )
     except NotFound as exc:
-        return _page(request, who, 404, error=("message", exc.message))
+        return _page(request, who, 404, error=("message", _worded(request, exc)))
     kind = "token_revoked" if changed else "already_revoked"
     return _page(request, who, notice=(kind, str(token.id)))
