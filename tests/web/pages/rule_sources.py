@@ -93,10 +93,20 @@ def _holds(target: ast.AST) -> bool:
 
 def messages_in(tree: ast.AST) -> Iterator[tuple[int, str]]:
     """(line, template) of each message in a module's tree."""
+    named = {  # module constants, for ``raise Error(_WRONG)``
+        t.id: n.value
+        for n in getattr(tree, "body", [])
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
     for n in ast.walk(tree):
         if isinstance(n, ast.Raise) and isinstance(n.exc, ast.Call) and n.exc.args:
             if _name(n.exc.func) not in NOT_MESSAGES:
-                yield from ((n.lineno, t) for t in _strings(n.exc.args[0]))
+                arg = n.exc.args[0]
+                if isinstance(arg, ast.Name) and arg.id in named:
+                    arg = named[arg.id]
+                yield from ((n.lineno, t) for t in _strings(arg))
         elif isinstance(n, ast.Call) and _name(n.func) in ("append", "extend") and n.args:
             if _holds(n.func):
                 yield from ((n.lineno, t) for t in _strings(n.args[0]))
