@@ -226,6 +226,7 @@ def test_a_likely_swapped_lat_lon_is_refused_as_the_cli_refuses_it(page, publish
     """metadata.json's ``region``: the page refuses a point or route given as lat, lon with the
     check's own words, and answers nothing about hazards there."""
     from clearground.domain.errors import BadInput
+    from clearground.web.pages.messages_uk import translate
 
     assert page.evaluate("window.clearground.metadata.region") == [22.0, 44.0, 40.5, 52.5]
     for geometry in (
@@ -237,8 +238,16 @@ def test_a_likely_swapped_lat_lon_is_refused_as_the_cli_refuses_it(page, publish
         )
         with pytest.raises(BadInput) as said:
             _cli_check(published.db, geometry, 200)
-        assert js == {"error": str(said.value)}
+        assert js["error"] == str(said.value)
         assert "likely swapped lat/lon" in js["error"]
+        # on a Ukrainian page the refusal in Ukrainian too (metadata.json refusals_uk)
+        lang = page.evaluate("document.documentElement.lang")
+        if lang == "uk":
+            assert js == {"error": str(said.value), "error_uk": translate(js["error"], "uk")}
+            assert "ймовірно, переплутано широту й довготу" in js["error_uk"]
+            assert page.inner_text("#check-summary").endswith(js["error_uk"])
+        else:
+            assert js == {"error": str(said.value)}
 
 
 def test_works_with_only_the_site_reachable(browser, site, published):

@@ -188,15 +188,17 @@ def _metadata(
 
 
 def _messages_in(languages: list[str], coverage: str) -> dict[str, Any]:
-    """``messages_<lang>`` and ``coverage_<lang>`` for each page language but English: the
-    check's templates and the coverage text from the pages' catalogue, for check.js."""
-    from clearground.web.pages.check_messages import coverage_text, templates
+    """``messages_<lang>``, ``coverage_<lang>`` and ``refusals_<lang>`` for each page language
+    but English: the check's templates, the coverage text and the check's refusals (English
+    template -> its translation, from the pages' catalogues), for check.js."""
+    from clearground.web.pages.check_messages import coverage_text, refusals, templates
 
     out: dict[str, Any] = {}
     for lang in languages:
         if lang != "en":
             out[f"messages_{lang}"] = templates(lang)
             out[f"coverage_{lang}"] = coverage_text(coverage, lang)
+            out[f"refusals_{lang}"] = refusals(lang)
     return out
 
 

@@ -178,3 +178,11 @@ def test_a_ukrainian_form_shows_antimeridian_and_polar_problems_in_ukrainian(web
         problems = _geometry_problems(uk.text)
         assert any(ukrainian in p for p in problems), problems
         assert not any(english in p for p in problems), problems
+
+
+def test_the_public_check_words_each_of_its_refusals():
+    from clearground.web.pages.check_messages import PUBLIC_CHECK_TEMPLATES, refusals
+
+    worded = refusals("uk")
+    assert list(worded) == list(PUBLIC_CHECK_TEMPLATES)  # every one, in the same order
+    assert refusals("en") == {}

@@ -18,7 +18,14 @@ from typing import Any
 from clearground.services.check import MESSAGES, render_message
 from clearground.web.pages.i18n import DEFAULT, LANGUAGES, translations
 
-__all__ = ["coverage_text", "message_in", "templates", "with_language"]
+__all__ = [
+    "PUBLIC_CHECK_TEMPLATES",
+    "coverage_text",
+    "message_in",
+    "refusals",
+    "templates",
+    "with_language",
+]
 
 #: Arguments that are quantities (worded with the language's separators).
 QUANTITIES = frozenset({"buffer_m", "gone_km", "total_km", "n", "crossed", "more"})
@@ -39,6 +46,31 @@ def templates(lang: str) -> dict[str, str]:
     out["found_few"] = t.ngettext(*FOUND, 2)
     out["found_many"] = t.ngettext(*FOUND, 5)
     return out
+
+
+#: The check's refusals as the public site's check.js words them (services/check.py's, and
+#: two of its own), the most specific first: rules.po templates, ``{}`` for a value.
+PUBLIC_CHECK_TEMPLATES = (
+    "route: longitudes span {} to {}: it crosses the antimeridian, which in lon/lat is a line "
+    "round the globe; split it at 180 degrees",
+    "likely swapped lat/lon: ({}, {}) read as lon, lat lies outside the operating region, and "
+    "swapped it lies inside; write coordinates as lon, lat",
+    "--buffer {}: must be a distance in metres, 0 or more",
+    "a route is a line or a place a point, not an area",
+    "no route, track or place",
+    "coordinates outside lon/lat range",
+    "--point: {}",
+    "route: {}",
+)
+
+
+def refusals(lang: str) -> dict[str, str]:
+    """Each of ``PUBLIC_CHECK_TEMPLATES`` and its translation into ``lang`` (``{0}``, ``{1}``:
+    the values), for check.js; none that the catalogue lacks."""
+    from clearground.web.pages.rules_uk import catalogue
+
+    rules = catalogue(lang)
+    return {en: rules[en] for en in PUBLIC_CHECK_TEMPLATES if en in rules}
 
 
 def _number(text: str, lang: str) -> str:

@@ -408,6 +408,29 @@ function swapped(q, region) {
 
 export class CheckError extends Error {}
 
+function escapeRe(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+/** A refusal (services/check.py's English) in a language: the first of metadata.json's
+    refusals_<lang> templates (English, "{}" a value -> translation, "{0}" ...) it matches,
+    each value that is itself a refusal worded too; null when none matches. */
+export function wordRefusal(T, text) {
+  for (const [en, tr] of Object.entries(T || {})) {
+    const m = text.match(new RegExp("^" + en.split("{}").map(escapeRe).join("(.+?)") + "$", "s"));
+    if (m) return tr.replace(/\{(\d+)\}/g, (_, i) => wordRefusal(T, m[+i + 1]) || m[+i + 1]);
+  }
+  return null;
+}
+
+/** A CheckError with `message_<lang>` for each language metadata.json words refusals in. */
+function refusal(metadata, text) {
+  const err = new CheckError(text);
+  (metadata.languages || []).forEach((lang) => {
+    const worded = lang === "en" ? null : wordRefusal(metadata["refusals_" + lang], text);
+    if (worded) err["message_" + lang] = worded;
+  });
+  return err;
+}
+
 const PIECES_NAMED = 3;  /* services/check.py PIECES_NAMED */
 
 function message(M, { covered, noHazards, isPoint, what, n, crossed, buffer, uncovered, total }, local) {
@@ -470,21 +493,21 @@ export async function check(geometry, { base, metadata, buffer_m, deserialize, g
   const geod = geodesic.Geodesic.WGS84;
   const buffer = buffer_m === undefined || buffer_m === null ? (metadata.buffer_m ?? 200) : Number(buffer_m);
   if (!isFinite(buffer) || buffer < 0) {
-    throw new CheckError("--buffer " + buffer_m + ": must be a distance in metres, 0 or more");
+    throw refusal(metadata, "--buffer " + buffer_m + ": must be a distance in metres, 0 or more");
   }
   const q = partsOf(geometry);
-  if (q.polygons.length) throw new CheckError("a route is a line or a place a point, not an area");
+  if (q.polygons.length) throw refusal(metadata, "a route is a line or a place a point, not an area");
   const all = q.points.concat(...q.lines);
-  if (!all.length) throw new CheckError("no route, track or place");
+  if (!all.length) throw refusal(metadata, "no route, track or place");
   if (!all.every((p) => isFinite(p[0]) && isFinite(p[1]) && Math.abs(p[0]) <= 180 && Math.abs(p[1]) <= 90)) {
-    throw new CheckError("coordinates outside lon/lat range");
+    throw refusal(metadata, "coordinates outside lon/lat range");
   }
   const isPoint = !q.lines.length;
   const why = swapped(q, metadata.region);
-  if (why) throw new CheckError((isPoint ? "--point" : "route") + ": " + why);
+  if (why) throw refusal(metadata, (isPoint ? "--point" : "route") + ": " + why);
   const bounds = boundsOf(q);
   if (bounds[2] - bounds[0] > 180) {
-    throw new CheckError("route: longitudes span " + formatG(bounds[0]) + " to " + formatG(bounds[2]) +
+    throw refusal(metadata, "route: longitudes span " + formatG(bounds[0]) + " to " + formatG(bounds[2]) +
       ": it crosses the antimeridian, which in lon/lat is a line round the globe; split it at 180 degrees");
   }
   /* hazards near the query */

@@ -215,10 +215,12 @@ async function checkGeometry(geometry, buffer) {
     showAnswer(answer);
     return answer;
   } catch (err) {
-    summary.textContent = word("check_failed") + " " + err.message;
+    /* a refusal in the page's language (metadata.json refusals_<lang>), else as it was said */
+    const worded = err["message_" + lang];
+    summary.textContent = word("check_failed") + " " + (worded || err.message);
     summary.classList.add("hit");
     if (!(err instanceof CheckError)) api.errors.push(String(err));
-    return { error: err.message };
+    return worded ? { error: err.message, ["error_" + lang]: worded } : { error: err.message };
   }
 }
 api.check = checkGeometry;
