@@ -209,7 +209,7 @@ def test_no_personal_data_or_notes_in_any_file(published):
 
 
 def test_metadata_and_coverage(published):
-    from clearground.web.pages.check_messages import coverage_text
+    from clearground.web.pages.check_messages import coverage_text, refusals
     from clearground.web.pages.check_messages import templates as check_templates
 
     meta = json.loads((published.dir / "metadata.json").read_text(encoding="utf-8"))
@@ -218,6 +218,8 @@ def test_metadata_and_coverage(published):
     # the page's check words its message in Ukrainian from these (static/public/check.js)
     assert meta["messages_uk"] == check_templates("uk") and meta["messages_uk"] != meta["messages"]
     assert meta["coverage_uk"] == coverage_text(meta["coverage"], "uk") != meta["coverage"]
+    # and its refusals (a likely swapped lat/lon, the antimeridian, ...): English -> Ukrainian
+    assert meta["refusals_uk"] == refusals("uk") and len(meta["refusals_uk"]) >= 8
     assert meta["wording"] == "Unrecorded hazards may exist."
     assert meta["hazards"] == len(hazards_of(published.db)) and meta["synthetic"] is True
     assert meta["publisher"] == AUTHOR and meta["languages"] == ["uk", "en"]
