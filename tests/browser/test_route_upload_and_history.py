@@ -159,6 +159,20 @@ def test_gpx_and_geojson_routes_uploaded_are_checked_and_drawn(page, demo, live_
     assert answer["message_uk"].startswith("У межах 200 м зареєстровано ")
     assert page.locator("#check-message").inner_text() == answer["message_uk"]
     assert page.locator("#check-message").get_attribute("lang") == "uk"
+    # and what the database covers, in Ukrainian (coverage_uk), the English kept
+    assert answer["coverage"] == expected["coverage"]
+    coverage = page.locator("#check-coverage")
+    assert coverage.inner_text() == "Ця база даних охоплює: " + answer["coverage_uk"]
+    assert coverage.get_attribute("lang") == "uk" and answer["coverage_uk"] != answer["coverage"]
+    # a refused route says why in Ukrainian (problem+json detail_uk)
+    page.evaluate(
+        "window.clearground.checkGeometry({type: 'LineString', "
+        "coordinates: [[-179.5, 50.0], [179.5, 50.01]]})"
+    )
+    page.wait_for_function(
+        "document.getElementById('check-message').textContent.includes('антимеридіан')"
+    )
+    assert "crosses the antimeridian" not in page.locator("#check-message").inner_text()
 
 
 def test_record_page_draws_the_area_before_and_after_a_release(page, demo, released):
