@@ -205,6 +205,10 @@ def _problem(description: str) -> dict[str, Any]:
             "detail": {"type": "string"},
             "problems": {"type": "array"},
             "request_id": {"type": "string"},
+            # with lang=uk (a page): the same in Ukrainian
+            "title_uk": {"type": "string"},
+            "detail_uk": {"type": "string"},
+            "problems_uk": {"type": "array"},
         },
         "required": ["type", "title", "status", "detail"],
     }

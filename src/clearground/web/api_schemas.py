@@ -42,6 +42,7 @@ CHECK: dict[str, Any] = {
         "message_args": {"type": "object"},
         "message_uk": {"type": "string"},
         "covered": {"type": "boolean"},
+        "coverage_uk": {"type": "string"},  # with lang=uk: what the database covers
     },
 }
 
