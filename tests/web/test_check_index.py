@@ -227,3 +227,29 @@ def test_places_with_nothing_near_get_the_service_answer(store):
             store, p, buffer_m=200.0, region=REGION
         )
     assert not index.current().templates
+
+
+def test_the_grid_prefilter_never_misses_a_box_the_strtree_finds():
+    """The grid says "empty" only where the STRtree (edges included) finds no box: random
+    rectangles, and rectangles that only touch a box's edge or corner."""
+    from clearground.services.check_index import _Grid
+
+    rng = np.random.default_rng(5)
+    lo = np.column_stack([rng.uniform(22, 40, 3000), rng.uniform(44, 52, 3000)])
+    size = rng.exponential(0.01, (3000, 2))
+    bounds = np.column_stack([lo, lo + size])
+    grid = _Grid(bounds)
+    tree = shapely.STRtree(shapely.box(*bounds.T))
+    rects = [tuple(r) for r in np.column_stack([lo - 0.003, lo]) + rng.uniform(-0.01, 0.01, 1)]
+    c = rng.uniform([21, 43], [41, 53], (3000, 2))
+    rects += [(x, y, x + 0.005, y + 0.004) for x, y in c]
+    for b in bounds[:500]:  # touching: right edge, top edge, the top-right corner
+        rects += [(b[2], b[1], b[2] + 0.01, b[3]), (b[0], b[3], b[2], b[3] + 0.01)]
+        rects += [(b[2], b[3], b[2] + 0.01, b[3] + 0.01), (b[0] - 0.01, b[1] - 0.01, b[0], b[1])]
+    empties = 0
+    for r in rects:
+        found = len(tree.query(shapely.box(*r))) > 0
+        if grid.empty(*r):
+            assert not found, r
+            empties += 1
+    assert empties > 1000  # the grid does settle most places
