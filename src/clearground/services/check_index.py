@@ -75,11 +75,13 @@ class _Grid:
         self.nx = max(1, min(self.CELLS, math.ceil((self.x1 - self.x0) / side)))
         self.ny = max(1, min(self.CELLS, math.ceil((self.y1 - self.y0) / side)))
         self.sx, self.sy = 1.0 / side, 1.0 / side
-        i0, i1 = self._cells(bounds[:, 0], self.x0, self.sx, self.nx), self._cells(
-            bounds[:, 2], self.x0, self.sx, self.nx
+        i0, i1 = (
+            self._cells(bounds[:, 0], self.x0, self.sx, self.nx),
+            self._cells(bounds[:, 2], self.x0, self.sx, self.nx),
         )
-        j0, j1 = self._cells(bounds[:, 1], self.y0, self.sy, self.ny), self._cells(
-            bounds[:, 3], self.y0, self.sy, self.ny
+        j0, j1 = (
+            self._cells(bounds[:, 1], self.y0, self.sy, self.ny),
+            self._cells(bounds[:, 3], self.y0, self.sy, self.ny),
         )
         diff = np.zeros((self.ny + 1, self.nx + 1), dtype=np.int64)
         np.add.at(diff, (j0, i0), 1)
