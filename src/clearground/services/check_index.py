@@ -7,10 +7,12 @@ gives, because it *is* that function: it runs it over a :class:`_Snapshot` of th
 in-memory stand-in answering the few reads a check makes (``within_distance`` and ``in_bbox`` by
 an STRtree over the records' bounding boxes, then the same exact shapely step ``nearest`` as
 both engines; ``count``; ``list``), so the hazards, distances, wording and coverage answer cannot
-differ. Before each check it reads the data versions (``Store.data_versions``, cheap: on SQLite a
-``PRAGMA data_version``, see ``store.versions``) of the three kinds a check reads; when one
-changed (a write by this or any other process), the snapshot is rebuilt from the store before
-answering. A past state (``as_of``) is read from the store itself.
+differ. Before each check it compares the store's ``change_token`` with the one the snapshot was
+built at (SQLite: ``PRAGMA data_version``, which every commit to the file changes; PostGIS:
+commits pushed to this process by LISTEN/NOTIFY, ``store.pg_push``); only when it differs, or
+the store has none, are the data versions read (``Store.data_versions``) of the three kinds a
+check reads; when one changed (a write by this or any other process), the snapshot is rebuilt
+from the store before answering. A past state (``as_of``) is read from the store itself.
 """
 
 from __future__ import annotations
@@ -212,18 +214,19 @@ class CheckIndex:
     def check_if_warm(
         self, query: BaseGeometry, *, buffer_m: float = DEFAULT_BUFFER_M, region: Region = UKRAINE
     ) -> dict[str, Any] | None:
-        """The answer of :meth:`check` if it costs no wait: the store's data versions are read
-        locally (``local_versions``: SQLite's pragma, no network) and the snapshot is current.
+        """The answer of :meth:`check` if it costs no wait: the snapshot is current by the
+        store's ``change_token`` (SQLite: a local pragma; PostGIS: commits pushed to this
+        process, ``store.pg_push``), or by data versions read locally (``local_versions``).
         None otherwise (a rebuild, or a database round trip): the caller then runs
         :meth:`check` where waiting is harmless (a server: a worker thread, not its event
         loop)."""
-        if not getattr(self.store, "local_versions", False):
-            return None
         snap = self._snapshot
         if snap is None:
             return None
         token = self._token()
         if token is None or snap.token != token:
+            if not getattr(self.store, "local_versions", False):
+                return None
             if snap.versions != self._versions():
                 return None
             snap.token = token
