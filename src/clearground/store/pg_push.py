@@ -22,6 +22,7 @@ of its own listening, in a daemon thread, and counts what it receives.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -74,10 +75,8 @@ class Listener:
     def _close_conn(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a lost connection
                 conn.close()
-            except Exception:  # noqa: BLE001 - closing a lost connection
-                pass
 
     def token(self, commits: int) -> tuple[int, int, int] | None:
         if not self.listening:
