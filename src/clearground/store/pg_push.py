@@ -63,7 +63,7 @@ class Listener:
                 self.pushed += 1  # anything may have been missed while not listening
                 self.listening = True
                 while not self._stop.is_set():
-                    for _ in conn.notifies(timeout=0.5):
+                    for _ in conn.notifies(timeout=0.25):
                         self.pushed += 1
             except Exception:  # noqa: BLE001 - lost or refused: readers fall back, retry later
                 pass
