@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 import weakref
-from array import array
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,9 @@ from clearground.services.check import DEFAULT_BUFFER_M, check
 from clearground.store.base import Store, Version, nearest
 
 __all__ = ["CheckIndex", "shared_index"]
+
+#: How long (seconds) a read of the store's ``change_token`` is used again (``CheckIndex._token``).
+PROBE_EVERY_S = 0.001
 
 #: The kinds a check reads (``services.check`` and ``services.coverage``).
 KINDS = ("hazard", "coverage", "location")
@@ -59,16 +62,19 @@ class _Kind:
 
 
 class _Grid:
-    """Which cells of a grid over the hazards' extent some hazard's bounding box meets, as a
-    summed-area table: "no box meets this rectangle" in four array reads, no geometry made.
+    """Which cells of a fine grid over the hazards' extent some hazard's bounding box meets
+    (one byte a cell): "no box meets this rectangle" from a few bytes, no geometry made.
 
     Exact as a prefilter: a cell's index is a monotonic function of the coordinate (float
     subtraction, multiplication by a positive number and truncation never reverse an order),
     so a box and a rectangle sharing a point ``(x, y)`` both cover the cell of that point;
     "no occupied cell" therefore means no box meets the rectangle (edges included, as the
-    STRtree's ``query``). A "maybe" is settled by the STRtree."""
+    STRtree's ``query``). A "maybe", or a rectangle over more than ``WINDOW`` cells a side
+    (a large buffer), is settled by the STRtree."""
 
-    CELLS = 1024  # along the longer side: at most 4 MiB of table
+    CELLS = 4096  # along the longer side: at most 16 MiB, about 500 m a cell in Ukraine
+    WINDOW = 4
+    SMALL = 4  # boxes at most this many cells a side are marked without a loop
 
     def __init__(self, bounds: np.ndarray) -> None:
         self.x0, self.y0 = float(bounds[:, 0].min()), float(bounds[:, 1].min())
@@ -76,29 +82,24 @@ class _Grid:
         side = max(self.x1 - self.x0, self.y1 - self.y0, 1e-9) / self.CELLS
         self.nx = max(1, min(self.CELLS, math.ceil((self.x1 - self.x0) / side)))
         self.ny = max(1, min(self.CELLS, math.ceil((self.y1 - self.y0) / side)))
-        self.sx, self.sy = 1.0 / side, 1.0 / side
-        i0, i1 = (
-            self._cells(bounds[:, 0], self.x0, self.sx, self.nx),
-            self._cells(bounds[:, 2], self.x0, self.sx, self.nx),
-        )
-        j0, j1 = (
-            self._cells(bounds[:, 1], self.y0, self.sy, self.ny),
-            self._cells(bounds[:, 3], self.y0, self.sy, self.ny),
-        )
-        diff = np.zeros((self.ny + 1, self.nx + 1), dtype=np.int64)
-        np.add.at(diff, (j0, i0), 1)
-        np.add.at(diff, (j0, i1 + 1), -1)
-        np.add.at(diff, (j1 + 1, i0), -1)
-        np.add.at(diff, (j1 + 1, i1 + 1), 1)
-        occupied = (diff.cumsum(0).cumsum(1)[: self.ny, : self.nx] > 0).astype(np.int32)
-        table = np.zeros((self.ny + 1, self.nx + 1), dtype=np.int32)
-        table[1:, 1:] = occupied.cumsum(0).cumsum(1)
-        self.width = self.nx + 1
-        self.table = array("i", table.ravel().tobytes())
+        self.sx = self.sy = 1.0 / side
+        i0 = self._cells(bounds[:, 0], self.x0, self.sx, self.nx)
+        i1 = self._cells(bounds[:, 2], self.x0, self.sx, self.nx)
+        j0 = self._cells(bounds[:, 1], self.y0, self.sy, self.ny)
+        j1 = self._cells(bounds[:, 3], self.y0, self.sy, self.ny)
+        occupied = np.zeros((self.ny, self.nx), dtype=np.uint8)
+        small = (i1 - i0 < self.SMALL) & (j1 - j0 < self.SMALL)
+        for dj in range(self.SMALL):
+            for di in range(self.SMALL):
+                m = small & (j0 + dj <= j1) & (i0 + di <= i1)
+                occupied[j0[m] + dj, i0[m] + di] = 1
+        for k in np.flatnonzero(~small).tolist():
+            occupied[j0[k] : j1[k] + 1, i0[k] : i1[k] + 1] = 1
+        self.cells = occupied.tobytes()
 
     @staticmethod
     def _cells(v: np.ndarray, v0: float, scale: float, n: int) -> np.ndarray:
-        # the same float steps as ``_cell`` (numpy's float64 rounds as Python's floats do)
+        # the same float steps as ``empty`` (numpy's float64 rounds as Python's floats do)
         return np.clip(np.trunc((v - v0) * scale), 0, n - 1).astype(np.int64)
 
     def empty(self, minx: float, miny: float, maxx: float, maxy: float) -> bool:
@@ -116,8 +117,14 @@ class _Grid:
         j0 = 0 if j0 < 0 else last_j if j0 > last_j else j0
         j1 = int((maxy - y0) * self.sy)
         j1 = (0 if j1 < 0 else last_j if j1 > last_j else j1) + 1
-        t, w = self.table, self.width
-        return t[j1 * w + i1] - t[j0 * w + i1] - t[j1 * w + i0] + t[j0 * w + i0] == 0
+        if i1 - i0 > self.WINDOW or j1 - j0 > self.WINDOW:
+            return False  # a large rectangle: the STRtree decides
+        cells, nx = self.cells, self.nx
+        for j in range(j0, j1):
+            row = j * nx
+            if cells.find(1, row + i0, row + i1) >= 0:
+                return False
+        return True
 
 
 class _Snapshot:
@@ -178,6 +185,7 @@ class CheckIndex:
         self._lock = threading.Lock()
         self.rebuilds = 0
         self._change_token = getattr(store, "change_token", None)
+        self._probe: tuple[float, Any, Any] = (-math.inf, None, None)
 
     def _versions(self) -> dict[str, str]:
         many = getattr(self.store, "data_versions", None)
@@ -186,9 +194,22 @@ class CheckIndex:
         return {k: self.store.data_version(k) for k in KINDS}
 
     def _token(self) -> Any:
-        """The store's ``change_token`` (None if it has none): equal tokens, no commit since."""
-        token = self._change_token
-        return token() if token is not None else None
+        """The store's ``change_token`` (None if it has none): equal tokens, no commit since.
+
+        A token read less than ``PROBE_EVERY_S`` ago is used again while this store committed
+        nothing since (its ``commits``): a commit of this store is seen by the next check, one
+        of another connection or process by every check that starts ``PROBE_EVERY_S`` after it
+        completed (SQLite's pragma costs more than the STRtree query it guards)."""
+        read = self._change_token
+        if read is None:
+            return None
+        now, commits = time.monotonic(), getattr(self.store, "commits", None)
+        at, seen, token = self._probe
+        if now - at < PROBE_EVERY_S and seen == commits and commits is not None:
+            return token
+        token = read()
+        self._probe = (now, commits, token)  # one assignment: threads see all three or none
+        return token
 
     def current(self) -> _Snapshot:
         """The snapshot of the data as it is now (rebuilt first if a write committed since)."""
