@@ -62,22 +62,19 @@ class _Kind:
 
 
 class _Grid:
-    """The hazards' bounding boxes filed by the cells of a fine grid over their extent, so that
-    "does any box meet this rectangle?" is answered from a few cells and a few float
-    comparisons, no geometry made: the STRtree's ``query`` (envelopes, edges included) for the
-    small rectangle of a point check.
+    """Which cells of a fine grid over the hazards' extent some hazard's bounding box meets
+    (one byte a cell): "no box meets this rectangle" from a few bytes, no geometry made.
 
-    Exact: a cell's index is a monotonic function of the coordinate (float subtraction,
-    multiplication by a positive number and truncation never reverse an order), so a box and a
-    rectangle sharing a point ``(x, y)`` are both filed under the cell of that point, and every
-    box filed under the rectangle's cells is compared with it exactly. Boxes more than
-    ``SMALL`` cells a side are not filed: their cells are marked, and a rectangle over a marked
-    cell, or over more than ``WINDOW`` cells a side (a large buffer), is left to the STRtree
-    (``meets`` answers None)."""
+    Exact as a prefilter: a cell's index is a monotonic function of the coordinate (float
+    subtraction, multiplication by a positive number and truncation never reverse an order),
+    so a box and a rectangle sharing a point ``(x, y)`` both cover the cell of that point;
+    "no occupied cell" therefore means no box meets the rectangle (edges included, as the
+    STRtree's ``query``). A "maybe", or a rectangle over more than ``WINDOW`` cells a side
+    (a large buffer), is settled by the STRtree."""
 
-    CELLS = 4096  # along the longer side: about 500 m a cell in Ukraine
+    CELLS = 4096  # along the longer side: at most 16 MiB, about 500 m a cell in Ukraine
     WINDOW = 4
-    SMALL = 4
+    SMALL = 4  # boxes at most this many cells a side are marked without a loop
 
     def __init__(self, bounds: np.ndarray) -> None:
         self.x0, self.y0 = float(bounds[:, 0].min()), float(bounds[:, 1].min())
@@ -90,41 +87,26 @@ class _Grid:
         i1 = self._cells(bounds[:, 2], self.x0, self.sx, self.nx)
         j0 = self._cells(bounds[:, 1], self.y0, self.sy, self.ny)
         j1 = self._cells(bounds[:, 3], self.y0, self.sy, self.ny)
+        occupied = np.zeros((self.ny, self.nx), dtype=np.uint8)
         small = (i1 - i0 < self.SMALL) & (j1 - j0 < self.SMALL)
-        cell_ids, boxes = [], []
         for dj in range(self.SMALL):
             for di in range(self.SMALL):
                 m = small & (j0 + dj <= j1) & (i0 + di <= i1)
-                cell_ids.append((j0[m] + dj) * self.nx + i0[m] + di)
-                boxes.append(np.flatnonzero(m))
-        cell = np.concatenate(cell_ids)
-        which = np.concatenate(boxes)
-        order = np.argsort(cell, kind="stable")
-        cell, which = cell[order], which[order]
-        #: cell -> (start, end) in ``filed``; a marked cell (a large box) -> None
-        self.files: dict[int, Any] = {}
-        starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if len(cell) else []
-        ends = np.r_[starts[1:], len(cell)] if len(cell) else []
-        for a, z in zip(np.asarray(starts).tolist(), np.asarray(ends).tolist(), strict=True):
-            self.files[int(cell[a])] = (a, z)
-        self.filed = [tuple(b) for b in bounds[which].tolist()]
+                occupied[j0[m] + dj, i0[m] + di] = 1
         for k in np.flatnonzero(~small).tolist():
-            for j in range(int(j0[k]), int(j1[k]) + 1):
-                row = j * self.nx
-                for i in range(int(i0[k]), int(i1[k]) + 1):
-                    self.files[row + i] = None
+            occupied[j0[k] : j1[k] + 1, i0[k] : i1[k] + 1] = 1
+        self.cells = occupied.tobytes()
 
     @staticmethod
     def _cells(v: np.ndarray, v0: float, scale: float, n: int) -> np.ndarray:
-        # the same float steps as ``meets`` (numpy's float64 rounds as Python's floats do)
+        # the same float steps as ``empty`` (numpy's float64 rounds as Python's floats do)
         return np.clip(np.trunc((v - v0) * scale), 0, n - 1).astype(np.int64)
 
-    def meets(self, minx: float, miny: float, maxx: float, maxy: float) -> bool | None:
-        """Whether some hazard's bounding box meets the rectangle (edges included); None: the
-        STRtree must say."""
+    def empty(self, minx: float, miny: float, maxx: float, maxy: float) -> bool:
+        """True only if no hazard's bounding box meets the rectangle."""
         x0, y0 = self.x0, self.y0
         if maxx < x0 or minx > self.x1 or maxy < y0 or miny > self.y1:
-            return False
+            return True
         last_i, last_j = self.nx - 1, self.ny - 1
         # the clamped truncation of ``_cells``, written out (no calls: this runs per check)
         i0 = int((minx - x0) * self.sx)
@@ -136,21 +118,13 @@ class _Grid:
         j1 = int((maxy - y0) * self.sy)
         j1 = (0 if j1 < 0 else last_j if j1 > last_j else j1) + 1
         if i1 - i0 > self.WINDOW or j1 - j0 > self.WINDOW:
-            return None  # a large rectangle: the STRtree decides
-        files, filed, nx = self.files, self.filed, self.nx
+            return False  # a large rectangle: the STRtree decides
+        cells, nx = self.cells, self.nx
         for j in range(j0, j1):
             row = j * nx
-            for c in range(row + i0, row + i1):
-                if c not in files:
-                    continue
-                span = files[c]
-                if span is None:
-                    return None  # a large box's cell
-                for k in range(span[0], span[1]):
-                    bx0, by0, bx1, by1 = filed[k]
-                    if bx0 <= maxx and bx1 >= minx and by0 <= maxy and by1 >= miny:
-                        return True
-        return False
+            if cells.find(1, row + i0, row + i1) >= 0:
+                return False
+        return True
 
 
 class _Snapshot:
@@ -173,7 +147,7 @@ class _Snapshot:
                 self.hazard_grid = _Grid(bounds)
         #: Answers that do not depend on the place (see ``_nothing_near``).
         self.templates: dict[tuple, dict[str, Any]] = {}
-        #: By the same key: [unused, the template once known].
+        #: By the same key: the reach rectangle's half-sides, and the template once known.
         self.fast: dict[tuple, list] = {}
         #: The store's ``change_token`` the versions were read after (None: none known).
         self.token: Any = None
@@ -323,17 +297,16 @@ def _nothing_near(
     key = (type(buffer_m), repr(buffer_m), type(region), *region.bounds)
     fast = snap.fast.get(key)
     if fast is None:
-        fast = snap.fast[key] = [None, None]
+        fast = snap.fast[key] = [_reach(buffer_m, region), None]
     grid = snap.hazard_grid
     if grid is not None:
-        from clearground.analysis.proximity import degree_margin
+        dx, dy = fast[0]
+        if not grid.empty(x - dx, y - dy, x + dx, y + dy):
+            from clearground.analysis.proximity import degree_margin
 
-        reach = degree_margin((x, y, x, y), buffer_m)  # what within_distance asks in_bbox
-        meets = grid.meets(*reach)
-        if meets is None:
-            meets = len(snap.hazard_tree.query(shapely.box(*reach))) > 0
-        if meets:
-            return None  # a hazard's box within reach: what in_bbox("hazard") would find
+            reach = degree_margin((x, y, x, y), buffer_m)  # what within_distance asks in_bbox
+            if len(snap.hazard_tree.query(shapely.box(*reach))):
+                return None  # a hazard's box within reach: what in_bbox("hazard") would find
     answer = fast[1]
     if answer is None:
         answer = check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
@@ -341,6 +314,18 @@ def _nothing_near(
             return answer  # not the case described above: never kept as a template
         fast[1] = snap.templates[key] = answer
     return {**answer, "hazards": [], "uncovered": []}
+
+
+def _reach(buffer_m: float, region: Region) -> tuple[float, float]:
+    """Half-sides (degrees) of a rectangle round any point of ``region`` that holds the box
+    ``degree_margin`` gives that point for ``buffer_m``: its margins taken at the region's
+    highest latitude, where a degree of longitude is shortest, and widened by a millionth
+    against rounding."""
+    from clearground.analysis.proximity import degree_margin
+
+    top = max(abs(region.min_lat), abs(region.max_lat))
+    minx, miny, maxx, maxy = degree_margin((0.0, top, 0.0, top), buffer_m)
+    return (maxx - minx) / 2 * (1 + 1e-6) + 1e-12, (maxy - top) * (1 + 1e-6) + 1e-12
 
 
 _SHARED: weakref.WeakKeyDictionary[Any, CheckIndex] = weakref.WeakKeyDictionary()
