@@ -345,6 +345,8 @@ def over_http(
     report.notes.append(
         f"{engine}: first check (builds the server's index) {time.perf_counter() - t0:.2f} s"
     )
+    if args.workers > 1:  # every worker builds its own index: warm them all, untimed
+        run(port, reqs[:50], argparse.Namespace(**{**vars(args), "seconds": 3.0}))
     report.add(engine, "http: point checks 200 m", run(port, reqs, args))
     body = json.dumps(shapely.geometry.mapping(route))
     path = "/api/v1/check?buffer_m=500"
@@ -414,7 +416,7 @@ def over_http(
         )
 
 
-def serve(url: str, tmp: Path, name: str) -> tuple[subprocess.Popen, int, Path]:
+def serve(url: str, tmp: Path, name: str, workers: int) -> tuple[subprocess.Popen, int, Path]:
     port = free_port()
     log = tmp / f"{name}.log"
     env = {
@@ -425,7 +427,10 @@ def serve(url: str, tmp: Path, name: str) -> tuple[subprocess.Popen, int, Path]:
     }
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "clearground.cli", "--db", url, "serve", "--port", str(port)],
+            [
+                *(sys.executable, "-m", "clearground.cli", "--db", url, "serve"),
+                *("--port", str(port), "--workers", str(workers)),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -473,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each load run")
     parser.add_argument("--queries", type=int, default=2_000, help="in-process point queries")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="serve --workers N (default 2: one a core, as a 2-core deployment runs it)",
+    )
     parser.add_argument("--no-postgis", action="store_true", help="SQLite only")
     parser.add_argument(
         "--tipg-venv",
@@ -487,8 +498,10 @@ def main(argv: list[str] | None = None) -> int:
         help="load generator: wrk (default when installed) or threads of this process",
     )
     args = parser.parse_args(argv)
-    if args.hazards < 1 or args.clients < 1 or not 0 < args.seconds <= 120:
-        parser.error("--hazards and --clients at least 1, --seconds above 0 and at most 120")
+    if args.hazards < 1 or args.clients < 1 or args.workers < 1 or not 0 < args.seconds <= 120:
+        parser.error(
+            "--hazards, --clients and --workers at least 1, --seconds above 0 and at most 120"
+        )
 
     from clearground.store import open_store
 
@@ -503,7 +516,8 @@ def main(argv: list[str] | None = None) -> int:
     report.notes.append(
         f"{args.hazards:,} synthetic hazards built in "
         f"{time.perf_counter() - t0:.1f} s; {args.clients} clients, "
-        f"{args.seconds:g} s per load run; load generator: {args.load}"
+        f"{args.seconds:g} s per load run; load generator: {args.load}; "
+        f"serve --workers {args.workers}"
     )
 
     with tempfile.TemporaryDirectory(prefix="clearground-serve-load-") as tmp_s:
@@ -535,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
                     in_process(engine, store, records, xy, route, report)
                 finally:
                     store.close()
-                proc, port, _ = serve(url, tmp, engine)
+                proc, port, _ = serve(url, tmp, engine, args.workers)
                 tipg = None
                 try:
                     tipg_port = None

@@ -7,16 +7,19 @@ gives, because it *is* that function: it runs it over a :class:`_Snapshot` of th
 in-memory stand-in answering the few reads a check makes (``within_distance`` and ``in_bbox`` by
 an STRtree over the records' bounding boxes, then the same exact shapely step ``nearest`` as
 both engines; ``count``; ``list``), so the hazards, distances, wording and coverage answer cannot
-differ. Before each check it reads the data versions (``Store.data_versions``, cheap: on SQLite a
-``PRAGMA data_version``, see ``store.versions``) of the three kinds a check reads; when one
-changed (a write by this or any other process), the snapshot is rebuilt from the store before
-answering. A past state (``as_of``) is read from the store itself.
+differ. Before each check it compares the store's ``change_token`` with the one the snapshot was
+built at (SQLite: ``PRAGMA data_version``, which every commit to the file changes; PostGIS:
+commits pushed to this process by LISTEN/NOTIFY, ``store.pg_push``); only when it differs, or
+the store has none, are the data versions read (``Store.data_versions``) of the three kinds a
+check reads; when one changed (a write by this or any other process), the snapshot is rebuilt
+from the store before answering. A past state (``as_of``) is read from the store itself.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 import weakref
 from typing import Any
 
@@ -29,6 +32,9 @@ from clearground.services.check import DEFAULT_BUFFER_M, check
 from clearground.store.base import Store, Version, nearest
 
 __all__ = ["CheckIndex", "shared_index"]
+
+#: How long (seconds) a read of the store's ``change_token`` is used again (``CheckIndex._token``).
+PROBE_EVERY_S = 0.001
 
 #: The kinds a check reads (``services.check`` and ``services.coverage``).
 KINDS = ("hazard", "coverage", "location")
@@ -55,6 +61,72 @@ class _Kind:
         return [versions[i] for i in idx.tolist()]
 
 
+class _Grid:
+    """Which cells of a fine grid over the hazards' extent some hazard's bounding box meets
+    (one byte a cell): "no box meets this rectangle" from a few bytes, no geometry made.
+
+    Exact as a prefilter: a cell's index is a monotonic function of the coordinate (float
+    subtraction, multiplication by a positive number and truncation never reverse an order),
+    so a box and a rectangle sharing a point ``(x, y)`` both cover the cell of that point;
+    "no occupied cell" therefore means no box meets the rectangle (edges included, as the
+    STRtree's ``query``). A "maybe", or a rectangle over more than ``WINDOW`` cells a side
+    (a large buffer), is settled by the STRtree."""
+
+    CELLS = 4096  # along the longer side: at most 16 MiB, about 500 m a cell in Ukraine
+    WINDOW = 4
+    SMALL = 4  # boxes at most this many cells a side are marked without a loop
+
+    def __init__(self, bounds: np.ndarray) -> None:
+        self.x0, self.y0 = float(bounds[:, 0].min()), float(bounds[:, 1].min())
+        self.x1, self.y1 = float(bounds[:, 2].max()), float(bounds[:, 3].max())
+        side = max(self.x1 - self.x0, self.y1 - self.y0, 1e-9) / self.CELLS
+        self.nx = max(1, min(self.CELLS, math.ceil((self.x1 - self.x0) / side)))
+        self.ny = max(1, min(self.CELLS, math.ceil((self.y1 - self.y0) / side)))
+        self.sx = self.sy = 1.0 / side
+        i0 = self._cells(bounds[:, 0], self.x0, self.sx, self.nx)
+        i1 = self._cells(bounds[:, 2], self.x0, self.sx, self.nx)
+        j0 = self._cells(bounds[:, 1], self.y0, self.sy, self.ny)
+        j1 = self._cells(bounds[:, 3], self.y0, self.sy, self.ny)
+        occupied = np.zeros((self.ny, self.nx), dtype=np.uint8)
+        small = (i1 - i0 < self.SMALL) & (j1 - j0 < self.SMALL)
+        for dj in range(self.SMALL):
+            for di in range(self.SMALL):
+                m = small & (j0 + dj <= j1) & (i0 + di <= i1)
+                occupied[j0[m] + dj, i0[m] + di] = 1
+        for k in np.flatnonzero(~small).tolist():
+            occupied[j0[k] : j1[k] + 1, i0[k] : i1[k] + 1] = 1
+        self.cells = occupied.tobytes()
+
+    @staticmethod
+    def _cells(v: np.ndarray, v0: float, scale: float, n: int) -> np.ndarray:
+        # the same float steps as ``empty`` (numpy's float64 rounds as Python's floats do)
+        return np.clip(np.trunc((v - v0) * scale), 0, n - 1).astype(np.int64)
+
+    def empty(self, minx: float, miny: float, maxx: float, maxy: float) -> bool:
+        """True only if no hazard's bounding box meets the rectangle."""
+        x0, y0 = self.x0, self.y0
+        if maxx < x0 or minx > self.x1 or maxy < y0 or miny > self.y1:
+            return True
+        last_i, last_j = self.nx - 1, self.ny - 1
+        # the clamped truncation of ``_cells``, written out (no calls: this runs per check)
+        i0 = int((minx - x0) * self.sx)
+        i0 = 0 if i0 < 0 else last_i if i0 > last_i else i0
+        i1 = int((maxx - x0) * self.sx)
+        i1 = (0 if i1 < 0 else last_i if i1 > last_i else i1) + 1
+        j0 = int((miny - y0) * self.sy)
+        j0 = 0 if j0 < 0 else last_j if j0 > last_j else j0
+        j1 = int((maxy - y0) * self.sy)
+        j1 = (0 if j1 < 0 else last_j if j1 > last_j else j1) + 1
+        if i1 - i0 > self.WINDOW or j1 - j0 > self.WINDOW:
+            return False  # a large rectangle: the STRtree decides
+        cells, nx = self.cells, self.nx
+        for j in range(j0, j1):
+            row = j * nx
+            if cells.find(1, row + i0, row + i1) >= 0:
+                return False
+        return True
+
+
 class _Snapshot:
     """The reads a check makes, answered from memory as the store answered them when built."""
 
@@ -67,8 +139,18 @@ class _Snapshot:
             self._kinds["location"].versions
         )
         self.hazard_tree = self._kinds["hazard"].tree
+        self.hazard_grid = None
+        hazards = self._kinds["hazard"].versions
+        if hazards:
+            bounds = shapely.bounds(np.array([v.record.geometry for v in hazards], dtype=object))
+            if np.isfinite(bounds).all():
+                self.hazard_grid = _Grid(bounds)
         #: Answers that do not depend on the place (see ``_nothing_near``).
         self.templates: dict[tuple, dict[str, Any]] = {}
+        #: By the same key: the reach rectangle's half-sides, and the template once known.
+        self.fast: dict[tuple, list] = {}
+        #: The store's ``change_token`` the versions were read after (None: none known).
+        self.token: Any = None
 
     def count(self, kind: str) -> int:
         return len(self._kinds[kind].versions)
@@ -102,6 +184,8 @@ class CheckIndex:
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
         self.rebuilds = 0
+        self._change_token = getattr(store, "change_token", None)
+        self._probe: tuple[float, Any, Any] = (-math.inf, None, None)
 
     def _versions(self) -> dict[str, str]:
         many = getattr(self.store, "data_versions", None)
@@ -109,11 +193,33 @@ class CheckIndex:
             return many(KINDS)
         return {k: self.store.data_version(k) for k in KINDS}
 
+    def _token(self) -> Any:
+        """The store's ``change_token`` (None if it has none): equal tokens, no commit since.
+
+        A token read less than ``PROBE_EVERY_S`` ago is used again while this store committed
+        nothing since (its ``commits``): a commit of this store is seen by the next check, one
+        of another connection or process by every check that starts ``PROBE_EVERY_S`` after it
+        completed (SQLite's pragma costs more than the STRtree query it guards)."""
+        read = self._change_token
+        if read is None:
+            return None
+        now, commits = time.monotonic(), getattr(self.store, "commits", None)
+        at, seen, token = self._probe
+        if now - at < PROBE_EVERY_S and seen == commits and commits is not None:
+            return token
+        token = read()
+        self._probe = (now, commits, token)  # one assignment: threads see all three or none
+        return token
+
     def current(self) -> _Snapshot:
         """The snapshot of the data as it is now (rebuilt first if a write committed since)."""
-        versions = self._versions()
+        token = self._token()
         snap = self._snapshot
+        if token is not None and snap is not None and snap.token == token:
+            return snap  # no commit at all since the snapshot's versions were read
+        versions = self._versions()  # read after the token: a commit between changes the next
         if snap is not None and snap.versions == versions:
+            snap.token = token  # commits of other kinds only: still true
             return snap
         with self._lock:
             snap = self._snapshot
@@ -121,6 +227,7 @@ class CheckIndex:
                 # The versions were read before the records: a write committing in between
                 # makes the next check's versions differ, and that check rebuilds again.
                 snap = _Snapshot(self.store, versions)
+                snap.token = token
                 self._snapshot = snap
                 self.rebuilds += 1
         return snap
@@ -128,16 +235,22 @@ class CheckIndex:
     def check_if_warm(
         self, query: BaseGeometry, *, buffer_m: float = DEFAULT_BUFFER_M, region: Region = UKRAINE
     ) -> dict[str, Any] | None:
-        """The answer of :meth:`check` if it costs no wait: the store's data versions are read
-        locally (``local_versions``: SQLite's pragma, no network) and the snapshot is current.
+        """The answer of :meth:`check` if it costs no wait: the snapshot is current by the
+        store's ``change_token`` (SQLite: a local pragma; PostGIS: commits pushed to this
+        process, ``store.pg_push``), or by data versions read locally (``local_versions``).
         None otherwise (a rebuild, or a database round trip): the caller then runs
         :meth:`check` where waiting is harmless (a server: a worker thread, not its event
         loop)."""
-        if not getattr(self.store, "local_versions", False):
-            return None
         snap = self._snapshot
-        if snap is None or snap.versions != self._versions():
+        if snap is None:
             return None
+        token = self._token()
+        if token is None or snap.token != token:
+            if not getattr(self.store, "local_versions", False):
+                return None
+            if snap.versions != self._versions():
+                return None
+            snap.token = token
         return self._answer(snap, query, buffer_m, region)
 
     def check(
@@ -169,7 +282,9 @@ def _nothing_near(
     on a database whose coverage is the region (no coverage or administrative areas): then
     every step of ``services.check.check`` gives the same answer whatever the place (nothing
     found, covered by the region's box, not swapped), so the answer ``check`` gave for the
-    first such place is given again (a copy) after one STRtree query. None otherwise: the
+    first such place is given again (a copy). "Within reach" is settled by the grid (no
+    geometry made) over a rectangle at least as large as ``degree_margin``'s, then, where the
+    grid says maybe, by the STRtree with ``degree_margin``'s own box. None otherwise: the
     caller runs ``check``."""
     if not snap.region_only or type(query) is not shapely.Point or query.is_empty:
         return None
@@ -178,19 +293,39 @@ def _nothing_near(
     x, y = query.x, query.y
     if not (region.min_lon <= x <= region.max_lon and region.min_lat <= y <= region.max_lat):
         return None  # outside (or NaN): check() says what it must
-    from clearground.analysis.proximity import degree_margin
+    # 200 and 200.0 are written apart; the region by value, as its dataclass compares
+    key = (type(buffer_m), repr(buffer_m), type(region), *region.bounds)
+    fast = snap.fast.get(key)
+    if fast is None:
+        fast = snap.fast[key] = [_reach(buffer_m, region), None]
+    grid = snap.hazard_grid
+    if grid is not None:
+        dx, dy = fast[0]
+        if not grid.empty(x - dx, y - dy, x + dx, y + dy):
+            from clearground.analysis.proximity import degree_margin
 
-    tree = snap.hazard_tree
-    if tree is not None and len(tree.query(shapely.box(*degree_margin((x, y, x, y), buffer_m)))):
-        return None  # a hazard's box within reach: what in_bbox("hazard", ...) would find
-    key = (type(buffer_m), repr(buffer_m), region)  # 200 and 200.0 are written apart
-    answer = snap.templates.get(key)
+            reach = degree_margin((x, y, x, y), buffer_m)  # what within_distance asks in_bbox
+            if len(snap.hazard_tree.query(shapely.box(*reach))):
+                return None  # a hazard's box within reach: what in_bbox("hazard") would find
+    answer = fast[1]
     if answer is None:
         answer = check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
         if answer["hazards"] or answer["uncovered"]:
             return answer  # not the case described above: never kept as a template
-        snap.templates[key] = answer
+        fast[1] = snap.templates[key] = answer
     return {**answer, "hazards": [], "uncovered": []}
+
+
+def _reach(buffer_m: float, region: Region) -> tuple[float, float]:
+    """Half-sides (degrees) of a rectangle round any point of ``region`` that holds the box
+    ``degree_margin`` gives that point for ``buffer_m``: its margins taken at the region's
+    highest latitude, where a degree of longitude is shortest, and widened by a millionth
+    against rounding."""
+    from clearground.analysis.proximity import degree_margin
+
+    top = max(abs(region.min_lat), abs(region.max_lat))
+    minx, miny, maxx, maxy = degree_margin((0.0, top, 0.0, top), buffer_m)
+    return (maxx - minx) / 2 * (1 + 1e-6) + 1e-12, (maxy - top) * (1 + 1e-6) + 1e-12
 
 
 _SHARED: weakref.WeakKeyDictionary[Any, CheckIndex] = weakref.WeakKeyDictionary()

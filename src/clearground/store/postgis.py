@@ -139,6 +139,8 @@ class PostgisStore:
         self.commits = 0
         self.commit_unknown = False
         self._watch_conn: psycopg.Connection | None = None
+        self._listener: Any = None  # store.pg_push: started by the first change_token()
+        self._listen_lock = threading.Lock()
         self._watcher = waits.Watcher(
             self._blocked_by, limit=busy_timeout, on_close=self._close_watch_conn
         )
@@ -643,6 +645,20 @@ class PostgisStore:
 
         return postgis_versions(self._fetch(postgis_versions_sql(kinds))[0], kinds)
 
+    def change_token(self) -> Any:
+        """A value that changes with every commit, pushed by LISTEN/NOTIFY (``store.pg_push``),
+        or None while nothing listens (the caller then reads ``data_versions``)."""
+        listener = self._listener
+        if listener is None:
+            from clearground.store.pg_push import Listener
+
+            with self._listen_lock:
+                if self._listener is None and not self._closed:
+                    self._listener = Listener(lambda: self._connect(autocommit=True))
+                    self._listener.start()
+            return None
+        return listener.token(self.commits)
+
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table
         return self._fetch(
@@ -651,6 +667,8 @@ class PostgisStore:
 
     def close(self) -> None:
         self._closed = True
+        if self._listener is not None:
+            self._listener.close()
         if self._pool is not None:
             self._pool.close()
         self._watcher.close()

@@ -456,6 +456,11 @@ class SqliteStore:
         commit by another connection."""
         return self._versions.versions(kinds)
 
+    def change_token(self) -> int:
+        """A value that changes with every commit to the file, by any connection or process
+        (``PRAGMA data_version``): a warm path compares it instead of reading versions."""
+        return self._versions.token()
+
     def count(self, kind: str) -> int:
         table = mapping_for(kind).table
         with self._reader() as conn:

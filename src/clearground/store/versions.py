@@ -24,6 +24,9 @@ from clearground.store.mapping import mapping_for
 __all__ = ["SqliteVersions", "postgis_versions_sql"]
 
 
+_PRAGMA = "PRAGMA data_version"
+
+
 class SqliteVersions:
     """The data versions of a SQLite store, re-read only after a commit of another connection."""
 
@@ -53,6 +56,14 @@ class SqliteVersions:
                         known[kind] = self._read(kind)
                 answer = self._answers[key] = {k: known[k] for k in kinds}
             return dict(answer)
+
+    def token(self) -> int:
+        """``PRAGMA data_version`` now: it changes with every commit of any connection (the
+        store's writer included), so an equal token means every kind's version is unchanged."""
+        with self._lock:
+            if self._conn is None:
+                self._conn = self._connect()
+            return self._conn.execute(_PRAGMA).fetchone()[0]
 
     def close(self) -> None:
         with self._lock:

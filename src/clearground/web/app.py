@@ -48,6 +48,9 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     from clearground.web import ogc
 
     app.include_router(ogc.router())  # OGC API - Features under /ogc
+    from clearground.web.fast_check import FastCheck
+
+    app.add_middleware(FastCheck)  # inside the check's rate limit and the request log
     auth.install(app, settings)
     from clearground.web import pages
 

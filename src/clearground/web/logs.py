@@ -95,7 +95,11 @@ def _query_names(scope: dict) -> list[str]:
     raw = scope.get("query_string") or b""
     if not raw:
         return []
-    names = {k for k, _ in parse_qsl(raw.decode("latin-1"), keep_blank_values=True)}
+    text = raw.decode("latin-1")
+    if "%" not in text and "+" not in text:  # nothing to unquote: parse_qsl's names, cheaply
+        names = {part.partition("=")[0] for part in text.split("&") if part}
+    else:
+        names = {k for k, _ in parse_qsl(text, keep_blank_values=True)}
     return sorted(n[:64] for n in names)[:32]
 
 
@@ -157,7 +161,12 @@ class RequestLog:
             "user": name,
             "role": role,
         }
-        ACCESS.info("request", extra={"fields": fields})
+        # ``ACCESS.info`` without its search of the stack for the caller (the line does not
+        # name one): a record made and handled as ``Logger._log`` makes and handles it
+        record = ACCESS.makeRecord(
+            ACCESS.name, logging.INFO, __file__, 0, "request", (), None, extra={"fields": fields}
+        )
+        ACCESS.handle(record)
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:
