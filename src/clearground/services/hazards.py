@@ -322,7 +322,8 @@ def import_hazards(
         else:
             new_ids = iter(tx.next_ids(KIND, sum(1 for i in given_ids if not i)))
             ids = [id_ or next(new_ids) for id_ in given_ids]
-        admin_pcodes = [pcode or found for pcode, found in zip(cols["admin_pcode"], pcodes, strict=True)]
+        given_pcodes = cols["admin_pcode"]
+        admin_pcodes = [given or found for given, found in zip(given_pcodes, pcodes, strict=True)]
         names = [name or id_ for name, id_ in zip(cols["name"], ids, strict=True)]
         if as_submission:  # into the review queue, not the database
             from clearground.services.queue import submit
