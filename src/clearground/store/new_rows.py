@@ -12,6 +12,7 @@ depend on the path it came by.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -80,6 +81,23 @@ def _optional(key: str, values: Sequence[Any], as_json: Callable[[Any], Any]) ->
     return _encoded(values, lambda v: head + _dumps(as_json(v)) if v else "")
 
 
+# The characters orjson escapes in a string (quote, backslash, controls), and surrogates, which
+# it refuses: a string without any is written between quotes as it is.
+_ESCAPED = re.compile(r'[\x00-\x1f"\\\ud800-\udfff]')
+
+
+def _strings(prefix: str, values: list[str]) -> list[str]:
+    """``prefix`` and each string as orjson writes it; a column of plain strings (the usual)
+    is checked in one pass and quoted without encoding each."""
+    try:
+        plain = _ESCAPED.search("".join(values)) is None
+    except TypeError:  # not all strings: orjson says what each is
+        plain = False
+    if plain:
+        return [f'{prefix}"{v}"' for v in values]
+    return [prefix + _dumps(v) for v in values]
+
+
 def _floats(values: list[float]) -> list[str]:
     """Each float as orjson writes it, from one call: a JSON array of numbers splits at commas."""
     if not values:
@@ -120,10 +138,7 @@ def new_hazard_rows(
         raise ValueError("every column of new hazard rows needs one value per id")
     status = _dumps(HazardStatus.ACTIVE._value_)
     released = ',"released":' + _released_text()
-    head = [
-        '{"name":' + text
-        for text in _encoded(names, _dumps)  # names are mostly distinct: still one call each
-    ]
+    head = _strings('{"name":', names)  # names are mostly distinct: no dict of them
     kind = _encoded(
         classifications,
         lambda c: f',"classification":{_dumps(c._value_)},"status":{status},"area_m2":',
