@@ -109,7 +109,7 @@ def test_payloads_are_those_of_the_records_byte_for_byte(columns):
     assert rows.payloads == payloads_json("hazard", records)
     assert payloads_json("hazard", rows) == rows.payloads
     assert record_ids(rows) == record_ids(records) == columns["ids"]
-    assert record_geometries(rows) == record_geometries(records)
+    assert list(record_geometries(rows)) == record_geometries(records)
 
 
 def test_slices_are_rows_and_single_rows_are_refused():

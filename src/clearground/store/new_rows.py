@@ -49,10 +49,11 @@ def record_ids(records: Sequence[Any]) -> list[str]:
     return [r.id for r in records]
 
 
-def record_geometries(records: Sequence[Any]) -> list[Any]:
-    """The geometries of records or ``NewRows``."""
+def record_geometries(records: Sequence[Any]) -> Sequence[Any]:
+    """The geometries of records (a list) or ``NewRows`` (as they hold them: a numpy array
+    from an import, which the encoders take without a copy)."""
     if isinstance(records, NewRows):
-        return list(records.geometries)
+        return records.geometries
     return [r.geometry for r in records]
 
 
