@@ -11,6 +11,9 @@ over the in-process baseline's, with the goal (within 3x); the other lines give 
 Run it in the environment a user has: the one ``scripts/demo`` installs. pyogrio imports pandas
 and geopandas at start-up whenever they are installed (the ``bench`` extra brings them), which
 adds their import to every command's start; the output says whether they were there.
+clearground's modules are byte-compiled before timing, as ``pip install`` (or a user's first
+run) leaves them: a shell with ``PYTHONDONTWRITEBYTECODE`` set would otherwise compile them from
+source on every command.
 """
 
 from __future__ import annotations
