@@ -50,3 +50,15 @@ def test_bad_settings_are_bad_input(tmp_path, monkeypatch):
     bad.write_text("colour = 'blue'\n")
     with pytest.raises(BadInput, match="colour"):
         load_settings(str(bad))
+
+
+def test_names_in_any_case_and_an_unreadable_file_is_bad_input(tmp_path, monkeypatch):
+    toml = tmp_path / "c.toml"
+    toml.write_text('DB = "sqlite:///upper.db"\n')
+    monkeypatch.setenv("clearground_author", "lower-case env")
+    s = load_settings(str(toml))
+    assert (s.db, s.author) == ("sqlite:///upper.db", "lower-case env")
+    broken = tmp_path / "broken.toml"
+    broken.write_text('db = "no end\n')
+    with pytest.raises(BadInput, match="broken.toml: cannot read the configuration file"):
+        load_settings(str(broken))

@@ -28,7 +28,7 @@ def _reason(exc: Exception) -> str:
 
 def to_wgs84(geometries: np.ndarray, crs: str | None) -> np.ndarray:
     """Geometries reprojected from ``crs`` to EPSG:4326 lon/lat (unchanged when already so)."""
-    if not crs:
+    if not crs or crs == "EPSG:4326":  # GDAL's name for lon/lat: no need to load pyproj
         return geometries
     from pyproj import CRS, Transformer
 

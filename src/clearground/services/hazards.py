@@ -34,6 +34,7 @@ from clearground.services.common import (
 from clearground.services.locations import PcodeIndex
 from clearground.services.prologue import read_for_import
 from clearground.store.base import Store, chunks
+from clearground.store.new_rows import new_hazard_rows
 from clearground.store.retry import retrying
 
 __all__ = ["import_hazards"]
@@ -189,6 +190,57 @@ def _joined(parts: list[tuple]):
     return check, geoms, [a for p in parts for a in p[2]]
 
 
+def _records(ids, names, geoms, areas, admin_pcodes, cols, attributes) -> list[HazardArea]:
+    """The hazards as records (for the review queue, which keeps whole records)."""
+    return [
+        HazardArea(
+            id=id_,
+            name=name,
+            geometry=geometry,
+            area_m2=area,
+            classification=classification,
+            eo_types=eo_types,
+            date_reported=reported,
+            source=source,
+            admin_pcode=pcode,
+            land_use=land_use,
+            benchmark=benchmark,
+            notes=notes,
+            attributes=attrs,
+        )
+        for (
+            id_,
+            name,
+            geometry,
+            area,
+            classification,
+            eo_types,
+            reported,
+            source,
+            pcode,
+            land_use,
+            benchmark,
+            notes,
+            attrs,
+        ) in zip(
+            ids,
+            names,
+            geoms,
+            areas,
+            cols["classification"],
+            cols["eo_types"],
+            cols["date_reported"],
+            cols["source"],
+            admin_pcodes,
+            cols["land_use"],
+            cols["benchmark"],
+            cols["notes"],
+            attributes,
+            strict=True,
+        )
+    ]
+
+
 @retrying
 @bulk()
 def import_hazards(
@@ -271,60 +323,12 @@ def import_hazards(
             new_ids = iter(tx.next_ids(KIND, sum(1 for i in given_ids if not i)))
             ids = [id_ or next(new_ids) for id_ in given_ids]
         given_pcodes = cols["admin_pcode"]
-        records = [
-            HazardArea(
-                id=id_,
-                name=name or id_,
-                geometry=geometry,
-                area_m2=area,
-                classification=classification,
-                eo_types=eo_types,
-                date_reported=reported,
-                source=source,
-                admin_pcode=pcode or found_pcode,
-                land_use=land_use,
-                benchmark=benchmark,
-                notes=notes,
-                attributes=attrs,
-            )
-            for (
-                id_,
-                name,
-                geometry,
-                area,
-                classification,
-                eo_types,
-                reported,
-                source,
-                pcode,
-                found_pcode,
-                land_use,
-                benchmark,
-                notes,
-                attrs,
-            ) in zip(
-                ids,
-                cols["name"],
-                geoms,
-                areas,
-                cols["classification"],
-                cols["eo_types"],
-                cols["date_reported"],
-                cols["source"],
-                given_pcodes,
-                pcodes,
-                cols["land_use"],
-                cols["benchmark"],
-                cols["notes"],
-                attributes,
-                strict=True,
-            )
-        ]
+        admin_pcodes = [given or found for given, found in zip(given_pcodes, pcodes, strict=True)]
+        names = [name or id_ for name, id_ in zip(cols["name"], ids, strict=True)]
         if as_submission:  # into the review queue, not the database
             from clearground.services.queue import submit
 
-            for r, id_ in zip(records, given_ids, strict=True):
-                r.id = id_  # a generated id is given on approval
+            records = _records(given_ids, names, geoms, areas, admin_pcodes, cols, attributes)
             subs = submit(
                 store,
                 tx,
@@ -334,12 +338,31 @@ def import_hazards(
                 sources=[f"{path.name}:feature {i + 1}" for i in range(n)],
             )
             records = subs
+            written = [r.id for r in records]
         else:
+            # as columns: the same rows as HazardArea records would give, without an object
+            # and a payload dict per feature (see store.new_rows)
+            rows = new_hazard_rows(
+                ids=ids,
+                names=names,
+                geometries=geoms,
+                areas=areas,
+                classifications=cols["classification"],
+                eo_types=cols["eo_types"],
+                dates_reported=cols["date_reported"],
+                sources=cols["source"],
+                admin_pcodes=admin_pcodes,
+                land_uses=cols["land_use"],
+                notes=cols["notes"],
+                benchmarks=cols["benchmark"],
+                attributes=attributes,
+            )
+            written = rows.ids
             reason = f"imported from {path.name}"
             done = 0
             # in parts, so that progress can be shown; else in one call, whose parts the store
             # prepares and writes overlapping
-            for part in chunks(records, 20_000 if progress else max(n, 1)):
+            for part in chunks(rows, 20_000 if progress else max(n, 1)):
                 tx.insert(KIND, part, author=author, reason=reason)
                 done += len(part)
                 if progress:
@@ -350,9 +373,7 @@ def import_hazards(
     kind = "submission" if as_submission else KIND
     notes = [
         f"{r.id}: may duplicate {', '.join(r.duplicates)}"
-        for r in records
-        if as_submission and r.duplicates
+        for r in (records if as_submission else ())
+        if r.duplicates
     ]
-    return ImportReport(
-        str(path), kind, n, [r.id for r in records], dry_run, repaired=repaired, notes=notes
-    )
+    return ImportReport(str(path), kind, n, written, dry_run, repaired=repaired, notes=notes)

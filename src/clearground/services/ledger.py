@@ -26,6 +26,7 @@ from clearground.domain.errors import ImportRejected
 from clearground.services.common import ImportReport
 from clearground.store.base import Store
 from clearground.store.ledger import LedgerEntry
+from clearground.store.new_rows import record_ids
 
 __all__ = ["content_of", "id_ranges", "import_once", "imports"]
 
@@ -133,7 +134,7 @@ class _LedgeredTransaction:
 
     def insert(self, kind: str, records: Sequence[Any], **kwargs: Any) -> None:
         self._tx.insert(kind, records, **kwargs)
-        self._ids.extend(r.id for r in records)
+        self._ids.extend(record_ids(records))
 
     def commit(self) -> None:
         o = self._owner

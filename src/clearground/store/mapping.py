@@ -53,6 +53,7 @@ from clearground.domain.records import (
     VictimType,
 )
 from clearground.domain.review import Submission, SubmissionStatus
+from clearground.store.new_rows import NewRows
 
 __all__ = ["KINDS", "KindMapping", "geometries_wkb", "loads", "mapping_for", "payloads_json"]
 
@@ -631,7 +632,12 @@ def mapping_for(kind: str) -> KindMapping:
 
 
 def payloads_json(kind: str, records: Sequence[Any]) -> list[str]:
-    """JSON payloads of ``records``, compactly encoded (orjson: bulk imports spend time here)."""
+    """JSON payloads of ``records``, compactly encoded (orjson: bulk imports spend time here).
+
+    ``NewRows`` (a bulk import's new hazards as columns) carry theirs, made to be the same text.
+    """
+    if isinstance(records, NewRows):
+        return records.payloads
     to_payload = mapping_for(kind).to_payload
     dumps = orjson.dumps
     return [dumps(to_payload(r)).decode() for r in records]

@@ -20,6 +20,7 @@ from clearground.domain.errors import BadInput, Conflict, NotFound
 from clearground.store import accounts, errors, ledger
 from clearground.store.base import Event, Version, after, highest_number, now_utc
 from clearground.store.mapping import KINDS, mapping_for, payloads_json
+from clearground.store.new_rows import record_geometries, record_ids
 
 __all__ = ["PostgisTransaction"]
 
@@ -147,7 +148,8 @@ class PostgisTransaction(accounts.AccountWrites):
         if not records:
             return
         table = mapping_for(kind).table
-        geoms = _column_geometries(kind, [r.geometry for r in records], [r.id for r in records])
+        ids = record_ids(records)
+        geoms = _column_geometries(kind, record_geometries(records), ids)
         ewkb = _ewkb(geoms)
         bounds = shapely.bounds(np.array(geoms, dtype=object))
         payloads = payloads_json(kind, records)
@@ -164,7 +166,7 @@ class PostgisTransaction(accounts.AccountWrites):
                 for i in order:
                     copy.write_row(
                         (
-                            records[i].id,
+                            ids[i],
                             1,
                             t,
                             author,
@@ -177,7 +179,6 @@ class PostgisTransaction(accounts.AccountWrites):
                     )
         except pgerrors.UniqueViolation:
             self._conn.execute("ROLLBACK TO SAVEPOINT clearground_insert")
-            ids = [r.id for r in records]
             clash = self.existing_ids(kind, ids)
             if clash:
                 raise BadInput(
@@ -187,7 +188,7 @@ class PostgisTransaction(accounts.AccountWrites):
             twice = sorted({i for i in ids if i in seen or seen.add(i)})
             raise BadInput(f"{kind} ids given twice: {', '.join(twice[:10])}") from None
         self._conn.execute("RELEASE SAVEPOINT clearground_insert")
-        highest = highest_number(mapping_for(kind).prefix, [r.id for r in records])
+        highest = highest_number(mapping_for(kind).prefix, ids)
         if highest:
             self._conn.execute(
                 "INSERT INTO sequences AS s (kind, last_value) VALUES (%s, %s) ON CONFLICT (kind) "

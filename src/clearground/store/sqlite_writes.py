@@ -25,6 +25,7 @@ from clearground.store.base import (
     now_utc,
 )
 from clearground.store.mapping import KINDS, loads, mapping_for, payloads_json
+from clearground.store.new_rows import record_geometries, record_ids
 
 __all__ = ["SqliteTransaction"]
 
@@ -106,7 +107,7 @@ class SqliteTransaction(accounts.AccountWrites):
         # the sequence past the ids it is given): only the others need looking up. The unique
         # index on (id, version) stands behind this in any case.
         issued = self._issued.get(kind, set())
-        given = [r.id for r in records if r.id not in issued]
+        given = [i for i in record_ids(records) if i not in issued]
         clash = self.existing_ids(kind, given)
         if clash:
             raise BadInput(f"{kind} ids already exist: {', '.join(sorted(clash)[:10])}")
@@ -118,8 +119,8 @@ class SqliteTransaction(accounts.AccountWrites):
         )
 
         def prepare(part: Sequence[Any], start: int) -> tuple[list[tuple], np.ndarray, np.ndarray]:
-            ids = [r.id for r in part]
-            blobs, bounds = gpkg.encode([r.geometry for r in part])
+            ids = record_ids(part)
+            blobs, bounds = gpkg.encode(record_geometries(part))
             fids = np.arange(start, start + len(part), dtype=np.int64)
             rows = list(
                 zip(
