@@ -1,0 +1,193 @@
+"""Zonal sums with fractional pixel coverage, computed along the zones' edges.
+
+The sum a zone gets is the one exactextract gives (each pixel's value times the fraction of the
+pixel the zone covers; nodata and cells outside the raster count 0), but its cost grows with the
+length of the zone's boundary in pixels, not with its area: a 5 km buffer at 50 m pixels crosses
+about a thousand cells and covers some thirty thousand.
+
+Why it is exact. In pixel coordinates (u across, w down the rows) the raster is a function
+``v(u, w)`` constant on each cell. Let ``S(u, w)`` be its integral down the column from the
+window's first row to ``w``: a running sum of whole cells plus a linear part in the current cell.
+By Green's theorem the integral of ``v`` over a ring's interior is ``-∮ S du`` round the ring
+(the sign follows the ring's orientation). The edges are cut wherever they cross a column or a
+row line; on each piece ``S`` is linear, so the midpoint rule gives its integral exactly. The
+starting row of ``S`` is free: a constant per column adds ``c ∮ du = 0`` over a closed ring.
+Holes count negative, parts of a multipolygon add up.
+
+A test checks the sums against exactextract's and against a brute-force sum over pixels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+
+__all__ = ["edge_sum"]
+
+
+def _read(path: str, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
+    """The window of the raster's first band as float64: nodata, masked and NaN cells are 0,
+    scale and offset applied (what exactextract sums)."""
+    import rasterio
+    from rasterio.windows import Window
+
+    (r0, r1), (c0, c1) = rows, cols
+    with rasterio.open(path) as ds:
+        arr = ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
+        scale, offset = ds.scales[0], ds.offsets[0]
+    values = np.ma.filled(arr.astype(np.float64), 0.0)
+    if scale != 1.0 or offset != 0.0:
+        values = values * scale + offset
+        values[np.ma.getmaskarray(arr)] = 0.0
+    values[~np.isfinite(values)] = 0.0
+    return values
+
+
+def _split(a0: np.ndarray, a1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For segments from ``a0`` to ``a1``: the owner and parameter ``t`` (0..1, in order along
+    each segment) of every point where it crosses a whole number, ends included."""
+    lo, hi = np.minimum(a0, a1), np.maximum(a0, a1)
+    first = np.floor(lo) + 1  # the whole numbers strictly between lo and hi
+    count = np.maximum(np.ceil(hi) - first, 0).astype(np.int64)
+    n = len(a0)
+    total = count + 2
+    owner = np.repeat(np.arange(n), total)
+    start = np.cumsum(total) - total
+    k = np.arange(owner.size) - start[owner]  # 0 .. count+1 within each segment
+    step = np.where(a1 >= a0, 1.0, -1.0)
+    # the j-th crossing in the direction of travel
+    base = np.where(a1 >= a0, first, np.ceil(hi) - 1)
+    value = base[owner] + step[owner] * (k - 1)
+    span = (a1 - a0)[owner]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(span != 0, (value - a0[owner]) / span, 0.0)
+    t = np.where(k == 0, 0.0, np.where(k == total[owner] - 1, 1.0, t))
+    return owner, np.clip(t, 0.0, 1.0)
+
+
+def _pieces(u0, w0, u1, w1) -> tuple[np.ndarray, ...]:
+    """Cut each segment where it crosses a column line, then each piece where it crosses a row
+    line: every piece lies in one cell. Returns the pieces' owner segment, start and end."""
+    seg, t = _split(u0, u1)
+    keep = np.ones(len(seg), dtype=bool)
+    keep[np.cumsum(np.bincount(seg, minlength=len(u0))) - 1] = False  # a segment's last point
+    a, b = np.flatnonzero(keep), np.flatnonzero(keep) + 1
+    owner = seg[a]
+    du, dw = (u1 - u0)[owner], (w1 - w0)[owner]
+    pu0, pw0 = u0[owner] + du * t[a], w0[owner] + dw * t[a]
+    pu1, pw1 = u0[owner] + du * t[b], w0[owner] + dw * t[b]
+    sub, s = _split(pw0, pw1)
+    keep = np.ones(len(sub), dtype=bool)
+    keep[np.cumsum(np.bincount(sub, minlength=len(pw0))) - 1] = False
+    a, b = np.flatnonzero(keep), np.flatnonzero(keep) + 1
+    parent = sub[a]
+    qu, qw = pu1 - pu0, pw1 - pw0
+    return (
+        owner[parent],
+        pu0[parent] + qu[parent] * s[a],
+        pw0[parent] + qw[parent] * s[a],
+        pu0[parent] + qu[parent] * s[b],
+        pw0[parent] + qw[parent] * s[b],
+    )
+
+
+#: Vertices whose pieces are cut at once (bounds the temporary arrays, about 1 GB at most).
+_CHUNK_VERTICES = 400_000
+
+
+def _rings(zones: np.ndarray, transform) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every ring of the (multi)polygons in pixel coordinates: vertices, each vertex's ring,
+    each ring's zone and whether it is a hole."""
+    parts, part_zone = shapely.get_parts(zones, return_index=True)
+    holes = shapely.get_num_interior_rings(parts)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    is_hole = np.ones(len(rings), dtype=bool)
+    is_hole[np.cumsum(holes + 1) - (holes + 1)] = False  # each part's exterior comes first
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    t = transform
+    uw = np.column_stack(((xy[:, 0] - t.c) / t.a, (xy[:, 1] - t.f) / t.e))
+    return uw, ring_of, part_zone[ring_part], is_hole
+
+
+def _cut(uw: np.ndarray, ring_of: np.ndarray, first: int) -> tuple[np.ndarray, ...]:
+    """The pieces of every ring's edges, each in one cell: its ring, column, row, its length
+    across (du) and where it lies down its row (0..1 from the row's top edge, at its middle)."""
+    i = np.flatnonzero(ring_of[1:] == ring_of[:-1])  # an edge joins two vertices of one ring
+    seg, pu0, pw0, pu1, pw1 = _pieces(uw[i, 0], uw[i, 1], uw[i + 1, 0], uw[i + 1, 1])
+    du = pu1 - pu0
+    wm = (pw0 + pw1) / 2
+    row = np.floor(wm)
+    return (
+        (ring_of[i][seg] - first).astype(np.int64),
+        np.floor((pu0 + pu1) / 2).astype(np.int64),
+        row.astype(np.int64),
+        du,
+        wm - row,
+    )
+
+
+def edge_sum(path: str, zones: np.ndarray, *, max_cells: int = 30_000_000) -> np.ndarray:
+    """Sum of pixel value x covered fraction of the pixel, per zone (polygons or multipolygons
+    in the raster's CRS; anything else sums 0; nodata and cells outside the raster count 0).
+    Only the rows and columns the zones reach are read, in strips of at most ``max_cells``
+    cells, so a raster larger than memory is summed in bounded memory."""
+    import rasterio
+
+    zones = np.asarray(zones, dtype=object)
+    out = np.zeros(len(zones))
+    sel = np.flatnonzero(
+        np.isin(shapely.get_type_id(zones), (3, 6)) & ~shapely.is_empty(zones)
+    )
+    if len(sel) == 0:
+        return out
+    with rasterio.open(path) as ds:
+        transform, width, height = ds.transform, ds.width, ds.height
+    uw, ring_of, ring_zone, is_hole = _rings(zones[sel], transform)
+    ring_zone = sel[ring_zone]
+    n_rings = len(is_hole)
+    # cut the edges chunk by chunk of whole rings
+    starts = np.flatnonzero(np.r_[True, ring_of[1:] != ring_of[:-1]])
+    bounds = starts[:: max(1, len(starts) * _CHUNK_VERTICES // max(len(uw), 1))]
+    bounds = np.r_[bounds, len(uw)]
+    got = [_cut(uw[a:b], ring_of[a:b], 0) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    ring, col, row, du, frac = (np.concatenate(x) for x in zip(*got))
+    del got, uw
+    area = -np.bincount(ring, du * (row + frac), minlength=n_rings)  # signed, in cells
+    # -S du for each piece: S = whole cells above its row (from r0) + its own cell's part
+    keep = (col >= 0) & (col < width) & (du != 0)
+    ring, col, row, du, frac = ring[keep], col[keep], row[keep], du[keep], frac[keep]
+    total = np.zeros(n_rings)
+    if len(col):
+        c0, c1 = int(col.min()), int(col.max()) + 1
+        r0 = max(0, int(row.min()))
+        r1 = min(height, int(row.max()) + 1)
+        col -= c0
+        strip = max(1, max_cells // max(c1 - c0, 1))
+        carry = np.zeros(c1 - c0)  # each column's sum from row r0 to the strip's first row
+        ring_s = ring
+        # rows above the raster: S = 0; below it: the whole column
+        above = row < r0
+        below_all = row >= r1
+        order_key = np.where(below_all | above, -1, (row - r0) // strip)
+        for k, rs in enumerate(range(r0, r1, strip)):
+            re = min(r1, rs + strip)
+            m = np.flatnonzero(order_key == k)
+            values = _read(path, (rs, re), (c0, c1))
+            if len(m):
+                cum = np.empty_like(values)
+                cum[0] = carry
+                np.cumsum(values[:-1], axis=0, out=cum[1:])
+                cum[1:] += carry
+                rr, cc = row[m] - rs, col[m]
+                s = cum[rr, cc] + values[rr, cc] * frac[m]
+                total -= np.bincount(ring_s[m], du[m] * s, minlength=n_rings)
+            carry += values.sum(axis=0)
+        m = np.flatnonzero(below_all)
+        if len(m):
+            total -= np.bincount(ring_s[m], du[m] * carry[col[m]], minlength=n_rings)
+    # a ring's own orientation gives the sign of both integrals; holes take away
+    signed = np.where(area < 0, -total, total)
+    np.add.at(out, ring_zone, np.where(is_hole, -signed, signed))
+    return out
