@@ -19,8 +19,6 @@ A test checks the sums against exactextract's and against a brute-force sum over
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import shapely
 
@@ -111,7 +109,7 @@ def _rings(zones: np.ndarray, transform) -> tuple[np.ndarray, np.ndarray, np.nda
     return uw, ring_of, part_zone[ring_part], is_hole
 
 
-def _cut(uw: np.ndarray, ring_of: np.ndarray, first: int) -> tuple[np.ndarray, ...]:
+def _cut(uw: np.ndarray, ring_of: np.ndarray) -> tuple[np.ndarray, ...]:
     """The pieces of every ring's edges, each in one cell: its ring, column, row, its length
     across (du) and where it lies down its row (0..1 from the row's top edge, at its middle)."""
     i = np.flatnonzero(ring_of[1:] == ring_of[:-1])  # an edge joins two vertices of one ring
@@ -120,7 +118,7 @@ def _cut(uw: np.ndarray, ring_of: np.ndarray, first: int) -> tuple[np.ndarray, .
     wm = (pw0 + pw1) / 2
     row = np.floor(wm)
     return (
-        (ring_of[i][seg] - first).astype(np.int64),
+        ring_of[i][seg].astype(np.int64),
         np.floor((pu0 + pu1) / 2).astype(np.int64),
         row.astype(np.int64),
         du,
@@ -137,9 +135,7 @@ def edge_sum(path: str, zones: np.ndarray, *, max_cells: int = 30_000_000) -> np
 
     zones = np.asarray(zones, dtype=object)
     out = np.zeros(len(zones))
-    sel = np.flatnonzero(
-        np.isin(shapely.get_type_id(zones), (3, 6)) & ~shapely.is_empty(zones)
-    )
+    sel = np.flatnonzero(np.isin(shapely.get_type_id(zones), (3, 6)) & ~shapely.is_empty(zones))
     if len(sel) == 0:
         return out
     with rasterio.open(path) as ds:
@@ -151,8 +147,9 @@ def edge_sum(path: str, zones: np.ndarray, *, max_cells: int = 30_000_000) -> np
     starts = np.flatnonzero(np.r_[True, ring_of[1:] != ring_of[:-1]])
     bounds = starts[:: max(1, len(starts) * _CHUNK_VERTICES // max(len(uw), 1))]
     bounds = np.r_[bounds, len(uw)]
-    got = [_cut(uw[a:b], ring_of[a:b], 0) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-    ring, col, row, du, frac = (np.concatenate(x) for x in zip(*got))
+    pairs = zip(bounds[:-1], bounds[1:], strict=True)
+    got = [_cut(uw[a:b], ring_of[a:b]) for a, b in pairs if b > a]
+    ring, col, row, du, frac = (np.concatenate(x) for x in zip(*got, strict=True))
     del got, uw
     area = -np.bincount(ring, du * (row + frac), minlength=n_rings)  # signed, in cells
     # -S du for each piece: S = whole cells above its row (from r0) + its own cell's part
