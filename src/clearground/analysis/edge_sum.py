@@ -26,20 +26,35 @@ __all__ = ["edge_sum"]
 
 
 def _read(path: str, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
-    """The window of the raster's first band as float64: nodata, masked and NaN cells are 0,
-    scale and offset applied (what exactextract sums)."""
+    """The window of the raster's first band: nodata, masked and NaN cells are 0, scale and
+    offset applied (what exactextract sums). Where the band's only mask is its nodata value (or
+    none), the cells are read as they are and the nodata value zeroed in place: no masked copy."""
     import rasterio
+    from rasterio.enums import MaskFlags
     from rasterio.windows import Window
 
     (r0, r1), (c0, c1) = rows, cols
+    window = Window(c0, r0, c1 - c0, r1 - r0)
     with rasterio.open(path) as ds:
-        arr = ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
-        scale, offset = ds.scales[0], ds.offsets[0]
-    values = np.ma.filled(arr.astype(np.float64), 0.0)
-    if scale != 1.0 or offset != 0.0:
-        values = values * scale + offset
-        values[np.ma.getmaskarray(arr)] = 0.0
-    values[~np.isfinite(values)] = 0.0
+        scale, offset, nodata = ds.scales[0], ds.offsets[0], ds.nodata
+        plain = set(ds.mask_flag_enums[0]) in ({MaskFlags.nodata}, {MaskFlags.all_valid})
+        if plain:
+            values = ds.read(1, window=window)
+            invalid = None if nodata is None or np.isnan(nodata) else values == nodata
+        else:
+            masked = ds.read(1, window=window, masked=True)
+            values, invalid = masked.data, np.ma.getmaskarray(masked)
+    if values.dtype.kind not in "f" or scale != 1.0 or offset != 0.0:
+        values = values.astype(np.float64)
+        if scale != 1.0 or offset != 0.0:
+            values *= scale
+            values += offset
+    if invalid is not None:
+        values[invalid] = 0
+    if values.dtype.kind == "f":
+        bad = ~np.isfinite(values)
+        if bad.any():
+            values[bad] = 0
     return values
 
 
@@ -109,20 +124,26 @@ def _rings(zones: np.ndarray, transform) -> tuple[np.ndarray, np.ndarray, np.nda
     return uw, ring_of, part_zone[ring_part], is_hole
 
 
-def _cut(uw: np.ndarray, ring_of: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The pieces of every ring's edges, each in one cell: its ring, column, row, its length
-    across (du) and where it lies down its row (0..1 from the row's top edge, at its middle)."""
+def _cut(uw: np.ndarray, ring_of: np.ndarray, n_rings: int, width: int) -> tuple:
+    """The pieces of every ring's edges, each in one cell, that lie over the raster's columns
+    and run across them: their ring, column, row, length across (du) and where they lie down
+    their row (0..1 from the row's top edge, at their middle); and each ring's ``-∮ w du``."""
     i = np.flatnonzero(ring_of[1:] == ring_of[:-1])  # an edge joins two vertices of one ring
     seg, pu0, pw0, pu1, pw1 = _pieces(uw[i, 0], uw[i, 1], uw[i + 1, 0], uw[i + 1, 1])
     du = pu1 - pu0
     wm = (pw0 + pw1) / 2
-    row = np.floor(wm)
+    ring = ring_of[i][seg]
+    area = -np.bincount(ring, du * wm, minlength=n_rings)  # signed, in cells
+    col = np.floor((pu0 + pu1) / 2)
+    keep = np.flatnonzero((col >= 0) & (col < width) & (du != 0))
+    row = np.floor(wm[keep])
     return (
-        ring_of[i][seg].astype(np.int64),
-        np.floor((pu0 + pu1) / 2).astype(np.int64),
-        row.astype(np.int64),
-        du,
-        wm - row,
+        ring[keep].astype(np.int32),
+        col[keep].astype(np.int32),
+        row.astype(np.int32),
+        du[keep],
+        wm[keep] - row,
+        area,
     )
 
 
@@ -148,13 +169,12 @@ def edge_sum(path: str, zones: np.ndarray, *, max_cells: int = 30_000_000) -> np
     bounds = starts[:: max(1, len(starts) * _CHUNK_VERTICES // max(len(uw), 1))]
     bounds = np.r_[bounds, len(uw)]
     pairs = zip(bounds[:-1], bounds[1:], strict=True)
-    got = [_cut(uw[a:b], ring_of[a:b]) for a, b in pairs if b > a]
-    ring, col, row, du, frac = (np.concatenate(x) for x in zip(*got, strict=True))
-    del got, uw
-    area = -np.bincount(ring, du * (row + frac), minlength=n_rings)  # signed, in cells
+    got = [_cut(uw[a:b], ring_of[a:b], n_rings, width) for a, b in pairs if b > a]
+    del uw
+    area = np.sum([g[-1] for g in got], axis=0)
+    ring, col, row, du, frac = (np.concatenate(x) for x in list(zip(*got, strict=True))[:-1])
+    del got
     # -S du for each piece: S = whole cells above its row (from r0) + its own cell's part
-    keep = (col >= 0) & (col < width) & (du != 0)
-    ring, col, row, du, frac = ring[keep], col[keep], row[keep], du[keep], frac[keep]
     total = np.zeros(n_rings)
     if len(col):
         c0, c1 = int(col.min()), int(col.max()) + 1
@@ -173,14 +193,14 @@ def edge_sum(path: str, zones: np.ndarray, *, max_cells: int = 30_000_000) -> np
             m = np.flatnonzero(order_key == k)
             values = _read(path, (rs, re), (c0, c1))
             if len(m):
-                cum = np.empty_like(values)
+                cum = np.empty(values.shape)  # float64 whatever the raster's type
                 cum[0] = carry
-                np.cumsum(values[:-1], axis=0, out=cum[1:])
-                cum[1:] += carry
+                for r in range(1, len(values)):  # row by row: numpy's cumsum down axis 0 is slow
+                    np.add(cum[r - 1], values[r - 1], out=cum[r])
                 rr, cc = row[m] - rs, col[m]
                 s = cum[rr, cc] + values[rr, cc] * frac[m]
                 total -= np.bincount(ring_s[m], du[m] * s, minlength=n_rings)
-            carry += values.sum(axis=0)
+            carry += values.sum(axis=0, dtype=np.float64)
         m = np.flatnonzero(below_all)
         if len(m):
             total -= np.bincount(ring_s[m], du[m] * carry[col[m]], minlength=n_rings)
