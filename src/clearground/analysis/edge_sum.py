@@ -106,8 +106,11 @@ def _pieces(u0, w0, u1, w1) -> tuple[np.ndarray, ...]:
     )
 
 
-#: Vertices whose pieces are cut at once (bounds the temporary arrays, about 1 GB at most).
-_CHUNK_VERTICES = 400_000
+#: Vertices whose pieces are cut at once, and pieces looked up at once: small enough that the
+#: temporary arrays (a few MB) are reused from the heap rather than mapped afresh each time,
+#: which would cost more in page faults than the arithmetic itself.
+_CHUNK_VERTICES = 50_000
+_CHUNK_PIECES = 500_000
 
 
 def _rings(zones: np.ndarray, transform) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -147,11 +150,33 @@ def _cut(uw: np.ndarray, ring_of: np.ndarray, n_rings: int, width: int) -> tuple
     )
 
 
+def _cumulative(values: np.ndarray, carry: np.ndarray) -> np.ndarray:
+    """Row k of the result: ``carry`` plus the sum of rows 0..k-1 of ``values`` (float64)."""
+    cum = np.empty(values.shape)
+    cum[0] = carry
+    for r in range(1, len(values)):  # row by row: numpy's cumsum down axis 0 is slow
+        np.add(cum[r - 1], values[r - 1], out=cum[r])
+    return cum
+
+
+def _integrate(pieces: tuple, cum: np.ndarray, values: np.ndarray, r0: int, c0: int, n: int):
+    """``-∮ S du`` of each ring over the pieces given, for the rows r0.. held in ``cum`` and
+    ``values``: a piece above them has S = cum's first row's carry (0 at the raster's top);
+    one below them, the whole column."""
+    ring, col, row, du, frac = pieces
+    rows = len(values)
+    k = row - r0
+    fr = np.where(k < 0, 0.0, np.where(k >= rows, 1.0, frac))
+    k = np.clip(k, 0, rows - 1)
+    c = col - c0
+    return -np.bincount(ring, du * (cum[k, c] + values[k, c] * fr), minlength=n)
+
+
 def edge_sum(path: str, zones: np.ndarray, *, max_cells: int = 30_000_000) -> np.ndarray:
     """Sum of pixel value x covered fraction of the pixel, per zone (polygons or multipolygons
     in the raster's CRS; anything else sums 0; nodata and cells outside the raster count 0).
-    Only the rows and columns the zones reach are read, in strips of at most ``max_cells``
-    cells, so a raster larger than memory is summed in bounded memory."""
+    Only the rows and columns the zones reach are read, at most ``max_cells`` cells at a time,
+    so a raster larger than memory is summed in bounded memory."""
     import rasterio
 
     zones = np.asarray(zones, dtype=object)
@@ -163,47 +188,45 @@ def edge_sum(path: str, zones: np.ndarray, *, max_cells: int = 30_000_000) -> np
         transform, width, height = ds.transform, ds.width, ds.height
     uw, ring_of, ring_zone, is_hole = _rings(zones[sel], transform)
     ring_zone = sel[ring_zone]
-    n_rings = len(is_hole)
+    n = len(is_hole)
+    lo, hi = np.floor(uw.min(axis=0)), np.floor(uw.max(axis=0))
+    c0, c1 = int(max(0, lo[0])), int(min(width, hi[0] + 1))
+    r0, r1 = int(max(0, lo[1])), int(min(height, hi[1] + 1))
     # cut the edges chunk by chunk of whole rings
     starts = np.flatnonzero(np.r_[True, ring_of[1:] != ring_of[:-1]])
     bounds = starts[:: max(1, len(starts) * _CHUNK_VERTICES // max(len(uw), 1))]
-    bounds = np.r_[bounds, len(uw)]
-    pairs = zip(bounds[:-1], bounds[1:], strict=True)
-    got = [_cut(uw[a:b], ring_of[a:b], n_rings, width) for a, b in pairs if b > a]
-    del uw
-    area = np.sum([g[-1] for g in got], axis=0)
-    ring, col, row, du, frac = (np.concatenate(x) for x in list(zip(*got, strict=True))[:-1])
-    del got
-    # -S du for each piece: S = whole cells above its row (from r0) + its own cell's part
-    total = np.zeros(n_rings)
-    if len(col):
-        c0, c1 = int(col.min()), int(col.max()) + 1
-        r0 = max(0, int(row.min()))
-        r1 = min(height, int(row.max()) + 1)
-        col -= c0
-        strip = max(1, max_cells // max(c1 - c0, 1))
-        carry = np.zeros(c1 - c0)  # each column's sum from row r0 to the strip's first row
-        ring_s = ring
-        # rows above the raster: S = 0; below it: the whole column
-        above = row < r0
-        below_all = row >= r1
-        order_key = np.where(below_all | above, -1, (row - r0) // strip)
+    chunks = list(zip(bounds, np.r_[bounds[1:], len(uw)], strict=True))
+    area, total = np.zeros(n), np.zeros(n)
+    if c1 <= c0 or r1 <= r0:  # nothing over the raster
+        return out
+    if (r1 - r0) * (c1 - c0) <= max_cells:  # one window: each chunk's pieces summed at once
+        values = _read(path, (r0, r1), (c0, c1))
+        cum = _cumulative(values, np.zeros(c1 - c0))
+        for a, b in chunks:
+            *pieces, ring_area = _cut(uw[a:b], ring_of[a:b], n, width)
+            area += ring_area
+            for j in range(0, len(pieces[0]), _CHUNK_PIECES):
+                part = tuple(x[j : j + _CHUNK_PIECES] for x in pieces)
+                total += _integrate(part, cum, values, r0, c0, n)
+    else:  # strips of rows, read one after the other, each carrying the sums above it
+        got = [_cut(uw[a:b], ring_of[a:b], n, width) for a, b in chunks]
+        area = np.sum([g[-1] for g in got], axis=0)
+        ring, col, row, du, frac = (np.concatenate(x) for x in list(zip(*got, strict=True))[:-1])
+        del got
+        strip = max(1, max_cells // (c1 - c0))
+        key = np.where(row < r0, 0, np.minimum(row - r0, r1 - r0) // strip)
+        carry = np.zeros(c1 - c0)
+        last = (r1 - r0 - 1) // strip
         for k, rs in enumerate(range(r0, r1, strip)):
-            re = min(r1, rs + strip)
-            m = np.flatnonzero(order_key == k)
-            values = _read(path, (rs, re), (c0, c1))
-            if len(m):
-                cum = np.empty(values.shape)  # float64 whatever the raster's type
-                cum[0] = carry
-                for r in range(1, len(values)):  # row by row: numpy's cumsum down axis 0 is slow
-                    np.add(cum[r - 1], values[r - 1], out=cum[r])
-                rr, cc = row[m] - rs, col[m]
-                s = cum[rr, cc] + values[rr, cc] * frac[m]
-                total -= np.bincount(ring_s[m], du[m] * s, minlength=n_rings)
-            carry += values.sum(axis=0, dtype=np.float64)
-        m = np.flatnonzero(below_all)
-        if len(m):
-            total -= np.bincount(ring_s[m], du[m] * carry[col[m]], minlength=n_rings)
+            values = _read(path, (rs, min(r1, rs + strip)), (c0, c1))
+            cum = _cumulative(values, carry)
+            # the first strip takes the pieces above the raster, the last those below it
+            m = np.flatnonzero((key == k) | ((key > last) & (k == last)))
+            for j in range(0, len(m), _CHUNK_PIECES):
+                mj = m[j : j + _CHUNK_PIECES]
+                part = (ring[mj], col[mj], row[mj], du[mj], frac[mj])
+                total += _integrate(part, cum, values, rs, c0, n)
+            carry = cum[-1] + values[-1]
     # a ring's own orientation gives the sign of both integrals; holes take away
     signed = np.where(area < 0, -total, total)
     np.add.at(out, ring_zone, np.where(is_hole, -signed, signed))

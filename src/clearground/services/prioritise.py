@@ -43,8 +43,9 @@ MEANING = (
 )
 _WINDOW_MONTHS = 24
 _EVIDENCE_M = 2000.0
-#: Hazards whose buffers are built and summarised at once (bounds the memory a run takes).
-_BATCH = 10_000
+#: Hazards whose buffers are built and summarised at once (bounds the memory a run takes: at
+#: national scale a batch's rows of the raster then fit one window of the zonal sums).
+_BATCH = 5_000
 #: Fewer hazards than this are summarised in this process (worker processes take a second to
 #: start).
 _PARALLEL_MIN = 5_000
