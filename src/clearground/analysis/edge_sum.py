@@ -22,7 +22,10 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-__all__ = ["edge_sum"]
+__all__ = ["GDAL_CACHE_MB", "edge_sum"]
+
+#: GDAL's block cache while a raster is read for a zonal sum (MB).
+GDAL_CACHE_MB = 64
 
 
 def _read(path: str, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
@@ -35,7 +38,9 @@ def _read(path: str, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray
 
     (r0, r1), (c0, c1) = rows, cols
     window = Window(c0, r0, c1 - c0, r1 - r0)
-    with rasterio.open(path) as ds:
+    # each block is read once per window: GDAL's block cache (5 % of the machine's memory by
+    # default, in each worker) would only hold blocks never read again
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(path) as ds:
         scale, offset, nodata = ds.scales[0], ds.offsets[0], ds.nodata
         plain = set(ds.mask_flag_enums[0]) in ({MaskFlags.nodata}, {MaskFlags.all_valid})
         if plain:

@@ -170,19 +170,24 @@ def _extract(info: RasterInfo, zones: np.ndarray, ops: list[str], max_cells: int
         def features(self):
             return None
 
-    source = _source(info.path)
-    try:
-        exact_extract(
-            source,
-            Zones(),
-            ops,
-            include_cols=["i"],
-            strategy=STRATEGY,
-            max_cells_in_memory=int(max_cells),
-            output=Collect(),
-        )
-    finally:
-        source.ds.close()
+    import rasterio
+
+    from clearground.analysis.edge_sum import GDAL_CACHE_MB
+
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):  # strips are read once: no cache needed
+        source = _source(info.path)
+        try:
+            exact_extract(
+                source,
+                Zones(),
+                ops,
+                include_cols=["i"],
+                strategy=STRATEGY,
+                max_cells_in_memory=int(max_cells),
+                output=Collect(),
+            )
+        finally:
+            source.ds.close()
     return out
 
 
