@@ -69,12 +69,27 @@ def _run(url, cfg, env) -> subprocess.CompletedProcess:
     )
 
 
+def _hazards() -> list:
+    """The SYNTHETIC hazards, and one large one: the zonal sums read only the rows and columns
+    the zones reach, and this one makes those most of the raster (far over the cap)."""
+    import shapely
+
+    from clearground.domain.areas import geodesic_area
+    from clearground.domain.records import HazardArea
+
+    big = shapely.MultiPolygon([shapely.box(30.15, 49.8, 30.7, 50.33)])
+    large = HazardArea(
+        id="HA-000099", name="SYNTHETIC large hazard", geometry=big, area_m2=geodesic_area(big)
+    )
+    return [*data.hazards(), large]
+
+
 @pytest.mark.slow
 def test_a_raster_bigger_than_the_memory_cap_is_read_in_windows(sqlite_store, tmp_path):
     import os
 
     with sqlite_store.transaction() as tx:
-        tx.insert("hazard", data.hazards(), author="tester", reason="SYNTHETIC")
+        tx.insert("hazard", _hazards(), author="tester", reason="SYNTHETIC")
         tx.commit()
     url = sqlite_store.url
     big = tmp_path / "population.tif"
@@ -108,7 +123,7 @@ def test_a_raster_bigger_than_the_memory_cap_is_read_in_windows(sqlite_store, tm
     from clearground.domain.landrelease import polygonal_array
 
     rows = {h["hazard_id"]: h for h in v.record.hazards}
-    hz = [h for h in data.hazards() if h.status.value != "closed"]
+    hz = [h for h in _hazards() if h.status.value != "closed"]
     info = raster_info(big, "population")
     zones = to_raster_crs(polygonal_array(np.array([h.geometry for h in hz])), info)
     for h, zone in zip(hz, zones, strict=True):

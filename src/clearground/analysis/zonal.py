@@ -19,7 +19,15 @@ import shapely
 from clearground.domain.areas import densify
 from clearground.domain.errors import BadInput
 
-__all__ = ["RasterInfo", "class_cover", "raster_info", "to_raster_crs", "uncovered", "zonal_sum"]
+__all__ = [
+    "RasterInfo",
+    "class_cover",
+    "coverage_sum",
+    "raster_info",
+    "to_raster_crs",
+    "uncovered",
+    "zonal_sum",
+]
 
 #: Cells exactextract holds in memory at once (float64: 240 MB) unless told otherwise.
 MAX_CELLS = 30_000_000
@@ -162,19 +170,24 @@ def _extract(info: RasterInfo, zones: np.ndarray, ops: list[str], max_cells: int
         def features(self):
             return None
 
-    source = _source(info.path)
-    try:
-        exact_extract(
-            source,
-            Zones(),
-            ops,
-            include_cols=["i"],
-            strategy=STRATEGY,
-            max_cells_in_memory=int(max_cells),
-            output=Collect(),
-        )
-    finally:
-        source.ds.close()
+    import rasterio
+
+    from clearground.analysis.edge_sum import GDAL_CACHE_MB
+
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):  # strips are read once: no cache needed
+        source = _source(info.path)
+        try:
+            exact_extract(
+                source,
+                Zones(),
+                ops,
+                include_cols=["i"],
+                strategy=STRATEGY,
+                max_cells_in_memory=int(max_cells),
+                output=Collect(),
+            )
+        finally:
+            source.ds.close()
     return out
 
 
@@ -258,10 +271,21 @@ def class_cover(
     return {name: np.minimum(s, 1.0) for name, s in shares.items()}
 
 
+def coverage_sum(info: RasterInfo, zones: np.ndarray, *, max_cells: int = MAX_CELLS) -> np.ndarray:
+    """The same sums as :func:`zonal_sum` (exactextract's, to within its float32 coverage
+    fractions: about 1e-7 relative), worked out along the zones' edges
+    (``analysis.edge_sum``): its cost follows the zones' boundaries in pixels, not their
+    areas, which is what makes 5 km buffers of 100,000 hazards affordable."""
+    from clearground.analysis.edge_sum import edge_sum
+
+    return edge_sum(info.path, zones, max_cells=max_cells)
+
+
 class Sums:
-    """Zonal sums of batches of zones, computed here or, with ``workers`` > 1, in that many
-    worker processes (spawned: exactextract holds Python's lock while it works, so threads would
-    not run side by side). At most ``workers`` batches wait at once, which bounds memory."""
+    """Zonal sums (:func:`coverage_sum`) of batches of zones, computed here or, with
+    ``workers`` > 1, in that many worker processes (spawned: a batch is numpy work that holds
+    Python's lock for most of its time, so threads would not run side by side). At most
+    ``workers`` batches wait at once, which bounds memory."""
 
     def __init__(self, info: RasterInfo, *, max_cells: int = MAX_CELLS, workers: int = 1) -> None:
         self.info, self.max_cells, self.workers = info, max_cells, workers
@@ -276,12 +300,12 @@ class Sums:
 
     def submit(self, key: object, zones: np.ndarray) -> None:
         if self.pool is None:
-            self.done.append((key, zonal_sum(self.info, zones, max_cells=self.max_cells)))
+            self.done.append((key, coverage_sum(self.info, zones, max_cells=self.max_cells)))
             return
         while len(self.pending) >= self.workers:
             first_key, future = self.pending.pop(0)
             self.done.append((first_key, future.result()))
-        future = self.pool.submit(zonal_sum, self.info, zones, max_cells=self.max_cells)
+        future = self.pool.submit(coverage_sum, self.info, zones, max_cells=self.max_cells)
         self.pending.append((key, future))
 
     def results(self) -> list[tuple[object, np.ndarray]]:

@@ -43,8 +43,9 @@ MEANING = (
 )
 _WINDOW_MONTHS = 24
 _EVIDENCE_M = 2000.0
-#: Hazards whose buffers are built and summarised at once (bounds the memory a run takes).
-_BATCH = 10_000
+#: Hazards whose buffers are built and summarised at once (bounds the memory a run takes: at
+#: national scale a batch's rows of the raster then fit one window of the zonal sums).
+_BATCH = 5_000
 #: Fewer hazards than this are summarised in this process (worker processes take a second to
 #: start).
 _PARALLEL_MIN = 5_000
@@ -77,12 +78,12 @@ def code_version() -> dict[str, str]:
     import exactextract
 
     from clearground import __version__
+    from clearground.analysis import edge_sum, zonal
     from clearground.analysis import prioritise as factors
-    from clearground.analysis import zonal
     from clearground.services import prioritise_config
 
     h = hashlib.sha256()
-    for module in (factors, zonal, prioritise_config):
+    for module in (factors, zonal, edge_sum, prioritise_config):
         h.update(inspect.getsource(module).encode())
     h.update(inspect.getsource(_compute).encode())
     return {
@@ -220,7 +221,7 @@ def _compute(
     lap("accidents and finds")
     # The buffers, in batches of hazards from south to north: each batch's zones are built, used
     # and dropped (memory stays bounded), and each pass reads only its own rows of the raster
-    # (exactextract reads it in strips of whole rows).
+    # (the sums read it in strips of whole rows).
     south_north = np.argsort(shapely.bounds(hazards)[:, 1], kind="stable")
     partial = 0
     workers = cfg.workers if n >= _PARALLEL_MIN else 1
