@@ -115,9 +115,11 @@
     return e;
   }
 
-  function showCard(feature) {
-    var what = KINDS[feature.layer.id];
-    var p = feature.properties;
+  /* A low-zoom hazard tile carries only id, status and classification (services/tiles.py:
+     light tiles): the card then reads the rest of the record from the JSON API by its id. */
+  var API = { hazard: "hazards" };
+
+  function fillCard(what, p) {
     card.replaceChildren();
     card.appendChild(el("h2", what.title + (p.id ? " " + p.id : "")));
     var dl = el("dl");
@@ -135,6 +137,26 @@
     }
     card.hidden = false;
     card.dataset.id = p.id || p.pcode || "";
+  }
+
+  function showCard(feature) {
+    var what = KINDS[feature.layer.id];
+    var p = feature.properties;
+    fillCard(what, p);
+    var missing = what.keys.some(function (k) { return !(k in p); });
+    if (!(missing && API[what.kind] && p.id)) return Promise.resolve(p);
+    var url = "/api/v1/" + API[what.kind] + "/" + encodeURIComponent(p.id);
+    if (cfg.as_of) url += "?as_of=" + encodeURIComponent(cfg.as_of);
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (record) {
+        if (!record || card.dataset.id !== p.id) return p;
+        var full = {};
+        what.keys.forEach(function (k) { full[k] = record[k] !== undefined ? record[k] : p[k]; });
+        fillCard(what, full);
+        return full;
+      })
+      .catch(function () { return p; });
   }
   window.clearground.showCard = showCard;
 
