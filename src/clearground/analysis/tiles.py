@@ -101,9 +101,7 @@ def tile_geometries(geometries: Sequence[BaseGeometry], z: int, x: int, y: int) 
     return draw_mercator(to_mercator(geometries), z, x, y)
 
 
-def draw_mercator(
-    merc: np.ndarray, z: int, x: int, y: int, *, simplify: float = 0.5
-) -> np.ndarray:
+def draw_mercator(merc: np.ndarray, z: int, x: int, y: int, *, simplify: float = 0.5) -> np.ndarray:
     """:func:`tile_geometries` of geometries already in EPSG:3857 (:func:`to_mercator`);
     ``simplify`` (tile units) 0 for geometries simplified already (``analysis.tiles_light``)."""
     if len(merc) == 0:

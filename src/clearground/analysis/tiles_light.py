@@ -10,7 +10,7 @@ tiles of megabytes. A :class:`Band` of one zoom holds, per geometry:
   its surface, made once): never dropped, one small feature in the tile;
 - for the others, the geometry densified in lon/lat only as much as the zoom needs
   (:func:`segment_deg`: the lon/lat edge then stays within half a tile unit of its projected
-  chord up to 70 degrees of latitude), projected and simplified by half a tile unit
+  chord up to 69 degrees of latitude), projected and simplified by half a tile unit
   (:func:`tolerance_m`); a tile then only clips and snaps it (``draw_mercator``).
 
 A band depends on the geometry and the zoom only, so a server keeps it per data version and
@@ -50,7 +50,7 @@ def tolerance_m(z: int) -> float:
 def segment_deg(z: int) -> float:
     """The longest lon/lat segment at zoom ``z``: a lon/lat edge of latitude span d (radians)
     bows from its mercator chord by at most R sec(lat) tan(lat) d^2 / 8, under R d^2 up to
-    70 degrees; d = sqrt(tolerance / R) keeps that under half a tile unit (z8: 0.099 degree)."""
+    69 degrees; d = sqrt(tolerance / R) keeps that under half a tile unit (z8: 0.099 degree)."""
     return math.degrees(math.sqrt(tolerance_m(z) / 6378137.0))
 
 
@@ -76,7 +76,9 @@ class Band:
         self.lonlat = lonlat
         n = len(lonlat)
         self.bounds = _merc_bounds(shapely.bounds(lonlat)) if merc_bounds is None else merc_bounds
-        size = np.maximum(self.bounds[:, 2] - self.bounds[:, 0], self.bounds[:, 3] - self.bounds[:, 1])
+        size = np.maximum(
+            self.bounds[:, 2] - self.bounds[:, 0], self.bounds[:, 3] - self.bounds[:, 1]
+        )
         self.tiny = size < TINY_UNITS * unit_m(z) if n else np.zeros(0, dtype=bool)
         self.points = surface_points(lonlat) if points is None else points
         self.geoms = np.full(n, None, dtype=object)
@@ -128,9 +130,7 @@ def surface_points(lonlat: np.ndarray) -> np.ndarray:
     return _mercator(shapely.get_coordinates(shapely.point_on_surface(lonlat)))
 
 
-def draw(
-    geometries: Sequence[Any], z: int, x: int, y: int
-) -> np.ndarray:
+def draw(geometries: Sequence[Any], z: int, x: int, y: int) -> np.ndarray:
     """Lon/lat geometries as drawn in low-zoom tile (z, x, y), by a band of just these."""
     geoms = np.asarray(geometries, dtype=object)
     return Band(geoms, z).draw(np.arange(len(geoms)), x, y)

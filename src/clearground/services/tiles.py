@@ -255,7 +255,7 @@ def tile_answer(
     if as_of is not None:  # a past state: its own tag (later writes may still change it)
         tag = f'"{hashlib.sha256(f"{tag}:{as_of}".encode()).hexdigest()[:24]}"'
     zipped = _accepts_gzip(accept_encoding)
-    gz_tag = f"{tag[:-1]}-gz\""
+    gz_tag = f'{tag[:-1]}-gz"'
     headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
     for held in (tag, gz_tag):  # the client's copy, either way it came, is current
         if _matches(if_none_match, held):

@@ -58,7 +58,13 @@ def vector_tile(
         when = parse_as_of(as_of)
         require_read(principal(request, background), tiled(collection).kind, history=True)
     answer = tile_answer(
-        state.store, collection, z, x, y, if_none_match=if_none_match, as_of=when,
+        state.store,
+        collection,
+        z,
+        x,
+        y,
+        if_none_match=if_none_match,
+        as_of=when,
         accept_encoding=accept_encoding,
     )
     media = MEDIA_TYPE if answer.status == 200 else None
