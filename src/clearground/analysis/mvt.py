@@ -26,8 +26,6 @@ import shapely
 __all__ = ["encode_layer"]
 
 _POINT, _LINE, _POLYGON = 1, 2, 3
-_TYPE = {"Point": _POINT, "MultiPoint": _POINT, "LineString": _LINE}
-_TYPE |= {"MultiLineString": _LINE, "Polygon": _POLYGON, "MultiPolygon": _POLYGON}
 
 
 def _varint_slow(value: int) -> bytes:
@@ -223,7 +221,9 @@ def _sizes(values: np.ndarray) -> np.ndarray:
     return size
 
 
-def _geometries(types: list, geoms: np.ndarray, extent: int) -> tuple[np.ndarray, np.ndarray]:
+def _geometries(
+    types: list, geoms: np.ndarray, extent: int, single: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Every feature's command integers, concatenated (fast paths for many polygons and for
     single points, the one-by-one path for the rest), and each feature's start and length
     in them (length 0: nothing to write)."""
@@ -248,7 +248,7 @@ def _geometries(types: list, geoms: np.ndarray, extent: int) -> tuple[np.ndarray
             add(polygons, *many)
             done = set(polygons)
             slow = [i for i in slow if i not in done]
-    points = [i for i in slow if types[i] == _POINT and geoms[i].geom_type == "Point"]
+    points = [i for i in slow if single[i]]
     if points:
         add(points, *_point_ints([geoms[i] for i in points], extent))
         done = set(points)
@@ -283,11 +283,13 @@ def encode_layer(
     keys: dict[str, int] = {}
     values: dict[tuple[type, Any], int] = {}
     geoms = np.asarray(geometries, dtype=object)
-    present = np.array([g is not None for g in geoms], dtype=bool)
-    if present.any():
-        present[present] = ~shapely.is_empty(geoms[present])
-    types = [_TYPE.get(g.geom_type) if ok else None for g, ok in zip(geoms, present, strict=True)]
-    ints, where = _geometries(types, geoms, extent)
+    # shapely's type ids (None is -1; 0 Point ... 6 MultiPolygon, 7 collection) to MVT kinds
+    type_id = shapely.get_type_id(geoms) if len(geoms) else np.zeros(0, dtype=int)
+    type_id[(type_id >= 0) & shapely.is_empty(geoms)] = -1
+    kind_of = [_POINT, _LINE, None, _POLYGON, _POINT, _LINE, _POLYGON, None, None]
+    types = [kind_of[t] if t >= 0 else None for t in type_id.tolist()]
+    single = type_id == 0
+    ints, where = _geometries(types, geoms, extent, single)
     gstart, glen = where[:, 0], where[:, 1]
     kept = np.flatnonzero(glen > 0)
     tags: list[int] = []

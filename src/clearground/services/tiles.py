@@ -2,10 +2,12 @@
 
 Tiles are for everyone (the public reader of ``services.projections``): a feature carries only
 the few fields a map draws and labels, taken from the record's public projection, never victims'
-data. On PostGIS the database draws and encodes the tile (``ST_AsMVT``, ``store.pg_tiles``); on
-SQLite the bounding-box query of the store gives the candidates and ``analysis.tiles`` draws and
-encodes them. Either way no feature is dropped at low zoom: a hazard too small to draw is a
-point.
+data. From z11, on PostGIS the database draws and encodes the tile (``ST_AsMVT``,
+``store.pg_tiles``); on SQLite the bounding-box query of the store gives the candidates and
+``analysis.tiles`` draws and encodes them. Up to ``LIGHT_MAX_ZOOM`` (z10) both engines draw from
+per-zoom bands (``analysis.tiles_light``) and a hazard carries only ``Collection.light`` (id,
+status, classification): a low-zoom tile of 100,000 hazards stays light. No feature is dropped
+at any zoom: a hazard too small to draw is a point.
 
 A tile's ``ETag`` is derived from the data version of its kind (``Store.data_versions``), so it
 changes when a record of the kind changes and a client's ``If-None-Match`` is answered 304
