@@ -7,8 +7,8 @@ Chromium (Playwright, headless, software WebGL: the flags of ``tests/browser/con
 reads from the page's performance timeline:
 
 - ``clearground:first-hazard``: the mark ``static/js/map.js`` sets on the first ``render`` or
-  ``idle`` event after which ``queryRenderedFeatures`` of the hazard layers returns a feature
-  (milliseconds from navigation start);
+  ``idle`` event after which ``queryRenderedFeatures`` of the hazard layers returns a feature,
+  at that event's time (milliseconds from navigation start);
 - ``clearground:map-load``: MapLibre's ``load`` (the style is in: the baseline of the page itself);
 - the tile requests (MapLibre makes them in its web workers; Playwright reports them with
   their resource timing): how many, per zoom, their durations and bytes;

@@ -77,6 +77,19 @@ def test_map_cards_route_check_as_of_and_ukrainian(page, demo):
     assert eo["id"] in card.locator("h2").inner_text()
     assert card.locator("a").get_attribute("href") == f"/records/eo/{eo['id']}"
 
+    # a hazard's card at this low zoom: the tile carries id, status and classification only;
+    # the card reads the name from the JSON API by the id
+    shown = page.evaluate(
+        "() => { const m = window.clearground.map;"
+        " const f = m.queryRenderedFeatures({layers: ['hazards-fill', 'hazards-point']})[0];"
+        " return window.clearground.showCard(f).then(p => ({id: f.properties.id,"
+        " light: !('name' in f.properties), name: p.name, zoom: m.getZoom()})); }"
+    )
+    record = page.request.get(f"/api/v1/hazards/{shown['id']}").json()
+    assert shown["zoom"] < 10 and shown["light"]
+    assert shown["name"] == record["name"] and record["name"] in card.inner_text()
+    assert shown["id"] in card.locator("h2").inner_text()
+
     # draw a route through a hazard: zoom to it, click two points, then the last again
     target = page.evaluate(
         "() => { const f = window.clearground.map.queryRenderedFeatures("

@@ -24,6 +24,12 @@ FIELDS = {
     "eo_items": {"id", "category", "eo_type", "date"},
     "admin_areas": {"pcode", "name", "level"},
 }
+#: What a low-zoom tile (z10 and less) carries: what the map draws and opens a card by.
+LIGHT = {**FIELDS, "hazard_areas": {"id", "status", "classification"}}
+
+
+def _fields(collection: str, z: int) -> set[str]:
+    return (LIGHT if z <= 10 else FIELDS)[collection]
 
 
 def _hazards() -> list[HazardArea]:
@@ -150,7 +156,7 @@ def test_each_tile_holds_exactly_the_features_that_meet_it(tiles_client, records
         # the tile and its 64-unit buffer, give or take one unit (1/4096 tile) at that edge
         assert _expected(recs, z, x, y, 63) <= set(got) <= _expected(recs, z, x, y, 65), (z, x, y)
         for f in features:
-            assert set(f["properties"]) == FIELDS[collection]
+            assert set(f["properties"]) == _fields(collection, z), (z, f)
             xy = shapely.get_coordinates(shapely.geometry.shape(f["geometry"]))
             assert ((xy >= -64 - 1) & (xy <= 4096 + 64 + 1)).all()
         nonempty += bool(features)
@@ -296,3 +302,100 @@ def test_kept_properties_read_a_record_committed_after_them(store, records):
     first, later = (json.loads(t) for t in kept(["HA-000001", "HA-000778"]))
     assert first["id"] == "HA-000001" and later["name"] == "SYNTHETIC later"
     assert set(later) == FIELDS["hazard_areas"]
+
+
+def test_every_hazard_is_found_by_id_at_every_zoom(store, records):
+    """At each zoom from 0 to 16 the tile under a point of each hazard holds that hazard (as
+    the server draws it, and as a past state is drawn): no id is lost at any zoom."""
+    from clearground.services.tiles import _data_version, tile
+
+    version = _data_version(store, "hazard")
+    points = shapely.get_coordinates(
+        shapely.point_on_surface([h.geometry for h in records["hazard"]])
+    )
+    for z in range(17):
+        wanted: dict[tuple[int, int], set[str]] = {}
+        for h, (lon, lat) in zip(records["hazard"], points, strict=True):
+            wanted.setdefault(_tile_of(lon, lat, z), set()).add(h.id)
+        for (x, y), ids in wanted.items():
+            got = {
+                f["properties"]["id"]
+                for f in _decode(
+                    tile(store, "hazard_areas", z, x, y, version=version), "hazard_areas"
+                )
+            }
+            assert ids <= got, (z, x, y, ids - got)
+        if z in (4, 10):  # a past state (now) is drawn by the same steps
+            (x, y), ids = next(iter(wanted.items()))
+            past = tile(store, "hazard_areas", z, x, y, as_of="9999-01-01T00:00:00+00:00")
+            assert ids <= {f["properties"]["id"] for f in _decode(past, "hazard_areas")}
+
+
+def test_low_zoom_tiles_draw_tiny_hazards_as_points_and_large_ones_as_shapes(tiles_client, records):
+    """Under a pixel (8 units) each way a hazard is a point, over it a shape, at z8; from z11
+    a tile is drawn as before (the full properties, the small hazards as shapes)."""
+    from clearground.analysis.tiles import _mercator
+
+    unit = 2 * math.pi * 6378137 / 2**8 / 4096
+
+    def features(z):
+        x, y = _tile_of(30.2, 50.15, z)
+        got = _decode(
+            tiles_client.get(f"/tiles/hazard_areas/{z}/{x}/{y}.mvt").content, "hazard_areas"
+        )
+        return {f["properties"]["id"]: f for f in got}
+
+    z8 = features(8)
+    assert z8["HA-000999"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    kinds = set()
+    for h in records["hazard"]:
+        b = _mercator(np.array(h.geometry.bounds).reshape(2, 2))
+        tiny = max(b[1] - b[0]) < 8 * unit
+        kinds.add(tiny)
+        assert (z8[h.id]["geometry"]["type"] == "Point") == tiny, h.id
+    assert kinds == {True, False}
+    z12 = features(12)
+    assert any(
+        f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+        for k, f in z12.items()
+        if k != "HA-000999"
+    )
+    assert all("name" in f["properties"] for f in z12.values())
+
+
+def test_light_band_tolerances_per_zoom():
+    from clearground.analysis.tiles_light import segment_deg, tolerance_m
+
+    assert tolerance_m(8) == pytest.approx(2 * math.pi * 6378137 / 256 / 4096 / 2)  # ~19 m
+    assert segment_deg(8) == pytest.approx(0.099, abs=0.001)
+    assert segment_deg(10) == pytest.approx(segment_deg(8) / 2)
+    # the bound it rests on: a lon/lat edge of that latitude span at 69 degrees north bows
+    # from its mercator chord by less than half a tile unit
+    lat0, d = math.radians(69.0), math.radians(segment_deg(8))
+
+    def y(lat):
+        return 6378137 * math.log(math.tan(math.pi / 4 + lat / 2))
+
+    bow = (y(lat0) + y(lat0 + d)) / 2 - y(lat0 + d / 2)
+    assert 0 < bow < tolerance_m(8)
+
+
+def test_large_tiles_go_gzipped_with_their_own_etag(tiles_client, records):
+    plain = tiles_client.get(
+        "/tiles/hazard_areas/0/0/0.mvt", headers={"Accept-Encoding": "identity"}
+    )
+    assert "content-encoding" not in plain.headers and len(plain.content) > 1400
+    zipped = tiles_client.get("/tiles/hazard_areas/0/0/0.mvt", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == plain.content  # the client decodes it to the same tile
+    assert "accept-encoding" in zipped.headers["vary"].lower()
+    tag, gz_tag = plain.headers["etag"], zipped.headers["etag"]
+    assert gz_tag == tag[:-1] + '-gz"'
+    for held in (tag, gz_tag):
+        again = tiles_client.get(
+            "/tiles/hazard_areas/0/0/0.mvt",
+            headers={"If-None-Match": held, "Accept-Encoding": "gzip"},
+        )
+        assert again.status_code == 304 and again.headers["etag"] == held
+    small = tiles_client.get("/tiles/hazard_areas/16/0/0.mvt", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers  # nothing worth compressing

@@ -26,8 +26,6 @@ import shapely
 __all__ = ["encode_layer"]
 
 _POINT, _LINE, _POLYGON = 1, 2, 3
-_TYPE = {"Point": _POINT, "MultiPoint": _POINT, "LineString": _LINE}
-_TYPE |= {"MultiLineString": _LINE, "Polygon": _POLYGON, "MultiPolygon": _POLYGON}
 
 
 def _varint_slow(value: int) -> bytes:
@@ -82,9 +80,10 @@ def _command(cmd: int, count: int) -> int:
     return (count << 3) | cmd
 
 
-def _polygon_ints(geoms: list, extent: int) -> list[np.ndarray | None] | None:
-    """The command integers of many valid polygonal geometries at once (None where a ring would
-    degenerate: the caller then takes the one-by-one path for all of them)."""
+def _polygon_ints(geoms: list, extent: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The command integers of many valid polygonal geometries at once, concatenated, and
+    where each geometry's start (one more at the end); None where a ring would degenerate (the
+    caller then takes the one-by-one path for all of them)."""
     parts, owner = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
     multi = shapely.multipolygons(parts, indices=owner)
     _, coords, (ring_off, poly_off, feat_off) = shapely.to_ragged_array(multi)
@@ -135,8 +134,7 @@ def _polygon_ints(geoms: list, extent: int) -> list[np.ndarray | None] | None:
     at = o[:-1][ring_of] + np.where(k == 0, 1, 2 * k + 2)
     ints[at] = zz[:, 0]
     ints[at + 1] = zz[:, 1]
-    bounds = o[feat_ring]
-    return [ints[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+    return ints, o[feat_ring]
 
 
 def _geometry_ints(kind: int, geom: Any, extent: int) -> np.ndarray | None:
@@ -204,6 +202,73 @@ def _value(v: Any) -> bytes:
     return _field(1, str(v).encode())  # string_value
 
 
+def _point_ints(geoms: list, extent: int) -> tuple[np.ndarray, np.ndarray]:
+    """The command integers of many single points at once (MoveTo 1, x, y each)."""
+    xy = np.rint(shapely.get_coordinates(np.asarray(geoms, dtype=object))).astype(np.int64)
+    xy[:, 1] = extent - xy[:, 1]
+    ints = np.empty((len(xy), 3), dtype=np.uint64)
+    ints[:, 0] = _command(1, 1)
+    ints[:, 1:] = _zigzag(xy)
+    return ints.ravel(), np.arange(len(xy) + 1, dtype=np.int64) * 3
+
+
+def _sizes(values: np.ndarray) -> np.ndarray:
+    """The bytes of each value's varint."""
+    v = values.astype(np.uint64)
+    size = np.ones(len(v), dtype=np.int64)
+    for k in (7, 14, 21, 28, 35, 42, 49, 56, 63):
+        size += v >= np.uint64(1 << k)
+    return size
+
+
+def _geometries(
+    types: list, geoms: np.ndarray, extent: int, single: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every feature's command integers, concatenated (fast paths for many polygons and for
+    single points, the one-by-one path for the rest), and each feature's start and length
+    in them (length 0: nothing to write)."""
+    n = len(geoms)
+    chunks: list[np.ndarray] = []
+    start = np.zeros(n, dtype=np.int64)
+    length = np.zeros(n, dtype=np.int64)
+    at = 0
+
+    def add(idx: list[int], ints: np.ndarray, bounds: np.ndarray) -> None:
+        nonlocal at
+        start[idx] = bounds[:-1] + at
+        length[idx] = np.diff(bounds)
+        chunks.append(ints)
+        at += len(ints)
+
+    slow = [i for i, t in enumerate(types) if t is not None]
+    polygons = [i for i in slow if types[i] == _POLYGON]
+    if polygons:
+        many = _polygon_ints([geoms[i] for i in polygons], extent)
+        if many is not None:
+            add(polygons, *many)
+            done = set(polygons)
+            slow = [i for i in slow if i not in done]
+    points = [i for i in slow if single[i]]
+    if points:
+        add(points, *_point_ints([geoms[i] for i in points], extent))
+        done = set(points)
+        slow = [i for i in slow if i not in done]
+    for i in slow:
+        g = _geometry_ints(types[i], geoms[i], extent)
+        if g is not None:
+            add([i], g, np.array([0, len(g)], dtype=np.int64))
+    ints = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint64)
+    return ints.astype(np.uint64), np.column_stack((start, length))
+
+
+def _spread(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For runs of ``counts`` items: each item's run and its place in the run."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    first = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=first[1:])
+    return owner, np.arange(int(counts.sum())) - first[owner]
+
+
 def encode_layer(
     name: str,
     geometries: Sequence[Any],
@@ -212,53 +277,61 @@ def encode_layer(
     extent: int = 4096,
 ) -> bytes:
     """One tile of one layer: each geometry (tile units, y up, None to skip) with its
-    properties (None values left out)."""
+    properties (None values left out). Every feature's bytes are varints (field keys, lengths,
+    tags, kind, command integers), so the whole feature list is laid out as one integer
+    array and encoded in one pass."""
     keys: dict[str, int] = {}
     values: dict[tuple[type, Any], int] = {}
-    ints: list[np.ndarray] = []
-    heads: list[tuple[int, list[int]]] = []
     geoms = np.asarray(geometries, dtype=object)
-    present = np.array([g is not None for g in geoms], dtype=bool)
-    if present.any():
-        present[present] = ~shapely.is_empty(geoms[present])
-    types = [_TYPE.get(g.geom_type) if ok else None for g, ok in zip(geoms, present, strict=True)]
-    polygons = [i for i, t in enumerate(types) if t == _POLYGON]
-    fast: dict[int, np.ndarray | None] = {}
-    if polygons:
-        many = _polygon_ints([geoms[i] for i in polygons], extent)
-        if many is not None:
-            fast = dict(zip(polygons, many, strict=True))
-    for i, (geom, props) in enumerate(zip(geoms, properties, strict=True)):
-        kind = types[i]
-        if kind is None:
-            continue
-        g = fast[i] if i in fast else _geometry_ints(kind, geom, extent)
-        if g is None:
-            continue
-        tags: list[int] = []
-        for k, v in props.items():
+    # shapely's type ids (None is -1; 0 Point ... 6 MultiPolygon, 7 collection) to MVT kinds
+    type_id = shapely.get_type_id(geoms) if len(geoms) else np.zeros(0, dtype=int)
+    type_id[(type_id >= 0) & shapely.is_empty(geoms)] = -1
+    kind_of = [_POINT, _LINE, None, _POLYGON, _POINT, _LINE, _POLYGON, None, None]
+    types = [kind_of[t] if t >= 0 else None for t in type_id.tolist()]
+    single = type_id == 0
+    ints, where = _geometries(types, geoms, extent, single)
+    gstart, glen = where[:, 0], where[:, 1]
+    kept = np.flatnonzero(glen > 0)
+    tags: list[int] = []
+    ntag: list[int] = []
+    for i in kept.tolist():
+        before = len(tags)
+        for k, v in properties[i].items():
             if v is None:
                 continue
             tags.append(keys.setdefault(k, len(keys)))
             tags.append(values.setdefault((type(v), v), len(values)))
-        ints.append(g)
-        heads.append((kind, tags))
+        ntag.append(len(tags) - before)
     out = [_varint(15 << 3 | 0) + _varint(2), _field(1, name.encode())]
-    if ints:
-        lengths = np.array([len(g) for g in ints])
-        blob, starts = _varints(np.concatenate(ints))
-        ends = np.cumsum(lengths)
-        begin = ends - lengths
-        for (kind, tags), b, e in zip(heads, begin.tolist(), ends.tolist(), strict=True):
-            geometry = blob[starts[b] : starts[e]]
-            body = b"".join(
-                (
-                    _field(2, b"".join(_varint(t) for t in tags)) if tags else b"",
-                    _varint(3 << 3 | 0) + _varint(kind),
-                    _field(4, geometry),
-                )
-            )
-            out.append(_field(2, body))
+    if len(kept):
+        gs, gl = gstart[kept], glen[kept]
+        nt = np.array(ntag, dtype=np.int64)
+        tag_ints = np.array(tags, dtype=np.uint64)
+        t_owner, t_pos = _spread(nt)
+        tb = np.bincount(t_owner, weights=_sizes(tag_ints), minlength=len(kept)).astype(np.int64)
+        csum = np.zeros(len(ints) + 1, dtype=np.int64)
+        np.cumsum(_sizes(ints), out=csum[1:])
+        gb = csum[gs + gl] - csum[gs]
+        has = nt > 0
+        body = np.where(has, 1 + _sizes(tb) + tb, 0) + 2 + 1 + _sizes(gb) + gb
+        head = 2 + np.where(has, 2, 0)
+        count = head + nt + 4 + gl
+        first = np.zeros(len(kept), dtype=np.int64)
+        np.cumsum(count[:-1], out=first[1:])
+        seq = np.zeros(int(count.sum()), dtype=np.uint64)
+        seq[first] = 2 << 3 | 2
+        seq[first + 1] = body
+        seq[first[has] + 2] = 2 << 3 | 2
+        seq[first[has] + 3] = tb[has]
+        seq[first[t_owner] + head[t_owner] + t_pos] = tag_ints
+        mid = first + head + nt
+        seq[mid] = 3 << 3 | 0
+        seq[mid + 1] = np.array([types[i] for i in kept.tolist()], dtype=np.uint64)
+        seq[mid + 2] = 4 << 3 | 2
+        seq[mid + 3] = gb
+        g_owner, g_pos = _spread(gl)
+        seq[mid[g_owner] + 4 + g_pos] = ints[gs[g_owner] + g_pos]
+        out.append(_varints(seq)[0])
     out.extend(_field(3, k.encode()) for k in keys)
     out.extend(_field(4, _value(v)) for (_, v) in values)
     out.append(_varint(5 << 3 | 0) + _varint(extent))

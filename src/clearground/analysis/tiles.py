@@ -101,8 +101,9 @@ def tile_geometries(geometries: Sequence[BaseGeometry], z: int, x: int, y: int) 
     return draw_mercator(to_mercator(geometries), z, x, y)
 
 
-def draw_mercator(merc: np.ndarray, z: int, x: int, y: int) -> np.ndarray:
-    """:func:`tile_geometries` of geometries already in EPSG:3857 (:func:`to_mercator`)."""
+def draw_mercator(merc: np.ndarray, z: int, x: int, y: int, *, simplify: float = 0.5) -> np.ndarray:
+    """:func:`tile_geometries` of geometries already in EPSG:3857 (:func:`to_mercator`);
+    ``simplify`` (tile units) 0 for geometries simplified already (``analysis.tiles_light``)."""
     if len(merc) == 0:
         return merc
     minx, miny, maxx, maxy = tile_bounds(z, x, y)
@@ -118,7 +119,8 @@ def draw_mercator(merc: np.ndarray, z: int, x: int, y: int) -> np.ndarray:
     if not meets.any():
         return out
     clipped = shapely.clip_by_rect(local[meets], -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
-    drawn = _snap(shapely.simplify(clipped, 0.5, preserve_topology=True))
+    simple = shapely.simplify(clipped, simplify, preserve_topology=True) if simplify else clipped
+    drawn = _snap(simple)
     # A shape that meets the tile but collapses on the grid is kept, as a point: a clipped shape
     # that is empty (it only touches the buffer's edge) takes a point of the shape in the box.
     tiny = shapely.is_empty(drawn) | (

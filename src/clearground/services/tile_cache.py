@@ -12,6 +12,7 @@ engine's path) each kind's current records already projected.
   STRtree, built once per data version; a tile is then a tree query and the per-tile steps
   (scale, clip, simplify, snap, encode). It answers exactly what the store's bounding-box
   query and ``analysis.tiles.encode_tile`` answer, minus the repeated reading and projecting.
+  Low-zoom tiles (both engines) are drawn from its per-zoom bands (``analysis.tiles_light``).
 """
 
 from __future__ import annotations
@@ -67,27 +68,79 @@ class TileCache:
 
 
 class Projected:
-    """One kind's current records in web mercator, with an STRtree, for one data version."""
+    """One kind's current records in web mercator, with an STRtree, for one data version; and
+    per low zoom a band of them (``analysis.tiles_light``), each made when first needed."""
 
     def __init__(self, versions: list, properties: Callable[[Any], dict[str, Any]], version: str):
-        from clearground.analysis.tiles import to_mercator
+        from clearground.analysis.tiles_light import _merc_bounds
 
         self.version = version
-        geoms = np.array([v.record.geometry for v in versions], dtype=object)
-        self.merc = to_mercator(geoms)
+        self.lonlat = np.array([v.record.geometry for v in versions], dtype=object)
+        self._merc: np.ndarray | None = None
         self.properties = [
             {k: value for k, value in properties(v).items() if value is not None} for v in versions
         ]
-        self.tree = shapely.STRtree(self.merc) if len(versions) else None
+        # the tree of the bounding boxes in web mercator: the same candidates as a tree of the
+        # projected shapes (a query meets envelopes), without projecting them all first
+        self.bounds = _merc_bounds(shapely.bounds(self.lonlat)) if len(versions) else None
+        self.tree = shapely.STRtree(shapely.box(*self.bounds.T)) if len(versions) else None
+        self._bands: dict[int, Any] = {}
+        self._points: np.ndarray | None = None
+        self._light: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def merc(self) -> np.ndarray:
+        from clearground.analysis.tiles import to_mercator
+
+        with self._lock:
+            if self._merc is None:
+                self._merc = to_mercator(self.lonlat)
+            return self._merc
+
+    def _candidates(self, z: int, x: int, y: int) -> np.ndarray:
+        from clearground.analysis.tiles import BUFFER, tile_bounds
+
+        if self.tree is None:
+            return np.empty(0, dtype=int)
+        return np.sort(self.tree.query(shapely.box(*tile_bounds(z, x, y, BUFFER))))
 
     def tile(self, layer: str, z: int, x: int, y: int) -> bytes:
-        from clearground.analysis.tiles import BUFFER, draw_mercator, encode_drawn, tile_bounds
+        from clearground.analysis.tiles import draw_mercator, encode_drawn
 
-        idx = np.empty(0, dtype=int)
-        if self.tree is not None:
-            idx = np.sort(self.tree.query(shapely.box(*tile_bounds(z, x, y, BUFFER))))
+        idx = self._candidates(z, x, y)
         drawn = draw_mercator(self.merc[idx], z, x, y)
         return encode_drawn(layer, drawn, [self.properties[i] for i in idx.tolist()])
+
+    def band(self, z: int) -> Any:
+        """The band of zoom ``z`` (made once; its tiny hazards' points are shared by zooms)."""
+        from clearground.analysis.tiles_light import Band, surface_points
+
+        with self._lock:
+            band = self._bands.get(z)
+            if band is None:
+                if self._points is None:
+                    self._points = surface_points(self.lonlat)
+                band = Band(self.lonlat, z, merc_bounds=self.bounds, points=self._points)
+                self._bands[z] = band
+            return band
+
+    def light_tile(self, layer: str, z: int, x: int, y: int, fields: tuple[str, ...]) -> bytes:
+        """A low-zoom tile (z at most ``LIGHT_MAX_ZOOM``): drawn from the zoom's band, with only
+        ``fields`` of each record's properties (empty: all of them)."""
+        from clearground.analysis.tiles import encode_drawn
+
+        idx = self._candidates(z, x, y)
+        drawn = self.band(z).draw(idx, x, y)
+        props = self.properties
+        if fields:
+            with self._lock:
+                props = self._light.get(fields)
+                if props is None:
+                    props = self._light[fields] = [
+                        {k: p[k] for k in fields if k in p} for p in self.properties
+                    ]
+        return encode_drawn(layer, drawn, [props[i] for i in idx.tolist()])
 
 
 class Properties:

@@ -2,10 +2,12 @@
 
 Tiles are for everyone (the public reader of ``services.projections``): a feature carries only
 the few fields a map draws and labels, taken from the record's public projection, never victims'
-data. On PostGIS the database draws and encodes the tile (``ST_AsMVT``, ``store.pg_tiles``); on
-SQLite the bounding-box query of the store gives the candidates and ``analysis.tiles`` draws and
-encodes them. Either way no feature is dropped at low zoom: a hazard too small to draw is a
-point.
+data. From z11, on PostGIS the database draws and encodes the tile (``ST_AsMVT``,
+``store.pg_tiles``); on SQLite the bounding-box query of the store gives the candidates and
+``analysis.tiles`` draws and encodes them. Up to ``LIGHT_MAX_ZOOM`` (z10) both engines draw from
+per-zoom bands (``analysis.tiles_light``) and a hazard carries only ``Collection.light`` (id,
+status, classification): a low-zoom tile of 100,000 hazards stays light. No feature is dropped
+at any zoom: a hazard too small to draw is a point.
 
 A tile's ``ETag`` is derived from the data version of its kind (``Store.data_versions``), so it
 changes when a record of the kind changes and a client's ``If-None-Match`` is answered 304
@@ -14,6 +16,7 @@ without reading a record. A server keeps drawn tiles by that version (``services
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +51,8 @@ class Collection:
     kind: str
     title: str
     fields: dict[str, str]  # property -> what it holds (TileJSON ``vector_layers`` fields)
+    #: the properties a low-zoom tile carries (z <= LIGHT_MAX_ZOOM; empty: all ``fields``)
+    light: tuple[str, ...] = ()
 
 
 COLLECTIONS: dict[str, Collection] = {
@@ -59,10 +64,11 @@ COLLECTIONS: dict[str, Collection] = {
             "Recorded hazard areas (SHA and CHA)",
             {
                 "id": "String: the hazard's id",
-                "name": "String",
+                "name": "String (from z11; a low-zoom tile carries id, status, classification)",
                 "status": "String: active, closed, ...",
                 "classification": "String: SHA or CHA",
             },
+            ("id", "status", "classification"),
         ),
         Collection(
             "eo_items",
@@ -128,7 +134,7 @@ def etag(store: Store, collection_id: str, version: str | None = None) -> str:
     """The ETag of every tile of the collection: new whenever a record of its kind changes."""
     c = collection(collection_id)
     version = _data_version(store, c.kind) if version is None else version
-    digest = hashlib.sha256(f"{c.id}:{version}:mvt1".encode()).hexdigest()
+    digest = hashlib.sha256(f"{c.id}:{version}:mvt2".encode()).hexdigest()
     return f'"{digest[:24]}"'
 
 
@@ -160,9 +166,12 @@ def tile(
     (``services.tile_cache``), instead of reading and projecting the records for each tile; a
     past state is read and drawn afresh."""
     from clearground.analysis.tiles import BUFFER
+    from clearground.analysis.tiles_light import LIGHT_MAX_ZOOM
 
     c = collection(collection_id)
     properties = _properties(c)
+    if z <= LIGHT_MAX_ZOOM:  # both engines: drawn from a band of the zoom (analysis.tiles_light)
+        return _light_tile(store, c, properties, z, x, y, version=version, as_of=as_of)
     native = getattr(store, "mvt", None)
     if as_of is not None:
         found = store.in_bbox(c.kind, lonlat_bounds(z, x, y, BUFFER), as_of=as_of)
@@ -184,6 +193,27 @@ def tile(
     return encode_tile(
         c.id, [v.record.geometry for v in found], [properties(v) for v in found], z, x, y
     )
+
+
+def _light_tile(
+    store: Store, c: Collection, properties, z: int, x: int, y: int, *, version, as_of
+) -> bytes:
+    """A low-zoom tile: hazards under a pixel as points, the others pre-simplified for the
+    zoom, only ``c.light`` properties. A server (``version``) draws from the band it keeps; a
+    past state or a plain call draws a band of the store's candidates: the same tile."""
+    from clearground.analysis.tiles import BUFFER, encode_drawn
+    from clearground.analysis.tiles_light import draw
+
+    if as_of is None and version is not None:
+        from clearground.services.tile_cache import projected_of
+
+        return projected_of(store, c.kind, version, properties).light_tile(c.id, z, x, y, c.light)
+    found = store.in_bbox(c.kind, lonlat_bounds(z, x, y, BUFFER), as_of=as_of)
+    props = []
+    for v in found:
+        p = {k: value for k, value in properties(v).items() if value is not None}
+        props.append({k: p[k] for k in c.light if k in p} if c.light else p)
+    return encode_drawn(c.id, draw([v.record.geometry for v in found], z, x, y), props)
 
 
 @dataclass(frozen=True)
@@ -209,12 +239,15 @@ def tile_answer(
     *,
     if_none_match: str | None = None,
     as_of: str | None = None,
+    accept_encoding: str | None = None,
 ) -> TileAnswer:
     """What ``GET /tiles/{collection}/{z}/{x}/{y}.mvt`` answers: the tile (of the records as
     they were at ``as_of``, an ISO time already parsed, if given), or 304 if the client's ETag
     is current (no record is read then). Current tiles are kept by data version
     (``services.tile_cache``): a write of the kind changes the version, so the next request
-    draws the tile anew; a past state is drawn afresh each time."""
+    draws the tile anew; a past state is drawn afresh each time. A tile over ``GZIP_OVER``
+    bytes goes gzip-compressed to a client that accepts it (its ETag then ends ``-gz``: a
+    representation of its own), the compressed bytes kept beside the tile."""
     from clearground.services.tile_cache import cache_of
 
     c = collection(collection_id)
@@ -223,18 +256,48 @@ def tile_answer(
     tag = etag(store, c.id, version)
     if as_of is not None:  # a past state: its own tag (later writes may still change it)
         tag = f'"{hashlib.sha256(f"{tag}:{as_of}".encode()).hexdigest()[:24]}"'
-    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
-    if _matches(if_none_match, tag):
-        return TileAnswer(304, b"", headers)
+    zipped = _accepts_gzip(accept_encoding)
+    gz_tag = f'{tag[:-1]}-gz"'
+    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    for held in (tag, gz_tag):  # the client's copy, either way it came, is current
+        if _matches(if_none_match, held):
+            return TileAnswer(304, b"", {**headers, "ETag": held})
     if as_of is not None:
-        return TileAnswer(200, tile(store, c.id, zi, xi, yi, as_of=as_of), headers)
+        body = tile(store, c.id, zi, xi, yi, as_of=as_of)
+        small = gzip.compress(body, 1) if zipped and len(body) > GZIP_OVER else None
+        return _encoded(body, headers, gz_tag, small)
     cache = cache_of(store)
     key = (c.id, zi, xi, yi, version)
     body = cache.get(key)
     if body is None:
         body = tile(store, c.id, zi, xi, yi, version=version)
         cache.put(key, body)
-    return TileAnswer(200, body, headers)
+    small = None
+    if zipped and len(body) > GZIP_OVER:
+        small = cache.get((*key, "gzip"))
+        if small is None:
+            small = gzip.compress(body, 1)
+            cache.put((*key, "gzip"), small)
+    return _encoded(body, headers, gz_tag, small)
+
+
+#: Tiles larger than this many bytes are sent gzip-compressed to clients that accept it (a
+#: low-zoom tile of 100,000 hazards is ~3 MB, ~1 MB compressed at level 1 in ~30 ms).
+GZIP_OVER = 1400
+
+
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    for part in (accept_encoding or "").split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip().lower() == "gzip":
+            return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def _encoded(body: bytes, headers: dict, gz_tag: str, zipped: bytes | None) -> TileAnswer:
+    if zipped is None or len(body) <= GZIP_OVER:
+        return TileAnswer(200, body, headers)
+    return TileAnswer(200, zipped, {**headers, "ETag": gz_tag, "Content-Encoding": "gzip"})
 
 
 def tilejson(collection_id: str, base_url: str, region: Region) -> dict[str, Any]:

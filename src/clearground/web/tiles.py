@@ -40,6 +40,7 @@ def vector_tile(
     background: BackgroundTasks,
     state: Annotated[WebState, Depends(web_state)],
     if_none_match: Annotated[str | None, Header()] = None,
+    accept_encoding: Annotated[str | None, Header()] = None,
     as_of: Annotated[str | None, Query()] = None,
 ) -> Response:
     """One Mapbox vector tile (web mercator XYZ) of the collection's current records, with an
@@ -56,7 +57,16 @@ def vector_tile(
 
         when = parse_as_of(as_of)
         require_read(principal(request, background), tiled(collection).kind, history=True)
-    answer = tile_answer(state.store, collection, z, x, y, if_none_match=if_none_match, as_of=when)
+    answer = tile_answer(
+        state.store,
+        collection,
+        z,
+        x,
+        y,
+        if_none_match=if_none_match,
+        as_of=when,
+        accept_encoding=accept_encoding,
+    )
     media = MEDIA_TYPE if answer.status == 200 else None
     return Response(
         answer.body, status_code=answer.status, headers=answer.headers, media_type=media
