@@ -51,10 +51,12 @@ from clearground.store.base import Store, Version, format_time
 
 __all__ = ["DISTANCE_TOLERANCE_M", "DOWNLOADS", "TILE_FIELDS", "PublishReport", "publish"]
 
-#: The properties of a hazard in the tiles.
-TILE_FIELDS = ("id", "name", "status", "classification", "area_m2", "admin_pcode")
-#: The properties of a hazard in ``hazards.fgb`` (what the check answers with).
-CHECK_FIELDS = ("id", "name", "status", "classification")
+#: The properties of a hazard in the tiles: what the map draws by, and the id its card is
+#: found by in ``hazards.fgb``.
+TILE_FIELDS = ("id", "status", "classification")
+#: The properties of a hazard in ``hazards.fgb``: what the check answers with, and the rest of
+#: the card (area, admin P-code).
+CHECK_FIELDS = ("id", "name", "status", "classification", "area_m2", "admin_pcode")
 #: The downloads: file name in ``downloads/`` and its format's name.
 DOWNLOADS = (
     ("hazards.geojson", "GeoJSON"),
@@ -101,13 +103,17 @@ def _refuse_target(target: Path) -> None:
         )
 
 
+def _dtype(column: str) -> type:
+    return float if column == "area_m2" else object
+
+
 def _write_fgb(path: Path, geoms: np.ndarray, columns: dict[str, list[Any]], layer: str) -> None:
     import pyogrio
 
     pyogrio.raw.write(
         path,
         shapely.to_wkb(np.asarray(geoms, dtype=object)),
-        [np.asarray(v, dtype=object) for v in columns.values()],
+        [np.asarray(v, dtype=_dtype(k)) for k, v in columns.items()],
         list(columns),
         layer=layer,
         driver="FlatGeobuf",
