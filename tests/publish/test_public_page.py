@@ -17,9 +17,11 @@ import json
 import random
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 import shapely
 
+from clearground.services import publish_tiles
 from tests.browser.conftest import DESKTOP, FLAGS, PHONE, VENDOR, chromium_path  # noqa: F401
 from tests.publish.static_server import serve
 
@@ -137,6 +139,9 @@ def test_card_opens_by_click_and_by_keyboard(page, published):
     page.wait_for_selector("#card:not([hidden])")
     assert page.get_attribute("#card", "data-id") == big
     assert big in page.inner_text("#card h2")
+    # the tiles carry id, status and classification; the rest of the card is from hazards.fgb
+    page.wait_for_selector("#card[data-full=true]")
+    assert _card_props(page) == _public(published.db)[big]
     page.click("#card .card-head button")
     assert page.is_hidden("#card")
     # the keyboard: list what is drawn, then Enter on one
@@ -147,6 +152,54 @@ def test_card_opens_by_click_and_by_keyboard(page, published):
     page.keyboard.press("Enter")
     page.wait_for_selector("#card:not([hidden])")
     assert page.evaluate("document.activeElement.id") == "card"
+    page.wait_for_selector("#card[data-full=true]")
+    shown = page.get_attribute("#card", "data-id")
+    assert _card_props(page) == _public(published.db)[shown]
+
+
+def test_card_of_a_dot_at_a_low_zoom(page, published):
+    """A hazard too small to draw at zoom 6 is a dot there: clicking the dot opens its card,
+    name and all (the dot's point, to the tile's precision, finds it in hazards.fgb)."""
+    hazards = _hazards(published.db)
+    first = publish_tiles.polygon_min_zooms(np.array(list(hazards.values()), dtype=object))
+    small = [i for i, z in zip(hazards, first, strict=True) if z > 6]
+    assert small
+    c = publish_tiles.representative_points([hazards[small[0]]])[0]
+    page.evaluate(f"window.clearground.map.jumpTo({{center: [{c.x}, {c.y}], zoom: 6}})")
+    page.wait_for_function("window.clearground.map.areTilesLoaded()")
+    page.wait_for_timeout(300)
+    xy = page.evaluate(
+        f"(() => {{ const p = window.clearground.map.project([{c.x}, {c.y}]); "
+        "const r = document.getElementById('map').getBoundingClientRect(); "
+        "return [r.left + p.x, r.top + p.y]; })()"
+    )
+    page.mouse.click(*xy)
+    page.wait_for_selector("#card[data-full=true]")
+    shown = page.get_attribute("#card", "data-id")
+    assert _card_props(page) == _public(published.db)[shown]
+
+
+def _card_props(page) -> dict:
+    from clearground.services.publish import CHECK_FIELDS
+
+    props = json.loads(page.get_attribute("#card", "data-props"))
+    return {k: props.get(k) for k in CHECK_FIELDS}
+
+
+def _public(db: str) -> dict:
+    """Each hazard's card as the public JSON words it."""
+    from clearground.services.projections import PUBLIC, published_hazard_json
+    from clearground.services.publish import CHECK_FIELDS
+    from clearground.store import open_store
+
+    store = open_store(db, require_schema=True)
+    try:
+        return {
+            v.id: {k: published_hazard_json(v, PUBLIC)[k] for k in CHECK_FIELDS}
+            for v in store.list("hazard")
+        }
+    finally:
+        store.close()
 
 
 def test_language_switches_without_reload(page):

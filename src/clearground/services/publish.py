@@ -51,10 +51,12 @@ from clearground.store.base import Store, Version, format_time
 
 __all__ = ["DISTANCE_TOLERANCE_M", "DOWNLOADS", "TILE_FIELDS", "PublishReport", "publish"]
 
-#: The properties of a hazard in the tiles.
-TILE_FIELDS = ("id", "name", "status", "classification", "area_m2", "admin_pcode")
-#: The properties of a hazard in ``hazards.fgb`` (what the check answers with).
-CHECK_FIELDS = ("id", "name", "status", "classification")
+#: The properties of a hazard in the tiles: what the map draws by, and the id its card is
+#: found by in ``hazards.fgb``.
+TILE_FIELDS = ("id", "status", "classification")
+#: The properties of a hazard in ``hazards.fgb``: what the check answers with, and the rest of
+#: the card (area, admin P-code).
+CHECK_FIELDS = ("id", "name", "status", "classification", "area_m2", "admin_pcode")
 #: The downloads: file name in ``downloads/`` and its format's name.
 DOWNLOADS = (
     ("hazards.geojson", "GeoJSON"),
@@ -101,13 +103,17 @@ def _refuse_target(target: Path) -> None:
         )
 
 
+def _dtype(column: str) -> type:
+    return float if column == "area_m2" else object
+
+
 def _write_fgb(path: Path, geoms: np.ndarray, columns: dict[str, list[Any]], layer: str) -> None:
     import pyogrio
 
     pyogrio.raw.write(
         path,
         shapely.to_wkb(np.asarray(geoms, dtype=object)),
-        [np.asarray(v, dtype=object) for v in columns.values()],
+        [np.asarray(v, dtype=_dtype(k)) for k, v in columns.items()],
         list(columns),
         layer=layer,
         driver="FlatGeobuf",
@@ -218,8 +224,8 @@ def _build(
 
     The hazard tiles take most of the time (tippecanoe, on every core): they are started as soon
     as their input is written, and everything else (admin tiles, what the database covers,
-    FlatGeobuf, downloads) is made while they build. The hazards are projected once, for the
-    tiles, the FlatGeobuf and every download."""
+    FlatGeobuf, downloads, the page, metadata.json) is made while they build. The hazards are
+    projected once, for the tiles, the FlatGeobuf and every download."""
     tmp = work / ".build"
     tmp.mkdir()
     geoms = np.array([v.record.geometry for v in hazards], dtype=object)
@@ -280,45 +286,47 @@ def _build(
             )
             for job in jobs:
                 job.result()
+        # the page and metadata.json need nothing of the tiles: written while they build, so
+        # that a publish ends as soon as tippecanoe does
+        published_at = format_time(datetime.now(UTC))
+        listed = [
+            {"file": f"downloads/{name}", "format": fmt, "size": (downloads / name).stat().st_size}
+            for name, fmt in DOWNLOADS
+        ]
+        meta = _metadata(
+            as_of=as_of,
+            published_at=published_at,
+            publisher=publisher,
+            coverage=coverage[0],
+            no_hazards=coverage[2],
+            bbox=_bbox(geoms, bounds),
+            region=region,
+            hazards=len(rows),
+            languages=languages,
+            synthetic=_is_synthetic(rows),
+        )
+        meta["downloads"] = listed
+        title = TITLE + (" (SYNTHETIC demo data)" if meta["synthetic"] else "")
+        meta["title"] = title
+        context = {
+            "languages": languages,
+            "default_language": languages[0],
+            "as_of": as_of,
+            "title": title,
+        }
+        if publish_site.render_index(work / "index.html", context):
+            publish_site.copy_assets(work / "assets")
+        else:
+            report.notes.append("this clearground has no public page template: no index.html")
+        (work / "metadata.json").write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
         for build in builds:
             build.wait()
     finally:
         for build in builds:
             build.kill()
     shutil.rmtree(tmp)
-    published_at = format_time(datetime.now(UTC))
-    listed = [
-        {"file": f"downloads/{name}", "format": fmt, "size": (downloads / name).stat().st_size}
-        for name, fmt in DOWNLOADS
-    ]
-    meta = _metadata(
-        as_of=as_of,
-        published_at=published_at,
-        publisher=publisher,
-        coverage=coverage[0],
-        no_hazards=coverage[2],
-        bbox=_bbox(geoms, bounds),
-        region=region,
-        hazards=len(rows),
-        languages=languages,
-        synthetic=_is_synthetic(rows),
-    )
-    meta["downloads"] = listed
-    title = TITLE + (" (SYNTHETIC demo data)" if meta["synthetic"] else "")
-    meta["title"] = title
-    context = {
-        "languages": languages,
-        "default_language": languages[0],
-        "as_of": as_of,
-        "title": title,
-    }
-    if publish_site.render_index(work / "index.html", context):
-        publish_site.copy_assets(work / "assets")
-    else:
-        report.notes.append("this clearground has no public page template: no index.html")
-    (work / "metadata.json").write_text(
-        json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
 
 
 def publish(

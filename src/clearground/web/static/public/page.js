@@ -85,7 +85,7 @@ function startMap() {
   map.on("click", (e) => {
     if (drawing) return;
     const found = map.queryRenderedFeatures(e.point, { layers: HAZARD_LAYERS });
-    if (found.length) showCard(found[0].properties);
+    if (found.length) showCard(found[0].properties, somePosition(found[0].geometry));
   });
   HAZARD_LAYERS.forEach((id) => {
     map.on("mouseenter", id, () => { if (!drawing) map.getCanvas().style.cursor = "pointer"; });
@@ -93,11 +93,22 @@ function startMap() {
   });
 }
 
+/** A position of a tile feature's geometry: inside (or on) its hazard's extent, up to the
+    tile's precision, so a small rectangle around it finds the hazard in hazards.fgb. */
+function somePosition(g) {
+  let c = g.coordinates;
+  while (Array.isArray(c[0])) c = c[0];
+  return c;
+}
+
 /** The hazards drawn in view, one per id (a test counts them; the keyboard lists them). */
+const positions = new Map();
 function renderedHazards() {
   const seen = new Map();
   map.queryRenderedFeatures({ layers: HAZARD_LAYERS }).forEach((f) => {
-    if (!seen.has(f.properties.id)) seen.set(f.properties.id, f.properties);
+    if (seen.has(f.properties.id)) return;
+    seen.set(f.properties.id, f.properties);
+    positions.set(f.properties.id, somePosition(f.geometry));
   });
   return [...seen.values()];
 }
@@ -105,7 +116,31 @@ api.renderedHazards = renderedHazards;
 
 /* -- cards -------------------------------------------------------------------------------- */
 const card = $("card");
-function showCard(p) {
+/* The tiles carry only what the map draws by (id, status, classification): the rest of a card
+   (name, area, admin P-code) comes from hazards.fgb, read by a range request on its spatial
+   index around a point of the shape the map drew for it. */
+const CARD_FIELDS = ["id", "name", "status", "classification", "area_m2", "admin_pcode"];
+const details = new Map();
+const NEAR_DEG = 0.01; // more than a tile unit at zoom 4 (360 / 16 / 4096 degrees)
+async function cardDetails(id, at) {
+  if (details.has(id)) return details.get(id);
+  const [x, y] = at;
+  const rect = { minX: x - NEAR_DEG, minY: y - NEAR_DEG, maxX: x + NEAR_DEG, maxY: y + NEAR_DEG };
+  for await (const f of flatgeobuf.deserialize(BASE + "hazards.fgb", { rect })) {
+    if (f.properties.id === id) { details.set(id, f.properties); return f.properties; }
+  }
+  return null;
+}
+function showCard(p, at) {
+  const known = details.get(p.id);
+  if (known) p = known;
+  at = at || positions.get(p.id);
+  if (!known && at) {
+    const id = p.id;
+    cardDetails(id, at).then((full) => {
+      if (full && card.dataset.id === id && !card.hidden) showCard(full);
+    }).catch((e) => api.errors.push(String(e)));
+  }
   card.replaceChildren();
   const head = el("div", null, "card-head");
   head.appendChild(el("h2", word("hazard") + " " + p.id));
@@ -115,7 +150,7 @@ function showCard(p) {
   head.appendChild(close);
   card.appendChild(head);
   const dl = el("dl");
-  ["id", "name", "status", "classification", "area_m2", "admin_pcode"].forEach((k) => {
+  CARD_FIELDS.forEach((k) => {
     if (p[k] === undefined || p[k] === null || p[k] === "") return;
     const v = k === "status" ? (T.statuses[p[k]] || p[k]) :
       k === "area_m2" ? Number(p[k]).toLocaleString(lang === "uk" ? "uk-UA" : "en-GB", { maximumFractionDigits: 0 }) : p[k];
@@ -126,6 +161,7 @@ function showCard(p) {
   card.hidden = false;
   card.dataset.id = p.id;
   card.dataset.props = JSON.stringify(p);
+  card.dataset.full = String(details.has(p.id));
 }
 api.showCard = showCard;
 
