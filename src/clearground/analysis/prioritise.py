@@ -29,6 +29,7 @@ from clearground.domain.priority import FACTORS
 
 __all__ = [
     "QUAD_SEGS",
+    "around_sums",
     "buffers",
     "count_in",
     "geodesic_lengths",
@@ -106,6 +107,23 @@ def buffers(hazards: np.ndarray, distances: Sequence[float]) -> dict[float, np.n
                 grown[bad] = shapely.make_valid(grown[bad])
             out[d][sel] = grown
     return out
+
+
+def around_sums(
+    info, hazards: np.ndarray, inside: np.ndarray, max_cells: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One batch's population work, as a worker process does it: the hazards (lon/lat) grown
+    by 1 km and 5 km, the population in the hazards (``inside``, already in the raster's CRS)
+    and in both buffers, and which hazards' buffers reach beyond the raster. Returns the sums
+    (inside, then 1 km, then 5 km), the 1 km buffers (lon/lat, for the points near) and the
+    indices of those hazards."""
+    from clearground.analysis import zonal
+
+    grown = buffers(hazards, (1000.0, 5000.0))
+    around = [zonal.to_raster_crs(grown[d], info) for d in (1000.0, 5000.0)]
+    partial = np.unique(np.concatenate([zonal.uncovered(z, info) for z in around]))
+    sums = zonal.coverage_sum(info, np.concatenate([inside, *around]), max_cells=max_cells)
+    return sums, grown[1000.0], partial
 
 
 def count_in(

@@ -12,7 +12,6 @@ says that land is without hazard.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import inspect
 import math
@@ -162,6 +161,7 @@ def _compute(
     The population zones are summed in worker processes batch by batch, while this process
     builds the next batch's buffers and, once every worker is busy, the factors that need no
     buffer (land cover, points inside, roads)."""
+    from clearground.analysis import batches as analysis_batches
     from clearground.analysis import prioritise as pa
     from clearground.analysis import zonal
     from clearground.domain.areas import densify, geodesic_areas
@@ -223,31 +223,39 @@ def _compute(
     # and dropped (memory stays bounded), and each pass reads only its own rows of the raster
     # (the sums read it in strips of whole rows).
     south_north = np.argsort(shapely.bounds(hazards)[:, 1], kind="stable")
-    partial = 0
+    partial: set[int] = set()
     workers = cfg.workers if n >= _PARALLEL_MIN else 1
     count = workers * max(1, -(-n // (_BATCH * workers)))  # every worker busy to the last round
     todo = [unbuffered]
     first_submit = 0.0
-    with contextlib.ExitStack() as stack:
-        sums = (
-            stack.enter_context(zonal.Sums(pop, max_cells=cfg.max_cells_in_memory, workers=workers))
-            if pop is not None
-            else None
-        )
+
+    def near_points(batch: np.ndarray, zones_1km: np.ndarray) -> None:
+        points, _, point_tree = infrastructure()
+        f["points_1km"][batch] = pa.count_in(zones_1km, points, tree=point_tree)
+        lap("points")
+
+    def summed(batch: np.ndarray, got) -> None:  # a worker's batch is done
+        sums, zones_1km, reach = got
+        k = len(batch)
+        f["population_inside"][batch] = sums[:k]
+        f["population_1km"][batch] = sums[k : 2 * k]
+        f["population_5km"][batch] = sums[2 * k :]
+        partial.update(batch[reach].tolist())
+        lap("population")
+        near_points(batch, zones_1km)
+
+    with analysis_batches.Batches(summed, workers=workers) as run:
         for i, batch in enumerate(np.array_split(south_north, count)):
-            zones = pa.buffers(hazards[batch], (1000.0, 5000.0))
-            lap("buffers")
-            if sums is not None:
-                around = [zonal.to_raster_crs(zones[d], pop) for d in (1000.0, 5000.0)]
-                partial += len(np.unique(np.concatenate([zonal.uncovered(z, pop) for z in around])))
+            if pop is not None:  # the buffers are built, summed and counted by the workers
                 first_submit = first_submit or time.perf_counter()
-                sums.submit(batch, np.concatenate([pop_inside[batch], *around]))
-                del around
+                args = (pop, hazards[batch], pop_inside[batch], cfg.max_cells_in_memory)
+                run.submit(batch, pa.around_sums, *args)
                 lap("population")
-            points, _, point_tree = infrastructure()
-            f["points_1km"][batch] = pa.count_in(zones[1000.0], points, tree=point_tree)
-            lap("points")
-            del zones
+            else:
+                zones = pa.buffers(hazards[batch], (1000.0,))
+                lap("buffers")
+                near_points(batch, zones[1000.0])
+                del zones
             near = batch[evidence_near[batch]]
             if len(near):
                 zones = pa.buffers(hazards[near], (_EVIDENCE_M,))[_EVIDENCE_M]
@@ -260,17 +268,13 @@ def _compute(
                 todo.pop()()
         if todo:
             todo.pop()()
-        for batch, got in sums.results() if sums is not None else []:
-            k = len(batch)
-            f["population_inside"][batch] = got[:k]
-            f["population_1km"][batch] = got[k : 2 * k]
-            f["population_5km"][batch] = got[2 * k :]
+        run.finish()
         lap("population")
     if first_submit:  # the raster part from its first batch to its last sum, overlapped
         timings["population elapsed"] = time.perf_counter() - first_submit
     if partial:
         notes.append(
-            f"{cfg.population.name}: for {partial} hazard(s) the 1 km or 5 km buffer reaches "
+            f"{cfg.population.name}: for {len(partial)} hazard(s) the 1 km or 5 km buffer reaches "
             "beyond the population raster; only the part it covers is counted"
         )
     return f
