@@ -266,10 +266,21 @@ def test_the_grid_prefilter_never_misses_a_box_the_strtree_finds():
     for b in bounds[:500]:  # touching: right edge, top edge, the top-right corner
         rects += [(b[2], b[1], b[2] + 0.01, b[3]), (b[0], b[3], b[2], b[3] + 0.01)]
         rects += [(b[2], b[3], b[2] + 0.01, b[3] + 0.01), (b[0] - 0.01, b[1] - 0.01, b[0], b[1])]
-    empties = 0
+    big = np.array([[30.0, 47.0, 30.2, 47.1]])  # one box over many cells: left to the STRtree
+    bounds = np.vstack([bounds, big])
+    grid = _Grid(bounds)
+    tree = shapely.STRtree(shapely.box(*bounds.T))
+    rects += [(30.1, 47.05, 30.101, 47.051), (29.99, 46.99, 30.0, 47.0)]
+    empties = settled = 0
     for r in rects:
         found = len(tree.query(shapely.box(*r))) > 0
         if grid.empty(*r):
             assert not found, r
             empties += 1
+        meets = grid.meets(*r)
+        if meets is not None:  # where the grid answers, it answers as the STRtree does
+            assert meets == found, r
+            settled += 1
     assert empties > 1000  # the grid does settle most places
+    assert settled > len(rects) * 0.8  # most, without the STRtree
+    assert grid.meets(30.1, 47.05, 30.101, 47.051) is None  # inside the large box's cells

@@ -27,6 +27,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from clearground.analysis.proximity import degree_margin
 from clearground.domain.validation import UKRAINE, Region
 from clearground.services.check import DEFAULT_BUFFER_M, check
 from clearground.store.base import Store, Version, nearest
@@ -63,18 +64,22 @@ class _Kind:
 
 class _Grid:
     """Which cells of a fine grid over the hazards' extent some hazard's bounding box meets
-    (one byte a cell): "no box meets this rectangle" from a few bytes, no geometry made.
+    (one byte a cell): "no box meets this rectangle" from a few bytes, no geometry made; and,
+    where only small boxes lie, whether one of them meets it, from those boxes' numbers.
 
     Exact as a prefilter: a cell's index is a monotonic function of the coordinate (float
     subtraction, multiplication by a positive number and truncation never reverse an order),
     so a box and a rectangle sharing a point ``(x, y)`` both cover the cell of that point;
     "no occupied cell" therefore means no box meets the rectangle (edges included, as the
-    STRtree's ``query``). A "maybe", or a rectangle over more than ``WINDOW`` cells a side
-    (a large buffer), is settled by the STRtree."""
+    STRtree's ``query``), and the boxes listed in the rectangle's cells are all the boxes that
+    can meet it. A cell a large box covers (more than ``SMALL`` cells a side) holds no list, and
+    a rectangle over more than ``WINDOW`` cells a side (a large buffer) is not looked at: the
+    STRtree settles those."""
 
     CELLS = 4096  # along the longer side: at most 16 MiB, about 500 m a cell in Ukraine
     WINDOW = 4
-    SMALL = 4  # boxes at most this many cells a side are marked without a loop
+    SMALL = 4  # boxes at most this many cells a side are listed in their cells
+    LARGE = 2  # the byte of a cell a large box covers
 
     def __init__(self, bounds: np.ndarray) -> None:
         self.x0, self.y0 = float(bounds[:, 0].min()), float(bounds[:, 1].min())
@@ -89,24 +94,45 @@ class _Grid:
         j1 = self._cells(bounds[:, 3], self.y0, self.sy, self.ny)
         occupied = np.zeros((self.ny, self.nx), dtype=np.uint8)
         small = (i1 - i0 < self.SMALL) & (j1 - j0 < self.SMALL)
+        cell_of, box_of = [], []
         for dj in range(self.SMALL):
             for di in range(self.SMALL):
-                m = small & (j0 + dj <= j1) & (i0 + di <= i1)
+                m = np.flatnonzero(small & (j0 + dj <= j1) & (i0 + di <= i1))
                 occupied[j0[m] + dj, i0[m] + di] = 1
+                cell_of.append((j0[m] + dj) * self.nx + i0[m] + di)
+                box_of.append(m)
         for k in np.flatnonzero(~small).tolist():
-            occupied[j0[k] : j1[k] + 1, i0[k] : i1[k] + 1] = 1
+            occupied[j0[k] : j1[k] + 1, i0[k] : i1[k] + 1] = self.LARGE
         self.cells = occupied.tobytes()
+        # each cell's small boxes, as tuples of floats (a check compares them in Python)
+        cell = np.concatenate(cell_of)
+        box = np.concatenate(box_of)
+        order = np.argsort(cell, kind="stable")
+        cell, box = cell[order], box[order]
+        self.boxes: dict[int, tuple] = {}
+        if len(cell):
+            starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+            ends = np.r_[starts[1:], len(cell)]
+            rows = [tuple(b) for b in bounds.tolist()]
+            box_list = box.tolist()
+            self.boxes = {
+                c: tuple(rows[b] for b in box_list[a:e])
+                for c, a, e in zip(
+                    cell[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
+                )
+            }
 
     @staticmethod
     def _cells(v: np.ndarray, v0: float, scale: float, n: int) -> np.ndarray:
-        # the same float steps as ``empty`` (numpy's float64 rounds as Python's floats do)
+        # the same float steps as ``_window`` (numpy's float64 rounds as Python's floats do)
         return np.clip(np.trunc((v - v0) * scale), 0, n - 1).astype(np.int64)
 
-    def empty(self, minx: float, miny: float, maxx: float, maxy: float) -> bool:
-        """True only if no hazard's bounding box meets the rectangle."""
+    def _window(self, minx: float, miny: float, maxx: float, maxy: float):
+        """The cells (i0, i1, j0, j1; ends excluded) a rectangle covers, None if it is outside
+        the extent, False if larger than ``WINDOW`` cells a side."""
         x0, y0 = self.x0, self.y0
         if maxx < x0 or minx > self.x1 or maxy < y0 or miny > self.y1:
-            return True
+            return None
         last_i, last_j = self.nx - 1, self.ny - 1
         # the clamped truncation of ``_cells``, written out (no calls: this runs per check)
         i0 = int((minx - x0) * self.sx)
@@ -118,13 +144,46 @@ class _Grid:
         j1 = int((maxy - y0) * self.sy)
         j1 = (0 if j1 < 0 else last_j if j1 > last_j else j1) + 1
         if i1 - i0 > self.WINDOW or j1 - j0 > self.WINDOW:
+            return False
+        return i0, i1, j0, j1
+
+    def empty(self, minx: float, miny: float, maxx: float, maxy: float) -> bool:
+        """True only if no hazard's bounding box meets the rectangle."""
+        w = self._window(minx, miny, maxx, maxy)
+        if w is None:
+            return True
+        if w is False:
             return False  # a large rectangle: the STRtree decides
+        i0, i1, j0, j1 = w
         cells, nx = self.cells, self.nx
         for j in range(j0, j1):
             row = j * nx
-            if cells.find(1, row + i0, row + i1) >= 0:
+            if cells.count(0, row + i0, row + i1) != i1 - i0:
                 return False
         return True
+
+    def meets(self, minx: float, miny: float, maxx: float, maxy: float) -> bool | None:
+        """Whether a hazard's bounding box meets the rectangle (edges included, as the
+        STRtree's ``query``); None where a large box or a large rectangle leaves it to the
+        STRtree."""
+        w = self._window(minx, miny, maxx, maxy)
+        if w is None:
+            return False
+        if w is False:
+            return None
+        i0, i1, j0, j1 = w
+        cells, nx, boxes = self.cells, self.nx, self.boxes
+        for j in range(j0, j1):
+            row = j * nx
+            if cells.find(2, row + i0, row + i1) >= 0:
+                return None
+            at = cells.find(1, row + i0, row + i1)
+            while at >= 0:
+                for bx0, by0, bx1, by1 in boxes[at]:
+                    if bx0 <= maxx and bx1 >= minx and by0 <= maxy and by1 >= miny:
+                        return True
+                at = cells.find(1, at + 1, row + i1)
+        return False
 
 
 class _Snapshot:
@@ -302,10 +361,11 @@ def _nothing_near(
     if grid is not None:
         dx, dy = fast[0]
         if not grid.empty(x - dx, y - dy, x + dx, y + dy):
-            from clearground.analysis.proximity import degree_margin
-
             reach = degree_margin((x, y, x, y), buffer_m)  # what within_distance asks in_bbox
-            if len(snap.hazard_tree.query(shapely.box(*reach))):
+            near = grid.meets(*reach)
+            if near is None:
+                near = len(snap.hazard_tree.query(shapely.box(*reach))) > 0
+            if near:
                 return None  # a hazard's box within reach: what in_bbox("hazard") would find
     answer = fast[1]
     if answer is None:
