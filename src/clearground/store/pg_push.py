@@ -1,8 +1,8 @@
 """PostGIS: commits pushed to this process (LISTEN/NOTIFY), so that a warm path can tell "no
 commit since" without a round trip per request.
 
-Every write transaction of a :class:`PostgisStore` sends ``NOTIFY clearground_data`` just before
-its COMMIT (``postgis_writes``); PostgreSQL delivers it at the commit, to every listening
+Every write transaction of a :class:`PostgisStore` sends ``NOTIFY clearground_data`` as its first
+statement (``PostgisStore._live_writer``); PostgreSQL delivers it at the commit, to every listening
 session, and not at all if the transaction rolls back. :class:`Listener` keeps one connection
 of its own listening, in a daemon thread, and counts what it receives.
 

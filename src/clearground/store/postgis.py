@@ -366,10 +366,15 @@ class PostgisStore:
 
     def _live_writer(self) -> psycopg.Connection:
         """The writer, replaced first if it died while idle (checked with one round trip,
-        which begins the transaction); call with the write lock held."""
+        which begins the transaction); call with the write lock held. That round trip is the
+        transaction's ``NOTIFY`` (``store.pg_push``): PostgreSQL delivers it only if the
+        transaction commits, and sending it first leaves COMMIT the last statement, whose
+        loss alone makes the outcome unknown."""
+        from clearground.store.pg_push import NOTIFY
+
         conn = self._writer_conn()
         try:
-            conn.execute("SELECT 1")
+            conn.execute(NOTIFY)
             return conn
         except psycopg.Error as exc:
             if not errors.lost(exc):
@@ -377,7 +382,7 @@ class PostgisStore:
             conn.close()
         try:
             conn = self._writer_conn()
-            conn.execute("SELECT 1")
+            conn.execute(NOTIFY)
         except psycopg.Error as exc:
             raise self._error(exc) from exc
         return conn

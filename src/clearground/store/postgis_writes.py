@@ -405,10 +405,8 @@ class PostgisTransaction(accounts.AccountWrites):
     def commit(self) -> None:
         """COMMIT; a connection lost meanwhile leaves the outcome unknown, and says so (it is
         never retried: the import ledger tells whether an import was saved). The notification
-        goes out with the commit, to the servers listening (``store.pg_push``)."""
-        from clearground.store.pg_push import NOTIFY
-
-        self._conn.execute(NOTIFY)
+        sent when the transaction began goes out with the commit, to the servers listening
+        (``store.pg_push``)."""
         self.committing = True
         try:
             self._conn.commit()
