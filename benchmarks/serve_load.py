@@ -254,6 +254,44 @@ def timed(fn, items) -> list[float]:
     return out
 
 
+#: Rounds of the paired measurement (``paired``).
+PAIRED_ROUNDS = 7
+
+
+def paired(bare_fn, bare_items, check_fn, check_items, rounds: int = PAIRED_ROUNDS):
+    """The bare query and the warm check of each point timed back to back, the first of the
+    two alternating from point to point, over ``rounds`` rounds: each sees the same state of
+    the machine (caches, and the check's own work on the points with hazards near, which
+    slows whatever runs next on this VM: in separate loops only the check pays for it), and
+    slow spells of the machine fall on both. Returns both lists of times and each round's
+    ratio of the p50s."""
+    bare, warm, ratios = [], [], []
+    clock = time.perf_counter
+    for _ in range(rounds):
+        b_round, w_round = [], []
+        for k, (b, c) in enumerate(zip(bare_items, check_items, strict=True)):
+            if k % 2:
+                t0 = clock()
+                check_fn(c)
+                t1 = clock()
+                bare_fn(b)
+                t2 = clock()
+                w_round.append(t1 - t0)
+                b_round.append(t2 - t1)
+            else:
+                t0 = clock()
+                bare_fn(b)
+                t1 = clock()
+                check_fn(c)
+                t2 = clock()
+                b_round.append(t1 - t0)
+                w_round.append(t2 - t1)
+        ratios.append(pct(w_round, 50) / pct(b_round, 50))
+        bare += b_round
+        warm += w_round
+    return bare, warm, ratios
+
+
 def route_300km(lon: float, lat: float) -> shapely.LineString:
     """A 300 km route east (a little north) of (lon, lat), 31 vertices, inside the region."""
     lon = min(lon, 40.5 - 4.6)
@@ -329,6 +367,13 @@ def in_process(engine: str, store, records, xy, route, report: Report) -> None:
     report.notes.append(f"{engine}: check index built in {time.perf_counter() - t0:.2f} s")
     warm = timed(lambda p: index.check(p, buffer_m=200.0), pts)
     report.add(engine, "in process: warm CheckIndex.check, point 200 m", summary(warm))
+    bare, warm, ratios = paired(tree.query, boxes, lambda p: index.check(p, buffer_m=200.0), pts)
+    report.add(engine, "in process: bare STRtree query, paired (baseline)", summary(bare))
+    report.add(engine, "in process: warm CheckIndex.check, paired", summary(warm))
+    report.notes.append(
+        f"{engine}: paired rounds, warm check p50 over bare query p50: "
+        + ", ".join(f"{r:.2f}" for r in ratios)
+    )
     snap = index.current()
     lat = timed(lambda p: check(snap, p, buffer_m=200.0), pts)
     report.add(engine, "in process: warm check without the data-version read", summary(lat))
@@ -597,15 +642,26 @@ def main(argv: list[str] | None = None) -> int:
                             f"{t['p50'] * 1000:.1f} ms",
                         )
                     )
-        warm = report.get(engine, "in process: warm CheckIndex.check, point")
-        bare = report.get(engine, "in process: bare STRtree")
+        warm = report.get(engine, "in process: warm CheckIndex.check, paired")
+        bare = report.get(engine, "in process: bare STRtree query, paired")
         if warm and bare:
             ratio = warm["p50"] / bare["p50"]
             goals.append(
                 (
-                    f"warm check within 3x of the bare STRtree query, {engine}",
+                    f"warm check within 3x of the bare STRtree query (paired), {engine}",
                     ratio <= 3,
-                    f"ratio {ratio:.1f} x",
+                    f"ratio {ratio:.2f} x",
+                )
+            )
+        warm = report.get(engine, "in process: warm CheckIndex.check, point")
+        bare = report.get(engine, "in process: bare STRtree query (baseline)")
+        if warm and bare:
+            ratio = warm["p50"] / bare["p50"]
+            goals.append(
+                (
+                    f"warm check within 3x of the bare STRtree query (separate loops), {engine}",
+                    ratio <= 3,
+                    f"ratio {ratio:.2f} x",
                 )
             )
     theirs_ours = [
@@ -629,12 +685,12 @@ def main(argv: list[str] | None = None) -> int:
             )
     for name, met, value in goals:
         print(f"  {'met    ' if met else 'NOT met'}  {name}: {value}")
-    warm = report.get("sqlite", "in process: warm CheckIndex.check, point")
-    bare = report.get("sqlite", "in process: bare STRtree")
+    warm = report.get("sqlite", "in process: warm CheckIndex.check, paired")
+    bare = report.get("sqlite", "in process: bare STRtree query, paired")
     if warm and bare:
         print(
             f"ratio {warm['p50'] / bare['p50']:.2f} x  (SQLite warm check p50 over the bare "
-            "STRtree query's)"
+            "STRtree query's, paired)"
         )
     return 0
 

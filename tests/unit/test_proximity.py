@@ -58,3 +58,40 @@ def test_the_aeqd_pipeline_is_the_one_from_crs_resolves_to():
         fast = _aeqd_at(lon0, lat0).transform(x, y)
         expected = slow.transform(x, y)
         assert np.array_equal(fast[0], expected[0]) and np.array_equal(fast[1], expected[1])
+
+
+def _tree_reference(query, hazards, buffer_m):
+    """hazards_near as it was written before its small-set path: two projections, one STRtree."""
+    from clearground.analysis.proximity import _aeqd
+    from clearground.domain.areas import densify
+
+    t = _aeqd(query)
+
+    def project(g):
+        return shapely.transform(g, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+
+    q = project(densify(query))
+    projected = project(densify(np.asarray(hazards, dtype=object)))
+    idx = np.sort(shapely.STRtree(projected).query(q, predicate="dwithin", distance=buffer_m))
+    dist = shapely.distance(q, projected[idx])
+    order = np.lexsort((idx, dist))
+    return idx[order], dist[order]
+
+
+@pytest.mark.parametrize("n", [1, 3, 64, 65, 300])
+def test_small_and_large_candidate_sets_give_the_tree_s_answer_bit_for_bit(n):
+    # up to _NO_TREE candidates are tested one by one, more through an STRtree: the same
+    # indices and the same distances either way, for points (inside, on an edge, near) and routes
+    rng = np.random.default_rng(n)
+    x, y = 30 + rng.random(n) * 0.05, 48 + rng.random(n) * 0.05
+    w, h = 1e-4 + rng.random(n) * 0.004, 1e-4 + rng.random(n) * 0.004
+    hazards = shapely.box(x, y, x + w, y + h)
+    queries = [shapely.Point(30 + a * 0.05, 48 + b * 0.05) for a, b in rng.random((40, 2))]
+    queries += [shapely.Point(x[0] + w[0], y[0] + h[0] / 2), shapely.Point(x[0], y[0])]
+    queries += [shapely.LineString([(29.99, 47.99), (30.06, 48.06), (30.0, 48.06)])]
+    for q in queries:
+        for buffer_m in (0.0, 50.0, 200.0, 1000.0):
+            got, want = hazards_near(q, hazards, buffer_m), _tree_reference(q, hazards, buffer_m)
+            assert got[0].tolist() == want[0].tolist()
+            assert got[1].tolist() == want[1].tolist()
+    assert any(len(hazards_near(q, hazards, 200.0)[0]) for q in queries)  # not all empty

@@ -249,6 +249,40 @@ def test_places_with_nothing_near_get_the_service_answer(store):
     assert not index.current().templates
 
 
+def test_places_with_hazards_near_get_the_service_answer(store):
+    """Where hazards are found, the index gives the answer the service gave the first place with
+    as many found and crossed, with this place's hazards: the service's answer at each place
+    (inside a hazard, on its edge and corner, just outside, near several, near none)."""
+    hazards = _hazards(80)
+    _insert(store, "hazard", hazards)
+    rng = np.random.default_rng(8)
+    places = []
+    for h in hazards[:30]:
+        minx, miny, maxx, maxy = h.geometry.bounds
+        p = h.geometry.representative_point()
+        places += [p, shapely.Point(maxx, maxy), shapely.Point(minx - 0.001, miny)]
+        places += [shapely.Point(maxx + 0.0015, p.y), shapely.Point(minx, p.y)]
+        v = shapely.get_coordinates(h.geometry)[0]
+        places.append(shapely.Point(v))  # a vertex: on the boundary, 0 m
+    places += [
+        shapely.Point(x, y)
+        for x, y in zip(rng.uniform(30.0, 30.4, 60), rng.uniform(50.0, 50.3, 60), strict=True)
+    ]
+    index = CheckIndex(store)
+    counts = set()
+    for p in places:
+        for b in (0.0, 200.0, 200, 1_500.0):
+            got = index.check(p, buffer_m=b, region=REGION)
+            want = check(store, p, buffer_m=b, region=REGION)
+            assert got == want, (p.wkt, b)
+            assert type(got["buffer_m"]) is type(b)
+            crossed = sum(1 for h in want["hazards"] if h["distance_m"] == 0)
+            counts.add((len(want["hazards"]), crossed))
+    kept = [t for fast in index.current().fast.values() for t in fast[2].values()]
+    assert kept and all(t["hazards"] for t in kept)  # answers with hazards were given again
+    assert {(1, 0), (1, 1)} <= counts and max(n for n, _ in counts) >= 3
+
+
 def test_the_grid_prefilter_never_misses_a_box_the_strtree_finds():
     """The grid says "empty" only where the STRtree (edges included) finds no box: random
     rectangles, and rectangles that only touch a box's edge or corner."""
@@ -284,3 +318,12 @@ def test_the_grid_prefilter_never_misses_a_box_the_strtree_finds():
     assert empties > 1000  # the grid does settle most places
     assert settled > len(rects) * 0.8  # most, without the STRtree
     assert grid.meets(30.1, 47.05, 30.101, 47.051) is None  # inside the large box's cells
+    # around(x, y, dx, dy), a warm check's one call, is meets() of that rectangle
+    centres = np.vstack([c, lo, lo + size, [[30.1, 47.05], [29.99, 46.99]]])
+    for dx, dy in ((0.003, 0.0018), (0.0, 0.0), (0.02, 0.01), (0.2, 0.2)):
+        for x, y in centres.tolist():
+            r = (x - dx, y - dy, x + dx, y + dy)
+            got = grid.around(x, y, dx, dy)
+            assert got is grid.meets(*r), (x, y, dx, dy)
+            if got is not None:
+                assert got == (len(tree.query(shapely.box(*r))) > 0), (x, y, dx, dy)

@@ -71,8 +71,9 @@ def _aeqd(query: BaseGeometry):
     reused. The centre moves by at most
     about 80 km, which keeps the scale error under 0.02 % for routes up to 300 km long.
     """
-    c = query.centroid if not query.is_empty else query
-    return _aeqd_at(float(round(c.x)), float(round(c.y)))
+    if type(query) is not shapely.Point:  # a point is its own centroid
+        query = query.centroid if not query.is_empty else query
+    return _aeqd_at(float(round(query.x)), float(round(query.y)))
 
 
 def hazards_near(
@@ -95,15 +96,27 @@ def hazards_near(
     if len(hazards) == 0:
         return np.empty(0, dtype=int), np.empty(0)
     t = _aeqd(query)
-
-    def project(g):
-        return shapely.transform(g, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
-
-    q = project(densify(query))
-    projected = project(densify(hazards))
-    tree = shapely.STRtree(projected)
-    idx = tree.query(q, predicate="dwithin", distance=buffer_m)
-    idx = np.sort(idx)
+    # the query and the hazards projected by one call (PROJ's cost is per vertex; pyproj's per
+    # call is more than a point's whole check): each vertex moves exactly as it would alone
+    both = np.empty(len(hazards) + 1, dtype=object)
+    both[0] = query if type(query) is shapely.Point else densify(query)  # a point stays as it is
+    both[1:] = densify(hazards)
+    xy = shapely.get_coordinates(both)
+    px, py = t.transform(xy[:, 0], xy[:, 1])
+    both = shapely.set_coordinates(both, np.column_stack((px, py)))
+    q, projected = both[0], both[1:]
+    if len(projected) <= _NO_TREE:
+        # the very predicate an STRtree query with ``dwithin`` applies to each candidate (the
+        # query prepared), without building a tree for a handful of hazards
+        shapely.prepare(q)
+        idx = np.flatnonzero(shapely.dwithin(q, projected, buffer_m))
+    else:
+        idx = np.sort(shapely.STRtree(projected).query(q, predicate="dwithin", distance=buffer_m))
     dist = shapely.distance(q, projected[idx])
     order = np.lexsort((idx, dist))
     return idx[order], dist[order]
+
+
+#: Up to this many hazards are tested one by one (a check's candidates: usually one to three);
+#: more go through an STRtree. The answer is the same either way (tests/unit/test_proximity.py).
+_NO_TREE = 64

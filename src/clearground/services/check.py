@@ -198,6 +198,23 @@ def read_route(path: str | Path, *, layer: str | None = None, format_name: str |
     return route
 
 
+def hazard_entries(found: list[tuple[Any, float]]) -> list[dict[str, Any]]:
+    """The answer's ``hazards``: each hazard found (a version and its distance), nearest first."""
+    entries = []
+    for v, d in found:
+        h = v.record
+        entries.append(
+            {
+                "id": h.id,
+                "name": h.name,
+                "status": str(h.status),
+                "classification": str(h.classification),
+                "distance_m": round(float(d), 1),
+            }
+        )
+    return entries
+
+
 def check(
     store: Store,
     query: BaseGeometry,
@@ -222,18 +239,7 @@ def check(
         )
     found = store.within_distance("hazard", query, buffer_m, as_of=as_of)
     cov = coverage_of(store, query, region, as_of=as_of, hazards_found=bool(found))
-    hazards = []
-    for v, d in found:
-        h = v.record
-        hazards.append(
-            {
-                "id": h.id,
-                "name": h.name,
-                "status": str(h.status),
-                "classification": str(h.classification),
-                "distance_m": round(float(d), 1),
-            }
-        )
+    hazards = hazard_entries(found)
     crossed = sum(1 for _, d in found if d == 0)
     tree = _message_tree(cov, query, len(hazards), crossed, buffer_m)
     return {

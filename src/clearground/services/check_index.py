@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from clearground.analysis.proximity import degree_margin
 from clearground.domain.validation import UKRAINE, Region
-from clearground.services.check import DEFAULT_BUFFER_M, check
+from clearground.services.check import DEFAULT_BUFFER_M, check, hazard_entries
 from clearground.store.base import Store, Version, nearest
 
 __all__ = ["CheckIndex", "shared_index"]
@@ -185,6 +185,48 @@ class _Grid:
                 at = cells.find(1, at + 1, row + i1)
         return False
 
+    def around(self, x: float, y: float, dx: float, dy: float) -> bool | None:
+        """``meets(x - dx, y - dy, x + dx, y + dy)``, written out in one function (a warm
+        check's one grid call: no call of ``_window``, the common one-cell rows first)."""
+        minx, maxx, miny, maxy = x - dx, x + dx, y - dy, y + dy
+        x0, y0 = self.x0, self.y0
+        if maxx < x0 or minx > self.x1 or maxy < y0 or miny > self.y1:
+            return False
+        last_i, last_j, sx, sy = self.nx - 1, self.ny - 1, self.sx, self.sy
+        i0 = int((minx - x0) * sx)
+        i0 = 0 if i0 < 0 else last_i if i0 > last_i else i0
+        i1 = int((maxx - x0) * sx)
+        i1 = (0 if i1 < 0 else last_i if i1 > last_i else i1) + 1
+        j0 = int((miny - y0) * sy)
+        j0 = 0 if j0 < 0 else last_j if j0 > last_j else j0
+        j1 = int((maxy - y0) * sy)
+        j1 = (0 if j1 < 0 else last_j if j1 > last_j else j1) + 1
+        if i1 - i0 > self.WINDOW or j1 - j0 > self.WINDOW:
+            return None
+        cells, nx = self.cells, self.nx
+        for j in range(j0, j1):
+            row = j * nx
+            a, b = row + i0, row + i1
+            if b - a == 1:
+                c = cells[a]
+                if c == 0:
+                    continue
+                if c == self.LARGE:
+                    return None
+                at = a
+            else:
+                if cells.count(0, a, b) == b - a:
+                    continue
+                if cells.find(self.LARGE, a, b) >= 0:
+                    return None
+                at = cells.find(1, a, b)
+            while at >= 0:
+                for bx0, by0, bx1, by1 in self.boxes[at]:
+                    if bx0 <= maxx and bx1 >= minx and by0 <= maxy and by1 >= miny:
+                        return True
+                at = cells.find(1, at + 1, b)
+        return False
+
 
 class _Snapshot:
     """The reads a check makes, answered from memory as the store answered them when built."""
@@ -197,14 +239,15 @@ class _Snapshot:
         self.region_only = not self._kinds["coverage"].versions and not (
             self._kinds["location"].versions
         )
-        self.hazard_tree = self._kinds["hazard"].tree
+        self.hazards = self._kinds["hazard"]
+        self.hazard_tree = self.hazards.tree
         self.hazard_grid = None
         hazards = self._kinds["hazard"].versions
         if hazards:
             bounds = shapely.bounds(np.array([v.record.geometry for v in hazards], dtype=object))
             if np.isfinite(bounds).all():
                 self.hazard_grid = _Grid(bounds)
-        #: Answers that do not depend on the place (see ``_nothing_near``).
+        #: Answers that do not depend on the place (see ``_point_answer``).
         self.templates: dict[tuple, dict[str, Any]] = {}
         #: By the same key: the reach rectangle's half-sides, and the template once known.
         self.fast: dict[tuple, list] = {}
@@ -328,23 +371,25 @@ class CheckIndex:
     def _answer(
         self, snap: _Snapshot, query: BaseGeometry, buffer_m: float, region: Region
     ) -> dict[str, Any]:
-        quick = _nothing_near(snap, query, buffer_m, region)
+        quick = _point_answer(snap, query, buffer_m, region)
         if quick is not None:
             return quick
         return check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
 
 
-def _nothing_near(
+def _point_answer(
     snap: _Snapshot, query: BaseGeometry, buffer_m: float, region: Region
 ) -> dict[str, Any] | None:
-    """The answer for a place with no hazard's bounding box within reach, inside the region,
-    on a database whose coverage is the region (no coverage or administrative areas): then
-    every step of ``services.check.check`` gives the same answer whatever the place (nothing
-    found, covered by the region's box, not swapped), so the answer ``check`` gave for the
-    first such place is given again (a copy). "Within reach" is settled by the grid (no
-    geometry made) over a rectangle at least as large as ``degree_margin``'s, then, where the
-    grid says maybe, by the STRtree with ``degree_margin``'s own box. None otherwise: the
-    caller runs ``check``."""
+    """The answer of ``services.check.check`` for a place inside the region, on a database whose
+    coverage is the region (no coverage or administrative areas), without running it: there
+    every step of ``check`` but the hazards found gives the same answer whatever the place
+    (covered by the region's box, not swapped), and the message depends only on how many
+    hazards were found and crossed. So the answer ``check`` gave for the first such place with
+    the same counts is given again (a copy), with this place's hazards, found by the very reads
+    ``check`` makes of the snapshot (``within_distance``: the STRtree's boxes within
+    ``degree_margin``'s box, then ``nearest``'s exact metres). A place with no hazard's box
+    within reach is settled by the grid first (no geometry made), over a rectangle at least as
+    large as ``degree_margin``'s. None otherwise: the caller runs ``check``."""
     if not snap.region_only or type(query) is not shapely.Point or query.is_empty:
         return None
     if not (math.isfinite(buffer_m) and buffer_m >= 0):
@@ -356,17 +401,18 @@ def _nothing_near(
     key = (type(buffer_m), repr(buffer_m), type(region), *region.bounds)
     fast = snap.fast.get(key)
     if fast is None:
-        fast = snap.fast[key] = [_reach(buffer_m, region), None]
+        # the reach rectangle's half-sides; the answer for no hazard found; by (found, crossed)
+        # the answers for hazards found
+        fast = snap.fast[key] = [_reach(buffer_m, region), None, {}]
     grid = snap.hazard_grid
-    if grid is not None:
+    if snap.hazard_tree is not None:
         dx, dy = fast[0]
-        if not grid.empty(x - dx, y - dy, x + dx, y + dy):
+        if grid is None or grid.around(x, y, dx, dy) is not False:
             reach = degree_margin((x, y, x, y), buffer_m)  # what within_distance asks in_bbox
-            near = grid.meets(*reach)
-            if near is None:
-                near = len(snap.hazard_tree.query(shapely.box(*reach))) > 0
-            if near:
-                return None  # a hazard's box within reach: what in_bbox("hazard") would find
+            if grid is None or grid.meets(*reach) is not False:
+                found = nearest(snap.hazards.in_bbox(reach), query, buffer_m)
+                if found:
+                    return _found_answer(snap, query, buffer_m, region, fast[2], found)
     answer = fast[1]
     if answer is None:
         answer = check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
@@ -374,6 +420,27 @@ def _nothing_near(
             return answer  # not the case described above: never kept as a template
         fast[1] = snap.templates[key] = answer
     return {**answer, "hazards": [], "uncovered": []}
+
+
+def _found_answer(
+    snap: _Snapshot,
+    query: BaseGeometry,
+    buffer_m: float,
+    region: Region,
+    templates: dict[tuple[int, int], dict[str, Any]],
+    found: list[tuple[Version, float]],
+) -> dict[str, Any]:
+    """``_point_answer`` where hazards were found: the kept answer for as many found and
+    crossed, with these hazards."""
+    counts = (len(found), sum(1 for _, d in found if d == 0))
+    hazards = hazard_entries(found)
+    answer = templates.get(counts)
+    if answer is None:
+        answer = check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
+        if answer["hazards"] != hazards or answer["uncovered"]:
+            return answer  # not the case described in _point_answer: never kept
+        templates[counts] = answer
+    return {**answer, "hazards": hazards, "uncovered": []}
 
 
 def _reach(buffer_m: float, region: Region) -> tuple[float, float]:
