@@ -283,6 +283,31 @@ def test_places_with_hazards_near_get_the_service_answer(store):
     assert {(1, 0), (1, 1)} <= counts and max(n for n, _ in counts) >= 3
 
 
+def test_kept_projections_give_nearest_s_hazards_and_metres_unrounded(store):
+    """The index keeps hazards projected per projection centre; a check with them finds the
+    hazards and the distances (full floats, not the answer's rounded ones) of ``nearest``, the
+    engines' exact step, the first time and again from what it kept."""
+    from clearground.analysis.proximity import degree_margin
+    from clearground.store.base import nearest
+
+    _insert(store, "hazard", _hazards(120, seed=4))
+    kind = CheckIndex(store).current().hazards
+    rng = np.random.default_rng(12)
+    places = [shapely.Point(x, y) for x, y in rng.uniform([29.98, 49.98], [30.42, 50.32], (80, 2))]
+    places += [shapely.Point(shapely.get_coordinates(v.record.geometry)[2]) for v in kind.versions]
+    compared = 0
+    for again in (False, True):
+        for p in places[:: 2 if again else 1]:
+            for metres in (0.0, 150.0, 3_000.0):
+                reach = degree_margin(p.bounds, metres)
+                idx = kind.indices(reach)
+                want = nearest(kind.in_bbox(reach), p, metres)
+                got = kind.nearest_to_point(p, idx, metres) if idx else []
+                assert [(v.id, d) for v, d in got] == [(v.id, d) for v, d in want], p.wkt
+                compared += len(want)
+    assert compared > 200 and kind._projected  # hazards were found, and kept projected
+
+
 def test_the_grid_prefilter_never_misses_a_box_the_strtree_finds():
     """The grid says "empty" only where the STRtree (edges included) finds no box: random
     rectangles, and rectangles that only touch a box's edge or corner."""

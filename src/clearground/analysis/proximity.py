@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from clearground.domain.areas import _E2, WGS84_A, densify
 
-__all__ = ["degree_margin", "hazards_near"]
+__all__ = ["aeqd_centre", "degree_margin", "hazards_near", "near_projected", "project"]
 
 
 def degree_margin(bounds: tuple[float, float, float, float], metres: float) -> tuple[float, ...]:
@@ -71,9 +71,26 @@ def _aeqd(query: BaseGeometry):
     reused. The centre moves by at most
     about 80 km, which keeps the scale error under 0.02 % for routes up to 300 km long.
     """
+    return _aeqd_at(*aeqd_centre(query))
+
+
+def aeqd_centre(query: BaseGeometry) -> tuple[float, float]:
+    """The centre (lon, lat) of the projection distances to ``query`` are measured in."""
     if type(query) is not shapely.Point:  # a point is its own centroid
         query = query.centroid if not query.is_empty else query
-    return _aeqd_at(float(round(query.x)), float(round(query.y)))
+    return float(round(query.x)), float(round(query.y))
+
+
+def project(transformer, geometries: np.ndarray) -> np.ndarray:
+    """``geometries`` densified (``densify``) and projected by ``transformer``, in one call: as
+    ``hazards_near`` projects hazards (each vertex moves as it would alone), so a server may
+    keep them projected per centre (``services.check_index``)."""
+    out = densify(np.asarray(geometries, dtype=object))
+    if len(out) == 0:
+        return out
+    xy = shapely.get_coordinates(out)
+    px, py = transformer.transform(xy[:, 0], xy[:, 1])
+    return shapely.set_coordinates(out, np.column_stack((px, py)))
 
 
 def hazards_near(
@@ -81,8 +98,9 @@ def hazards_near(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices of ``hazards`` within ``buffer_m`` metres of ``query`` and their distances in metres.
 
-    0 means the query crosses or touches the hazard. Sorted nearest first. Uses one STRtree over
-    the hazards, queried once with a ``dwithin`` predicate.
+    0 means the query crosses or touches the hazard. Sorted nearest first. A handful of
+    hazards are tested one by one with GEOS's ``dwithin``, more through an STRtree queried once
+    with that predicate.
 
     Examples
     --------
@@ -104,7 +122,14 @@ def hazards_near(
     xy = shapely.get_coordinates(both)
     px, py = t.transform(xy[:, 0], xy[:, 1])
     both = shapely.set_coordinates(both, np.column_stack((px, py)))
-    q, projected = both[0], both[1:]
+    return near_projected(both[0], both[1:], buffer_m)
+
+
+def near_projected(
+    q: BaseGeometry, projected: np.ndarray, buffer_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``hazards_near`` once the query and the hazards are projected: the indices within
+    ``buffer_m`` and their distances, nearest first (ties by index)."""
     if len(projected) <= _NO_TREE:
         # the very predicate an STRtree query with ``dwithin`` applies to each candidate (the
         # query prepared), without building a tree for a handful of hazards

@@ -27,7 +27,13 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from clearground.analysis.proximity import degree_margin
+from clearground.analysis.proximity import (
+    _aeqd_at,
+    aeqd_centre,
+    degree_margin,
+    near_projected,
+    project,
+)
 from clearground.domain.validation import UKRAINE, Region
 from clearground.services.check import DEFAULT_BUFFER_M, check, hazard_entries
 from clearground.store.base import Store, Version, nearest
@@ -47,19 +53,55 @@ class _Kind:
     def __init__(self, versions: list[Version]) -> None:
         self.versions = versions  # in id order, as the stores list them
         self.tree = None
+        self.geoms = np.array([v.record.geometry for v in versions], dtype=object)
+        self.bounds = shapely.bounds(self.geoms).reshape(-1, 4)
         if versions:
-            geoms = np.array([v.record.geometry for v in versions], dtype=object)
-            self.tree = shapely.STRtree(shapely.box(*shapely.bounds(geoms).T))
+            self.tree = shapely.STRtree(shapely.box(*self.bounds.T))
+        #: By projection centre: record index -> its geometry densified and projected there
+        #: (``proximity.project``), made as checks need them and kept with the snapshot.
+        self._projected: dict[tuple[float, float], dict[int, Any]] = {}
 
-    def in_bbox(self, bounds: tuple[float, float, float, float]) -> list[Version]:
-        """Records whose bounding box meets ``bounds`` (edges included, as the stores)."""
+    def indices(self, bounds: tuple[float, float, float, float]) -> list[int]:
+        """Indices of the records whose bounding box meets ``bounds`` (edges included, as the
+        stores), in id order."""
         if self.tree is None:
             return []
         idx = self.tree.query(shapely.box(*bounds))
         if len(idx) > 1:
             idx.sort()
+        return idx.tolist()
+
+    def in_bbox(self, bounds: tuple[float, float, float, float]) -> list[Version]:
+        """Records whose bounding box meets ``bounds`` (edges included, as the stores)."""
         versions = self.versions
-        return [versions[i] for i in idx.tolist()]
+        return [versions[i] for i in self.indices(bounds)]
+
+    def nearest_to_point(
+        self, query: shapely.Point, idx: list[int], metres: float
+    ) -> list[tuple[Version, float]]:
+        """``store.base.nearest`` of the records ``idx`` (in id order) to the point ``query``,
+        with the records' projected geometry kept per projection centre: the same projection
+        of the same vertices (``proximity.project``, as ``hazards_near`` projects them), then
+        the same exact step (``proximity.near_projected``), so the same hazards and metres."""
+        centre = aeqd_centre(query)
+        t = _aeqd_at(*centre)
+        kept = self._projected.get(centre)
+        if kept is None:
+            kept = self._projected.setdefault(centre, {})
+        missing = [i for i in idx if i not in kept]
+        if missing:  # projected once, when a check first needs them
+            kept.update(self._project(t, missing))
+        px, py = t.transform(query.x, query.y)
+        projected = np.empty(len(idx), dtype=object)
+        projected[:] = [kept[i] for i in idx]
+        order, dist = near_projected(shapely.Point(px, py), projected, metres)
+        versions = self.versions
+        return [
+            (versions[idx[i]], float(d)) for i, d in zip(order.tolist(), dist.tolist(), strict=True)
+        ]
+
+    def _project(self, t, idx: list[int]) -> zip:
+        return zip(idx, project(t, self.geoms[idx]).tolist(), strict=True)
 
 
 class _Grid:
@@ -242,11 +284,9 @@ class _Snapshot:
         self.hazards = self._kinds["hazard"]
         self.hazard_tree = self.hazards.tree
         self.hazard_grid = None
-        hazards = self._kinds["hazard"].versions
-        if hazards:
-            bounds = shapely.bounds(np.array([v.record.geometry for v in hazards], dtype=object))
-            if np.isfinite(bounds).all():
-                self.hazard_grid = _Grid(bounds)
+        bounds = self.hazards.bounds
+        if len(bounds) and np.isfinite(bounds).all():
+            self.hazard_grid = _Grid(bounds)
         #: Answers that do not depend on the place (see ``_point_answer``).
         self.templates: dict[tuple, dict[str, Any]] = {}
         #: By the same key: the reach rectangle's half-sides, and the template once known.
@@ -410,7 +450,8 @@ def _point_answer(
         if grid is None or grid.around(x, y, dx, dy) is not False:
             reach = degree_margin((x, y, x, y), buffer_m)  # what within_distance asks in_bbox
             if grid is None or grid.meets(*reach) is not False:
-                found = nearest(snap.hazards.in_bbox(reach), query, buffer_m)
+                idx = snap.hazards.indices(reach)
+                found = snap.hazards.nearest_to_point(query, idx, buffer_m) if idx else []
                 if found:
                     return _found_answer(snap, query, buffer_m, region, fast[2], found)
     answer = fast[1]
