@@ -39,12 +39,12 @@ def test_bbox_margin_covers_the_buffer_everywhere():
 
 
 def test_the_aeqd_pipeline_is_the_one_from_crs_resolves_to():
-    """``_aeqd_at`` builds the transformer from its PROJ pipeline (fast); it must give the very
+    """``aeqd_at`` builds the transformer from its PROJ pipeline (fast); it must give the very
     numbers of ``Transformer.from_crs`` for the same projection, bit for bit."""
     import numpy as np
     from pyproj import Transformer
 
-    from clearground.analysis.proximity import _aeqd_at
+    from clearground.analysis.proximity import aeqd_at
 
     rng = np.random.default_rng(4)
     for lon0, lat0 in [(30.0, 50.0), (-3.0, 0.0), (178.0, -41.0), (22.0, 44.0), (0.0, 89.0)]:
@@ -55,7 +55,7 @@ def test_the_aeqd_pipeline_is_the_one_from_crs_resolves_to():
         )
         x = lon0 + rng.uniform(-3, 3, 500)
         y = np.clip(lat0 + rng.uniform(-3, 3, 500), -89.9, 89.9)
-        fast = _aeqd_at(lon0, lat0).transform(x, y)
+        fast = aeqd_at(lon0, lat0).transform(x, y)
         expected = slow.transform(x, y)
         assert np.array_equal(fast[0], expected[0]) and np.array_equal(fast[1], expected[1])
 

@@ -330,7 +330,7 @@ def test_the_grid_prefilter_never_misses_a_box_the_strtree_finds():
     grid = _Grid(bounds)
     tree = shapely.STRtree(shapely.box(*bounds.T))
     rects += [(30.1, 47.05, 30.101, 47.051), (29.99, 46.99, 30.0, 47.0)]
-    empties = settled = 0
+    empties = settled = listed_some = 0
     for r in rects:
         found = len(tree.query(shapely.box(*r))) > 0
         if grid.empty(*r):
@@ -340,8 +340,14 @@ def test_the_grid_prefilter_never_misses_a_box_the_strtree_finds():
         if meets is not None:  # where the grid answers, it answers as the STRtree does
             assert meets == found, r
             settled += 1
+        listed = grid.candidates(*r)
+        if listed is not None:  # and lists the very boxes the STRtree finds, in order
+            assert listed == sorted(tree.query(shapely.box(*r)).tolist()), r
+            assert (meets is None) or (bool(listed) == meets)
+            listed_some += bool(listed)
     assert empties > 1000  # the grid does settle most places
     assert settled > len(rects) * 0.8  # most, without the STRtree
+    assert listed_some > 1000  # and many lists are not empty
     assert grid.meets(30.1, 47.05, 30.101, 47.051) is None  # inside the large box's cells
     # around(x, y, dx, dy), a warm check's one call, is meets() of that rectangle
     centres = np.vstack([c, lo, lo + size, [[30.1, 47.05], [29.99, 46.99]]])

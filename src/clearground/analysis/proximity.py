@@ -23,7 +23,14 @@ from shapely.geometry.base import BaseGeometry
 
 from clearground.domain.areas import _E2, WGS84_A, densify
 
-__all__ = ["aeqd_centre", "degree_margin", "hazards_near", "near_projected", "project"]
+__all__ = [
+    "aeqd_at",
+    "aeqd_centre",
+    "degree_margin",
+    "hazards_near",
+    "near_projected",
+    "project",
+]
 
 
 def degree_margin(bounds: tuple[float, float, float, float], metres: float) -> tuple[float, ...]:
@@ -47,7 +54,7 @@ _M_LAT_EQUATOR = math.pi / 180 * WGS84_A * (1 - _E2)
 
 
 @lru_cache(maxsize=512)
-def _aeqd_at(lon0: float, lat0: float):
+def aeqd_at(lon0: float, lat0: float):
     """The transformer from lon/lat (WGS 84) to the azimuthal equidistant projection at (lon0,
     lat0), built from its PROJ pipeline: the very pipeline ``Transformer.from_crs("EPSG:4326",
     "+proj=aeqd ... +datum=WGS84", always_xy=True)`` resolves to (the same numbers, bit for
@@ -71,7 +78,7 @@ def _aeqd(query: BaseGeometry):
     reused. The centre moves by at most
     about 80 km, which keeps the scale error under 0.02 % for routes up to 300 km long.
     """
-    return _aeqd_at(*aeqd_centre(query))
+    return aeqd_at(*aeqd_centre(query))
 
 
 def aeqd_centre(query: BaseGeometry) -> tuple[float, float]:
@@ -132,8 +139,11 @@ def near_projected(
     ``buffer_m`` and their distances, nearest first (ties by index)."""
     if len(projected) <= _NO_TREE:
         # the very predicate an STRtree query with ``dwithin`` applies to each candidate (the
-        # query prepared), without building a tree for a handful of hazards
-        shapely.prepare(q)
+        # query prepared), without building a tree for a handful of hazards; GEOS's prepared
+        # point answers it as the point itself does (BasicPreparedGeometry), so a point is not
+        # prepared
+        if type(q) is not shapely.Point:
+            shapely.prepare(q)
         idx = np.flatnonzero(shapely.dwithin(q, projected, buffer_m))
     else:
         idx = np.sort(shapely.STRtree(projected).query(q, predicate="dwithin", distance=buffer_m))

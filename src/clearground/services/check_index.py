@@ -7,12 +7,17 @@ gives, because it *is* that function: it runs it over a :class:`_Snapshot` of th
 in-memory stand-in answering the few reads a check makes (``within_distance`` and ``in_bbox`` by
 an STRtree over the records' bounding boxes, then the same exact shapely step ``nearest`` as
 both engines; ``count``; ``list``), so the hazards, distances, wording and coverage answer cannot
-differ. Before each check it compares the store's ``change_token`` with the one the snapshot was
-built at (SQLite: ``PRAGMA data_version``, which every commit to the file changes; PostGIS:
-commits pushed to this process by LISTEN/NOTIFY, ``store.pg_push``); only when it differs, or
-the store has none, are the data versions read (``Store.data_versions``) of the three kinds a
-check reads; when one changed (a write by this or any other process), the snapshot is rebuilt
-from the store before answering. A past state (``as_of``) is read from the store itself.
+differ. For a place inside the region of a database whose coverage is the region, the parts of
+that answer that cannot depend on the place are taken from the answer ``check`` gave an earlier
+place (``_point_answer``), and the hazards near are measured with their projected geometry kept
+(``_Kind.nearest_to_point``): the same reads, the same exact step, fewer steps per check.
+
+Before each check it compares the store's ``change_token`` with the one the snapshot was built
+at (SQLite: ``PRAGMA data_version``, which every commit to the file changes; PostGIS: commits
+pushed to this process by LISTEN/NOTIFY, ``store.pg_push``); only when it differs, or the store
+has none, are the data versions read (``Store.data_versions``) of the three kinds a check reads;
+when one changed (a write by this or any other process), the snapshot is rebuilt from the store
+before answering. A past state (``as_of``) is read from the store itself.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from clearground.analysis.proximity import (
-    _aeqd_at,
+    aeqd_at,
     aeqd_centre,
     degree_margin,
     near_projected,
@@ -84,7 +89,7 @@ class _Kind:
         of the same vertices (``proximity.project``, as ``hazards_near`` projects them), then
         the same exact step (``proximity.near_projected``), so the same hazards and metres."""
         centre = aeqd_centre(query)
-        t = _aeqd_at(*centre)
+        t = aeqd_at(*centre)
         kept = self._projected.get(centre)
         if kept is None:
             kept = self._projected.setdefault(centre, {})
@@ -151,11 +156,11 @@ class _Grid:
         box = np.concatenate(box_of)
         order = np.argsort(cell, kind="stable")
         cell, box = cell[order], box[order]
-        self.boxes: dict[int, tuple] = {}
+        self.boxes: dict[int, tuple] = {}  # cell -> its small boxes (x0, y0, x1, y1, number)
         if len(cell):
             starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
             ends = np.r_[starts[1:], len(cell)]
-            rows = [tuple(b) for b in bounds.tolist()]
+            rows = [(*b, k) for k, b in enumerate(bounds.tolist())]  # the box, its number
             box_list = box.tolist()
             self.boxes = {
                 c: tuple(rows[b] for b in box_list[a:e])
@@ -221,11 +226,37 @@ class _Grid:
                 return None
             at = cells.find(1, row + i0, row + i1)
             while at >= 0:
-                for bx0, by0, bx1, by1 in boxes[at]:
+                for bx0, by0, bx1, by1, _ in boxes[at]:
                     if bx0 <= maxx and bx1 >= minx and by0 <= maxy and by1 >= miny:
                         return True
                 at = cells.find(1, at + 1, row + i1)
         return False
+
+    def candidates(self, minx: float, miny: float, maxx: float, maxy: float) -> list[int] | None:
+        """The numbers (ascending) of the boxes that meet the rectangle, edges included: what
+        the STRtree's ``query`` gives, from the cells' lists; None where a large box or a large
+        rectangle leaves it to the STRtree."""
+        w = self._window(minx, miny, maxx, maxy)
+        if w is None:
+            return []
+        if w is False:
+            return None
+        i0, i1, j0, j1 = w
+        cells, nx, boxes = self.cells, self.nx, self.boxes
+        found = []
+        for j in range(j0, j1):
+            row = j * nx
+            if cells.find(self.LARGE, row + i0, row + i1) >= 0:
+                return None
+            at = cells.find(1, row + i0, row + i1)
+            while at >= 0:
+                for bx0, by0, bx1, by1, k in boxes[at]:
+                    if bx0 <= maxx and bx1 >= minx and by0 <= maxy and by1 >= miny:
+                        found.append(k)
+                at = cells.find(1, at + 1, row + i1)
+        if len(found) > 1:
+            found = sorted(set(found))  # a box over several cells is listed in each
+        return found
 
     def around(self, x: float, y: float, dx: float, dy: float) -> bool | None:
         """``meets(x - dx, y - dy, x + dx, y + dy)``, written out in one function (a warm
@@ -263,7 +294,7 @@ class _Grid:
                     return None
                 at = cells.find(1, a, b)
             while at >= 0:
-                for bx0, by0, bx1, by1 in self.boxes[at]:
+                for bx0, by0, bx1, by1, _ in self.boxes[at]:
                     if bx0 <= maxx and bx1 >= minx and by0 <= maxy and by1 >= miny:
                         return True
                 at = cells.find(1, at + 1, b)
@@ -449,9 +480,11 @@ def _point_answer(
         dx, dy = fast[0]
         if grid is None or grid.around(x, y, dx, dy) is not False:
             reach = degree_margin((x, y, x, y), buffer_m)  # what within_distance asks in_bbox
-            if grid is None or grid.meets(*reach) is not False:
-                idx = snap.hazards.indices(reach)
-                found = snap.hazards.nearest_to_point(query, idx, buffer_m) if idx else []
+            idx = grid.candidates(*reach) if grid is not None else None
+            if idx is None:
+                idx = snap.hazards.indices(reach)  # the STRtree, as in_bbox
+            if idx:
+                found = snap.hazards.nearest_to_point(query, idx, buffer_m)
                 if found:
                     return _found_answer(snap, query, buffer_m, region, fast[2], found)
     answer = fast[1]
