@@ -95,3 +95,39 @@ def test_small_and_large_candidate_sets_give_the_tree_s_answer_bit_for_bit(n):
             assert got[0].tolist() == want[0].tolist()
             assert got[1].tolist() == want[1].tolist()
     assert any(len(hazards_near(q, hazards, 200.0)[0]) for q in queries)  # not all empty
+
+
+def test_a_hazard_at_a_rounding_tie_is_kept_or_dropped_as_the_tree_does():
+    """The tree prescreens by the query's box grown by the distance (rounded), then tests the
+    distance: an edge just past ``x + d`` in floats may be within ``d`` by GEOS's distance yet
+    outside the grown box. The small-set path must keep or drop it exactly as the tree path."""
+    from clearground.analysis.proximity import _NO_TREE, near_projected
+
+    far = [shapely.box(1e6 + i, 1e6, 1e6 + i + 1, 1e6 + 1) for i in range(_NO_TREE + 6)]
+    # (x, y, d) where plain distance-within keeps an edge the tree's prescreen drops
+    cases = [
+        (-2138.137248635525, -10697.468693365867, 1234.5),
+        (-907.7677491179202, -27274.0, 1234.5),
+    ]
+    rng = np.random.default_rng(3)
+    cases += [
+        (x, y, d)
+        for x, y, d in zip(
+            rng.uniform(-5e5, 5e5, 300),
+            rng.uniform(-5e5, 5e5, 300),
+            rng.choice([200.0, 37.3, 1234.5], 300),
+            strict=True,
+        )
+    ]
+    ties = 0
+    for px, py, d in cases:
+        q = shapely.Point(px, py)
+        edge = px + d
+        for e in (np.nextafter(edge, -np.inf), edge, np.nextafter(edge, np.inf)):
+            hz = shapely.box(e, py - 10.0, e + 5.0, py + 10.0)
+            small = near_projected(q, np.array([hz], dtype=object), d)
+            tree = near_projected(q, np.array([hz, *far], dtype=object), d)  # > _NO_TREE
+            assert small[0].tolist() == tree[0].tolist(), (px, py, d, e)
+            assert small[1].tolist() == tree[1].tolist()
+            ties += bool(shapely.dwithin(q, hz, d)) and not len(tree[0])
+    assert ties >= 2  # the cases above are ties: without the prescreen they would differ

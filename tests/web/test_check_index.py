@@ -308,6 +308,26 @@ def test_kept_projections_give_nearest_s_hazards_and_metres_unrounded(store):
     assert compared > 200 and kind._projected  # hazards were found, and kept projected
 
 
+def test_what_the_index_keeps_per_buffer_stays_bounded(store):
+    """Anonymous checks may ask for any buffer: the answers kept per buffer are bounded
+    (``KEYS_KEPT``), and answers stay the service's after the index lets some go."""
+    from clearground.services.check_index import KEYS_KEPT
+
+    hazards = _hazards(30)
+    _insert(store, "hazard", hazards)
+    index = CheckIndex(store)
+    near = hazards[0].geometry.representative_point()
+    for k in range(3 * KEYS_KEPT):
+        b = 100.0 + k * 0.5
+        for p in (near, shapely.Point(30.2, 50.15)):
+            assert index.check(p, buffer_m=b, region=REGION) == check(
+                store, p, buffer_m=b, region=REGION
+            )
+        snap = index.current()
+        assert len(snap.fast) <= KEYS_KEPT and len(snap.templates) <= KEYS_KEPT
+    assert snap.fast  # answers are still kept
+
+
 def test_the_grid_prefilter_never_misses_a_box_the_strtree_finds():
     """The grid says "empty" only where the STRtree (edges included) finds no box: random
     rectangles, and rectangles that only touch a box's edge or corner."""

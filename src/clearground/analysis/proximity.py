@@ -138,13 +138,19 @@ def near_projected(
     """``hazards_near`` once the query and the hazards are projected: the indices within
     ``buffer_m`` and their distances, nearest first (ties by index)."""
     if len(projected) <= _NO_TREE:
-        # the very predicate an STRtree query with ``dwithin`` applies to each candidate (the
-        # query prepared), without building a tree for a handful of hazards; GEOS's prepared
-        # point answers it as the point itself does (BasicPreparedGeometry), so a point is not
-        # prepared
+        # what an STRtree query with ``dwithin`` does, without building a tree for a handful of
+        # hazards: its prescreen (the hazard's box meets the query's box grown by the distance,
+        # edges included, in the same float steps: a hazard at a tie of rounding is kept or
+        # dropped as the tree does), then GEOS's distance-within with the query prepared (a
+        # prepared point answers as the point itself, BasicPreparedGeometry: not prepared)
+        d = float(buffer_m)
+        qx0, qy0, qx1, qy1 = shapely.bounds(q).tolist()
+        b = shapely.bounds(projected)
+        screen = (b[:, 0] <= qx1 + d) & (b[:, 2] >= qx0 - d)
+        screen &= (b[:, 1] <= qy1 + d) & (b[:, 3] >= qy0 - d)
         if type(q) is not shapely.Point:
             shapely.prepare(q)
-        idx = np.flatnonzero(shapely.dwithin(q, projected, buffer_m))
+        idx = np.flatnonzero(screen & shapely.dwithin(q, projected, d))
     else:
         idx = np.sort(shapely.STRtree(projected).query(q, predicate="dwithin", distance=buffer_m))
     dist = shapely.distance(q, projected[idx])

@@ -48,6 +48,11 @@ __all__ = ["CheckIndex", "shared_index"]
 #: How long (seconds) a read of the store's ``change_token`` is used again (``CheckIndex._token``).
 PROBE_EVERY_S = 0.001
 
+#: How many buffers (and regions) a snapshot keeps answers for, and how many counts of hazards
+#: found and crossed per buffer; past it they are made again (memory stays bounded whatever
+#: anonymous checks ask for).
+KEYS_KEPT = 64
+
 #: The kinds a check reads (``services.check`` and ``services.coverage``).
 KINDS = ("hazard", "coverage", "location")
 
@@ -65,6 +70,7 @@ class _Kind:
         #: By projection centre: record index -> its geometry densified and projected there
         #: (``proximity.project``), made as checks need them and kept with the snapshot.
         self._projected: dict[tuple[float, float], dict[int, Any]] = {}
+        self._kept = 0  # how many are kept: at most twice the records (and 10,000)
 
     def indices(self, bounds: tuple[float, float, float, float]) -> list[int]:
         """Indices of the records whose bounding box meets ``bounds`` (edges included, as the
@@ -95,6 +101,11 @@ class _Kind:
             kept = self._projected.setdefault(centre, {})
         missing = [i for i in idx if i not in kept]
         if missing:  # projected once, when a check first needs them
+            self._kept += len(missing)
+            if self._kept > 2 * len(self.versions) + 10_000:  # bounded: start again
+                self._projected.clear()
+                self._kept = len(missing)
+                kept = self._projected.setdefault(centre, {})
             kept.update(self._project(t, missing))
         px, py = t.transform(query.x, query.y)
         projected = np.empty(len(idx), dtype=object)
@@ -472,6 +483,9 @@ def _point_answer(
     key = (type(buffer_m), repr(buffer_m), type(region), *region.bounds)
     fast = snap.fast.get(key)
     if fast is None:
+        if len(snap.fast) >= KEYS_KEPT:  # bounded, whatever buffers are asked for
+            snap.fast.clear()
+            snap.templates.clear()
         # the reach rectangle's half-sides; the answer for no hazard found; by (found, crossed)
         # the answers for hazards found
         fast = snap.fast[key] = [_reach(buffer_m, region), None, {}]
@@ -513,6 +527,8 @@ def _found_answer(
         answer = check(snap, query, buffer_m=buffer_m, region=region)  # type: ignore[arg-type]
         if answer["hazards"] != hazards or answer["uncovered"]:
             return answer  # not the case described in _point_answer: never kept
+        if len(templates) >= KEYS_KEPT:
+            templates.clear()
         templates[counts] = answer
     return {**answer, "hazards": hazards, "uncovered": []}
 
