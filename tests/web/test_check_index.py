@@ -328,6 +328,49 @@ def test_what_the_index_keeps_per_buffer_stays_bounded(store):
     assert snap.fast  # answers are still kept
 
 
+def test_a_rebuild_keeps_the_projections_of_unchanged_hazards_only(store):
+    """Each hazard is kept projected when the index is built; after an edit the rebuilt index
+    takes over the unchanged hazards' projections and projects the edited one anew: answers
+    stay the service's, at the old place and the new."""
+    import dataclasses
+
+    hazards = _hazards(40)
+    _insert(store, "hazard", hazards)
+    index = CheckIndex(store)
+    before = index.current().hazards
+    assert before._kept >= len(hazards)  # projected when built
+    moved = hazards[3]
+    old_place = moved.geometry.representative_point()
+    edited = dataclasses.replace(
+        moved, geometry=shapely.MultiPolygon([shapely.box(30.31, 50.21, 30.312, 50.212)])
+    )
+    edited = dataclasses.replace(edited, area_m2=geodesic_area(edited.geometry))
+    with store.transaction() as tx:
+        tx.update("hazard", edited, expected_version=1, author="tester", reason="SYNTHETIC edit")
+        tx.commit()
+    places = [old_place, shapely.Point(30.311, 50.211), *(h.geometry.centroid for h in hazards)]
+    for p in places:
+        for b in (0.0, 200.0):
+            assert index.check(p, buffer_m=b, region=REGION) == check(
+                store, p, buffer_m=b, region=REGION
+            )
+    after = index.current().hazards
+    assert after is not before
+    ids_before = {v.id: i for i, v in enumerate(before.versions)}
+    reused = fresh = 0
+    for centre, kept in after._projected.items():
+        for j, g in kept.items():
+            v = after.versions[j]
+            old = before._projected.get(centre, {}).get(ids_before[v.id])
+            if v.id == moved.id:
+                assert g is not old  # the edited hazard: projected anew
+                fresh += 1
+            elif old is not None:
+                assert g is old  # unchanged: taken over
+                reused += 1
+    assert fresh >= 1 and reused >= len(hazards) - 2
+
+
 def test_the_grid_prefilter_never_misses_a_box_the_strtree_finds():
     """The grid says "empty" only where the STRtree (edges included) finds no box: random
     rectangles, and rectangles that only touch a box's edge or corner."""

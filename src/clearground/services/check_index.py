@@ -119,6 +119,34 @@ class _Kind:
     def _project(self, t, idx: list[int]) -> zip:
         return zip(idx, project(t, self.geoms[idx]).tolist(), strict=True)
 
+    def project_all(self, previous: _Kind | None = None) -> None:
+        """Keep every record projected at the centre a check next to it most likely uses (the
+        whole degree nearest its box's centre; a check of another centre projects what it
+        needs then), taking over from ``previous`` (the snapshot this one replaces) each
+        record whose version and geometry are unchanged: a rebuild after an edit projects the
+        edited records only."""
+        if not self.versions:
+            return
+        if previous is not None and previous._projected:
+            new_index = {(v.id, v.version): j for j, v in enumerate(self.versions)}
+            for centre, kept in previous._projected.items():
+                here = self._projected.setdefault(centre, {})
+                for i, g in kept.items():
+                    v = previous.versions[i]
+                    j = new_index.get((v.id, v.version))
+                    if j is not None and previous.geoms[i] == self.geoms[j]:
+                        here[j] = g
+        b = self.bounds
+        lon0 = np.round((b[:, 0] + b[:, 2]) / 2)
+        lat0 = np.round((b[:, 1] + b[:, 3]) / 2)
+        ok = np.isfinite(lon0) & np.isfinite(lat0)
+        for x, y in set(zip(lon0[ok].tolist(), lat0[ok].tolist(), strict=True)):
+            here = self._projected.setdefault((x, y), {})
+            todo = [i for i in np.flatnonzero((lon0 == x) & (lat0 == y)).tolist() if i not in here]
+            if todo:
+                here.update(self._project(aeqd_at(x, y), todo))
+        self._kept = sum(len(d) for d in self._projected.values())
+
 
 class _Grid:
     """Which cells of a fine grid over the hazards' extent some hazard's bounding box meets
@@ -315,10 +343,13 @@ class _Grid:
 class _Snapshot:
     """The reads a check makes, answered from memory as the store answered them when built."""
 
-    def __init__(self, store: Store, versions: dict[str, str]) -> None:
+    def __init__(
+        self, store: Store, versions: dict[str, str], previous: _Snapshot | None = None
+    ) -> None:
         self.url = store.url
         self.versions = versions
         self._kinds = {k: _Kind(store.list(k)) for k in KINDS}
+        self._kinds["hazard"].project_all(previous.hazards if previous is not None else None)
         #: No coverage area and no administrative area: the coverage is the region's box.
         self.region_only = not self._kinds["coverage"].versions and not (
             self._kinds["location"].versions
@@ -410,7 +441,7 @@ class CheckIndex:
             if snap is None or snap.versions != versions:
                 # The versions were read before the records: a write committing in between
                 # makes the next check's versions differ, and that check rebuilds again.
-                snap = _Snapshot(self.store, versions)
+                snap = _Snapshot(self.store, versions, previous=snap)
                 snap.token = token
                 self._snapshot = snap
                 self.rebuilds += 1
