@@ -109,3 +109,25 @@ def test_parse_query_takes_only_plain_values():
     for q in (b"", b"lon=30", b"lon=30&lat=50&lon=31", b"lon=30&lat=%35", b"lon=+3&lat=5"):
         assert parse_query(q) is None, q
     assert parse_query(b"lon=30&lat=50&buffer_m=100001") is None
+
+
+def test_serve_builds_the_check_index_at_start_up(settings, recorded):
+    """``clearground serve`` (``warm_check``) builds the check index in a background thread
+    when the app starts, so the first anonymous check is answered warm, by the fast path."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from clearground.services.check_index import shared_index
+    from clearground.web import create_app
+
+    app = create_app(settings, warm_check=True)
+    with TestClient(app) as client:
+        index = shared_index(app.state.web.store)
+        deadline = time.monotonic() + 30
+        while index._snapshot is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert index._snapshot is not None and index.rebuilds == 1  # built before any check
+        answer = client.get("/api/v1/check?lon=30.0&lat=50.0")
+        assert answer.status_code == 200 and "hazards" in answer.json()
+        assert index.rebuilds == 1  # the check used it

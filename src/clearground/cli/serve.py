@@ -51,7 +51,7 @@ def serve(
     if workers == 1:
         from clearground.web import create_app
 
-        uvicorn.run(create_app(settings), **run)
+        uvicorn.run(create_app(settings, warm_check=True), **run)
         return
     from clearground.web.factory import hand_to_workers
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,9 +14,11 @@ from clearground.config import Settings
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
+def create_app(settings: Settings, *, store: Any = None, warm_check: bool = False) -> FastAPI:
     """The app for ``settings`` (its database is opened at start-up and closed at shutdown; a
-    test may pass an open ``store``, which the app then does not close)."""
+    test may pass an open ``store``, which the app then does not close). With ``warm_check``
+    (``clearground serve``) the check index is built in a background thread at start-up, so
+    the first checks do not wait for it (a check that comes sooner waits as it would)."""
     from clearground import __version__
     from clearground.web import api, auth, errors
     from clearground.web.api_params import PROBLEM_RESPONSES
@@ -25,6 +29,10 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         state = WebState.open(settings, store=store)
         app.state.web = state
+        if warm_check:
+            threading.Thread(
+                target=_build_check_index, args=(state.store,), name="check-index", daemon=True
+            ).start()
         try:
             yield
         finally:
@@ -59,3 +67,16 @@ def create_app(settings: Settings, *, store: Any = None) -> FastAPI:
 
     app.add_middleware(RequestLog)  # outermost: every answer has its id and its log line
     return app
+
+
+def _build_check_index(store: Any) -> None:
+    """Build the check index of ``store`` (``services.check_index.shared_index``); a failure is
+    logged and left to the first check, which builds it again and says what went wrong."""
+    from clearground.services.check_index import shared_index
+
+    try:
+        shared_index(store).current()
+    except Exception as exc:  # noqa: BLE001 - logged; the first check meets it again
+        logging.getLogger("clearground.serve").warning(
+            "check index not built at start-up: %s", type(exc).__name__
+        )

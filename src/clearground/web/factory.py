@@ -35,5 +35,5 @@ def app_from_environment() -> FastAPI:
 
     given = os.environ.get(ENV)
     if given is None:  # uvicorn started by hand: the settings of the environment
-        return create_app(load_settings())
-    return create_app(Settings.model_validate_json(given))
+        return create_app(load_settings(), warm_check=True)
+    return create_app(Settings.model_validate_json(given), warm_check=True)
