@@ -129,12 +129,20 @@ class _Kind:
             return
         if previous is not None and previous._projected:
             new_index = {(v.id, v.version): j for j, v in enumerate(self.versions)}
+            moved = np.array(
+                [new_index.get((v.id, v.version), -1) for v in previous.versions], dtype=np.int64
+            )
+            kept_on = np.flatnonzero(moved >= 0)
+            same = np.zeros(len(moved), dtype=bool)
+            same[kept_on] = shapely.equals_exact(
+                previous.geoms[kept_on], self.geoms[moved[kept_on]], tolerance=0
+            )
+            to_new = np.where(same, moved, -1).tolist()
             for centre, kept in previous._projected.items():
                 here = self._projected.setdefault(centre, {})
                 for i, g in kept.items():
-                    v = previous.versions[i]
-                    j = new_index.get((v.id, v.version))
-                    if j is not None and previous.geoms[i] == self.geoms[j]:
+                    j = to_new[i]
+                    if j >= 0:
                         here[j] = g
         b = self.bounds
         lon0 = np.round((b[:, 0] + b[:, 2]) / 2)
