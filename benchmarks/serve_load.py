@@ -308,22 +308,15 @@ def paired(bare_fn, bare_items, new_index, points, rounds: int = PAIRED_ROUNDS):
 
         b_round, w_round = [], []
         for k, (b, c) in enumerate(zip(bare_items, points, strict=True)):
-            if (k + r) % 2:
-                t0 = clock()
-                check_fn(c)
-                t1 = clock()
-                bare_fn(b)
-                t2 = clock()
-                w_round.append(t1 - t0)
-                b_round.append(t2 - t1)
-            else:
-                t0 = clock()
-                bare_fn(b)
-                t1 = clock()
-                check_fn(c)
-                t2 = clock()
-                b_round.append(t1 - t0)
-                w_round.append(t2 - t1)
+            calls = [(bare_fn, b, b_round), (check_fn, c, w_round)]
+            (f1, a1, out1), (f2, a2, out2) = calls if (k + r) % 2 == 0 else calls[::-1]
+            t0 = clock()
+            f1(a1)
+            t1 = clock()
+            f2(a2)
+            t2 = clock()
+            out1.append(t1 - t0)
+            out2.append(t2 - t1)
         ratios.append(pct(w_round, 50) / pct(b_round, 50))
         bare += b_round
         warm += w_round

@@ -305,48 +305,6 @@ class _Grid:
             found = sorted(set(found))  # a box over several cells is listed in each
         return found
 
-    def around(self, x: float, y: float, dx: float, dy: float) -> bool | None:
-        """``meets(x - dx, y - dy, x + dx, y + dy)``, written out in one function (a warm
-        check's one grid call: no call of ``_window``, the common one-cell rows first)."""
-        minx, maxx, miny, maxy = x - dx, x + dx, y - dy, y + dy
-        x0, y0 = self.x0, self.y0
-        if maxx < x0 or minx > self.x1 or maxy < y0 or miny > self.y1:
-            return False
-        last_i, last_j, sx, sy = self.nx - 1, self.ny - 1, self.sx, self.sy
-        i0 = int((minx - x0) * sx)
-        i0 = 0 if i0 < 0 else last_i if i0 > last_i else i0
-        i1 = int((maxx - x0) * sx)
-        i1 = (0 if i1 < 0 else last_i if i1 > last_i else i1) + 1
-        j0 = int((miny - y0) * sy)
-        j0 = 0 if j0 < 0 else last_j if j0 > last_j else j0
-        j1 = int((maxy - y0) * sy)
-        j1 = (0 if j1 < 0 else last_j if j1 > last_j else j1) + 1
-        if i1 - i0 > self.WINDOW or j1 - j0 > self.WINDOW:
-            return None
-        cells, nx = self.cells, self.nx
-        for j in range(j0, j1):
-            row = j * nx
-            a, b = row + i0, row + i1
-            if b - a == 1:
-                c = cells[a]
-                if c == 0:
-                    continue
-                if c == self.LARGE:
-                    return None
-                at = a
-            else:
-                if cells.count(0, a, b) == b - a:
-                    continue
-                if cells.find(self.LARGE, a, b) >= 0:
-                    return None
-                at = cells.find(1, a, b)
-            while at >= 0:
-                for bx0, by0, bx1, by1, _ in self.boxes[at]:
-                    if bx0 <= maxx and bx1 >= minx and by0 <= maxy and by1 >= miny:
-                        return True
-                at = cells.find(1, at + 1, b)
-        return False
-
 
 class _Snapshot:
     """The reads a check makes, answered from memory as the store answered them when built."""
@@ -531,7 +489,7 @@ def _point_answer(
     grid = snap.hazard_grid
     if snap.hazard_tree is not None:
         dx, dy = fast[0]
-        if grid is None or grid.around(x, y, dx, dy) is not False:
+        if grid is None or grid.meets(x - dx, y - dy, x + dx, y + dy) is not False:
             reach = degree_margin((x, y, x, y), buffer_m)  # what within_distance asks in_bbox
             idx = grid.candidates(*reach) if grid is not None else None
             if idx is None:
